@@ -55,6 +55,7 @@ public sealed unsafe class GemmTests
     {
         Gemm.ForcedVectorBits = 0;
         Gemm.MaxThreads = 0;
+        Gemm.AlwaysPackB = false;
     }
 
     [TestCaseSource(nameof(ShapeCases))]
@@ -146,6 +147,14 @@ public sealed unsafe class GemmTests
         }
 
         Check<float>(257, 259, 515, Layout.RowMajor, Layout.Transposed, 1f, 0f, seed: 12);
+    }
+
+    [Test]
+    public void PackedRowMajorB()
+    {
+        Gemm.AlwaysPackB = true;
+        Check<float>(33, 65, 129, Layout.RowMajor, Layout.RowMajor, 1f, 0f, seed: 19);
+        Check<double>(130, 70, 530, Layout.Transposed, Layout.RowMajor, 1.0, 0.5, seed: 20);
     }
 
     [TestCase(1)]

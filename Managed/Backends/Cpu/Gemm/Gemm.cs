@@ -29,8 +29,11 @@ internal static unsafe partial class Gemm
     /// <summary>Multiply-adds (m * n * k) from which a product is split across cores; below it the hand-off costs more than it gains.</summary>
     private const long ParallelMultiplyAdds = 64 * 64 * 64;
 
-    /// <summary>Multiply-adds from which a parallel product is cut into <see cref="ChunksPerThread"/> chunks per thread.</summary>
-    private const long ChunkedMultiplyAdds = 256L * 256 * 256;
+    /// <summary>
+    /// Narrowest chunk of the split dimension beyond the first one per thread, in rows or columns: each chunk
+    /// repacks the whole of the other operand, about one cycle per element against 1/32 cycle per multiply-add.
+    /// </summary>
+    private const int MinChunkLength = 512;
 
     /// <summary>Chunks per thread for large products: enough to rebalance when a thread is preempted, few enough that repacking stays negligible.</summary>
     private const int ChunksPerThread = 4;
@@ -40,6 +43,9 @@ internal static unsafe partial class Gemm
 
     /// <summary>Test hook: the most threads one product may use (0 = one per core).</summary>
     internal static int MaxThreads { get; set; }
+
+    /// <summary>Test hook: pack B even where it could be read in place.</summary>
+    internal static bool AlwaysPackB { get; set; }
 
     /// <summary>
     /// Computes <c>C = alpha * A @ B + beta * C</c> for an m x k matrix A and a k x n matrix B given by element
@@ -135,7 +141,8 @@ internal static unsafe partial class Gemm
             int rowPanels = (args.M + TOps.MR - 1) / TOps.MR;
             int colPanels = (args.N + (2 * TOps.Count) - 1) / (2 * TOps.Count);
             args.SplitColumns = colPanels >= rowPanels;
-            int chunks = multiplyAdds >= ChunkedMultiplyAdds ? threads * ChunksPerThread : threads;
+            int splitLength = args.SplitColumns ? args.N : args.M;
+            int chunks = Math.Clamp(splitLength / MinChunkLength, threads, threads * ChunksPerThread);
             chunks = Math.Min(chunks, Math.Max(rowPanels, colPanels));
             if (chunks > 1)
             {
@@ -200,6 +207,9 @@ internal static unsafe partial class Gemm
         int ncTop = Math.Min(ncMax, n1 - n0);
         int ncPadded = (ncTop + nr - 1) / nr * nr;
         var scratch = GemmScratch<T>.Get(((mcTop + mr - 1) / mr * mr * kcTop) + 16, ((long)kcTop * ncPadded) + 16, mr * nr);
+        // The in-register transpose is tied to the 512-bit path so that the narrower (test-forced) paths keep
+        // covering the element-wise packing.
+        bool transpose = typeof(TVec) == typeof(Vector512<T>) && CanTransposeInRegisters;
         T* aPack = scratch.A;
         T* bPack = scratch.B;
         T* tile = scratch.Tile;
@@ -216,22 +226,22 @@ internal static unsafe partial class Gemm
                 bool betaZero = first && T.IsZero(args.Beta);
                 T beta = first ? args.Beta : T.One;
                 T* bBlock = args.B + (pc * brs) + (jc * bcs);
-                bool direct = bcs == 1 && (long)kc * nc * sizeof(T) <= DirectBBytes;
+                bool direct = !AlwaysPackB && bcs == 1 && (long)kc * nc * sizeof(T) <= DirectBBytes;
                 int fullCols = nc / nr * nr;
                 if (!direct)
                 {
-                    PackB<T, TVec, TOps>(kc, 0, nc, bBlock, brs, bcs, bPack);
+                    PackB<T, TVec, TOps>(kc, 0, nc, bBlock, brs, bcs, bPack, transpose);
                 }
                 else if (fullCols < nc)
                 {
                     // Only the ragged last panel is packed (zero-padded); full panels are read in place.
-                    PackB<T, TVec, TOps>(kc, fullCols, nc, bBlock, brs, bcs, bPack);
+                    PackB<T, TVec, TOps>(kc, fullCols, nc, bBlock, brs, bcs, bPack, transpose);
                 }
 
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
-                    PackA(mc, kc, mr, args.A + (ic * ars) + (pc * acs), ars, acs, aPack);
+                    PackA(mc, kc, mr, args.A + (ic * ars) + (pc * acs), ars, acs, aPack, transpose);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);

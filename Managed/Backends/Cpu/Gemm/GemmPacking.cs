@@ -12,7 +12,7 @@ internal static unsafe partial class Gemm
     /// holds, for each k, its <c>rows</c> values side by side.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA<T>(int mc, int kc, int mr, T* a, long rowStride, long colStride, T* dst)
+    private static void PackA<T>(int mc, int kc, int mr, T* a, long rowStride, long colStride, T* dst, bool transposeInRegisters)
         where T : unmanaged
     {
         for (int i = 0; i < mc; i += mr)
@@ -30,6 +30,28 @@ internal static unsafe partial class Gemm
                     for (int r = 0; r < rows; r++)
                     {
                         d[r] = s[r];
+                    }
+                }
+            }
+            else if (colStride == 1 && transposeInRegisters)
+            {
+                // Row-major A, a W x W block at a time (W = one zmm). Row groups go in decreasing order so that the
+                // overrun of a short group's rows is overwritten by the full group below it.
+                int w = 64 / sizeof(T);
+                int p = 0;
+                for (; p + w <= kc; p += w)
+                {
+                    for (int g = (rows - 1) / w * w; g >= 0; g -= w)
+                    {
+                        TransposeBlock(src + (g * rowStride) + p, rowStride, Math.Min(w, rows - g), panel + (p * rows) + g, rows);
+                    }
+                }
+
+                for (; p < kc; p++)
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        panel[(p * rows) + r] = src[(r * rowStride) + p];
                     }
                 }
             }
@@ -78,7 +100,7 @@ internal static unsafe partial class Gemm
     /// so that the kernel never needs a column tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<T, TVec, TOps>(int kc, int j0, int j1, T* b, long rowStride, long colStride, T* dst)
+    private static void PackB<T, TVec, TOps>(int kc, int j0, int j1, T* b, long rowStride, long colStride, T* dst, bool transposeInRegisters)
         where T : unmanaged
         where TVec : unmanaged
         where TOps : IGemmVectorOps<TVec, T>
@@ -104,18 +126,59 @@ internal static unsafe partial class Gemm
                 continue;
             }
 
+            if (rowStride == 1 && cols == nr && transposeInRegisters)
+            {
+                // B^T given as B, full panel: W x W blocks (W = one zmm) transposed in registers.
+                int vw = 64 / sizeof(T);
+                int p = 0;
+                for (; p + vw <= kc; p += vw)
+                {
+                    for (int g = 0; g < nr; g += vw)
+                    {
+                        TransposeBlock(src + (g * colStride) + p, colStride, vw, panel + (p * nr) + g, nr);
+                    }
+                }
+
+                for (; p < kc; p++)
+                {
+                    for (int jj = 0; jj < nr; jj++)
+                    {
+                        panel[(p * nr) + jj] = src[(jj * colStride) + p];
+                    }
+                }
+
+                continue;
+            }
+
             new Span<T>(panel, kc * nr).Clear();
             if (rowStride == 1)
             {
-                // B^T given as B: each column is contiguous in k.
-                for (int jj = 0; jj < cols; jj++)
+                // B^T given as B: each column is contiguous in k. Go eight k at a time across all columns, so that
+                // the written rows of the panel stay in L1 instead of sweeping the whole panel once per column.
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
                 {
-                    T* s = src + (jj * colStride);
-                    T* d = panel + jj;
-                    for (int p = 0; p < kc; p++)
+                    T* d = panel + ((long)p * nr);
+                    for (int jj = 0; jj < cols; jj++)
                     {
-                        *d = s[p];
-                        d += nr;
+                        T* s = src + (jj * colStride) + p;
+                        d[jj] = s[0];
+                        d[nr + jj] = s[1];
+                        d[(2 * nr) + jj] = s[2];
+                        d[(3 * nr) + jj] = s[3];
+                        d[(4 * nr) + jj] = s[4];
+                        d[(5 * nr) + jj] = s[5];
+                        d[(6 * nr) + jj] = s[6];
+                        d[(7 * nr) + jj] = s[7];
+                    }
+                }
+
+                for (; p < kc; p++)
+                {
+                    T* d = panel + ((long)p * nr);
+                    for (int jj = 0; jj < cols; jj++)
+                    {
+                        d[jj] = src[(jj * colStride) + p];
                     }
                 }
             }

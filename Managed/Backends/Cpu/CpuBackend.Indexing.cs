@@ -1,0 +1,114 @@
+using System.Numerics;
+
+namespace CudaTensor.Backends.Cpu;
+
+// Gather and scatter along one dimension. The strided loop walks the index tensor's shape; the source (for
+// gather) or destination (for scatter) is passed with stride 0 along `dim`, and the kernel adds
+// index * stride[dim]. Indices are checked; a bad one throws before or without corrupting memory outside the tensor.
+internal sealed unsafe partial class CpuBackend
+{
+    public void Gather(Strided dst, Strided src, Strided index, int dim)
+    {
+        var srcBase = src.WithLayout(dst.Shape, WithZero(src.Strides, dim));
+        var kernel = new GatherRows(src.Shape[dim], src.Strides[dim], src.DType.ElementSize(), dim);
+        StridedLoop.Run(kernel, dst.Shape, [dst, index, srcBase]);
+    }
+
+    public void Scatter(Strided dst, Strided index, Strided src, int dim, bool accumulate)
+    {
+        var dstBase = dst.WithLayout(index.Shape, WithZero(dst.Strides, dim));
+        var srcView = src.WithLayout(index.Shape, src.Strides);
+        long size = dst.Shape[dim], step = dst.Strides[dim];
+        if (!accumulate)
+        {
+            // Assignment only moves bits: dispatch on the element size.
+            switch (dst.DType.ElementSize())
+            {
+                case 8: RunScatter<long, Assign<long>>(dstBase, index, srcView, size, step, dim); break;
+                case 4: RunScatter<int, Assign<int>>(dstBase, index, srcView, size, step, dim); break;
+                default: RunScatter<byte, Assign<byte>>(dstBase, index, srcView, size, step, dim); break;
+            }
+            return;
+        }
+        switch (dst.DType)
+        {
+            case DType.Float32: RunScatter<float, Accumulate<float>>(dstBase, index, srcView, size, step, dim); break;
+            case DType.Float64: RunScatter<double, Accumulate<double>>(dstBase, index, srcView, size, step, dim); break;
+            case DType.Int32: RunScatter<int, Accumulate<int>>(dstBase, index, srcView, size, step, dim); break;
+            case DType.Int64: RunScatter<long, Accumulate<long>>(dstBase, index, srcView, size, step, dim); break;
+            default: throw Unsupported("ScatterAdd", dst.DType);
+        }
+    }
+
+    // Several indices may hit one element, so scatter runs on one thread, in order.
+    private static void RunScatter<T, TMode>(Strided dstBase, Strided index, Strided src, long size, long step, int dim)
+        where T : unmanaged where TMode : IScatterMode<T>
+        => StridedLoop.Run(new ScatterRows<T, TMode>(size, step, dim), index.Shape, [dstBase, index, src], allowParallel: false);
+
+    private static long[] WithZero(long[] strides, int dim)
+    {
+        var s = (long[])strides.Clone();
+        s[dim] = 0;
+        return s;
+    }
+
+    internal static ArgumentOutOfRangeException BadIndex(string op, long index, long size, int dim)
+        => new(nameof(index), $"{op}: index {index} is out of bounds for dimension {dim} with size {size}; valid indices are 0..{size - 1}.");
+
+    private readonly struct GatherRows(long size, long step, int elementSize, int dim) : IRowKernel
+    {
+        public void Row(long n, byte** ptr, long* stride)
+        {
+            byte* y = ptr[0];
+            long* ix = (long*)ptr[1];
+            byte* x = ptr[2];
+            long sy = stride[0], si = stride[1] / sizeof(long), sx = stride[2];
+            long stepBytes = step * elementSize;
+            for (long i = 0; i < n; i++)
+            {
+                long k = ix[i * si];
+                if ((ulong)k >= (ulong)size) throw BadIndex("Gather", k, size, dim);
+                byte* from = x + i * sx + k * stepBytes;
+                byte* to = y + i * sy;
+                switch (elementSize)
+                {
+                    case 8: *(long*)to = *(long*)from; break;
+                    case 4: *(int*)to = *(int*)from; break;
+                    default: *to = *from; break;
+                }
+            }
+        }
+    }
+
+    private interface IScatterMode<T> where T : unmanaged
+    {
+        static abstract void Apply(T* target, T value);
+    }
+
+    private readonly struct Assign<T> : IScatterMode<T> where T : unmanaged
+    {
+        public static void Apply(T* target, T value) => *target = value;
+    }
+
+    private readonly struct Accumulate<T> : IScatterMode<T> where T : unmanaged, INumber<T>
+    {
+        public static void Apply(T* target, T value) => *target += value;
+    }
+
+    private readonly struct ScatterRows<T, TMode>(long size, long step, int dim) : IRowKernel where T : unmanaged where TMode : IScatterMode<T>
+    {
+        public void Row(long n, byte** ptr, long* stride)
+        {
+            byte* y = ptr[0];
+            long* ix = (long*)ptr[1];
+            byte* x = ptr[2];
+            long sy = stride[0], si = stride[1] / sizeof(long), sx = stride[2];
+            for (long i = 0; i < n; i++)
+            {
+                long k = ix[i * si];
+                if ((ulong)k >= (ulong)size) throw BadIndex("Scatter", k, size, dim);
+                TMode.Apply((T*)(y + i * sy) + k * step, *(T*)(x + i * sx));
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+
+namespace CudaTensor.Backends.Cpu;
+
+/// <summary>
+/// A row of an elementwise loop: n elements; operand k starts at <c>ptr[k]</c> and steps
+/// <c>stride[k]</c> bytes (0 for a broadcast operand). Kernels check for unit strides and use vectorized spans.
+/// </summary>
+internal unsafe interface IRowKernel
+{
+    void Row(long n, byte** ptr, long* stride);
+}
+
+/// <summary>
+/// The general strided iterator of the CPU backend. It drops size-1 dimensions, merges dimensions that are
+/// contiguous with their inner neighbour for every operand (so a contiguous tensor becomes one long row),
+/// then walks the outer dimensions and hands rows to the kernel. Above <see cref="ParallelThreshold"/>
+/// elements the index space is split into equal ranges, one per core; tiny tensors never leave the
+/// calling thread, because per-op overhead matters more than throughput for them.
+/// </summary>
+internal static unsafe class StridedLoop
+{
+    public const int MaxOperands = 4;
+    public const int MaxRank = 64;
+
+    /// <summary>Elements below which an elementwise op stays on one thread (thread hand-off costs ~5-20 µs).</summary>
+    public static long ParallelThreshold { get; set; } = 1 << 16;
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> over <paramref name="shape"/>. <paramref name="ops"/> are the operands
+    /// (destination first), each already broadcast to <paramref name="shape"/>. <paramref name="workPerElement"/>
+    /// scales the threshold for costly formulas; <paramref name="allowParallel"/> is false for kernels whose
+    /// rows may write the same element (scatter-add).
+    /// </summary>
+    public static void Run<TKernel>(TKernel kernel, long[] shape, ReadOnlySpan<Strided> ops, double workPerElement = 1, bool allowParallel = true)
+        where TKernel : struct, IRowKernel
+    {
+        long numel = Shapes.NumElements(shape);
+        if (numel == 0) return;
+        int nops = ops.Length;
+        if (shape.Length > MaxRank) throw new NotSupportedException($"Tensors of more than {MaxRank} dimensions are not supported.");
+
+        // Layout in bytes, size-1 dims dropped, outermost first.
+        var plan = new LoopPlan(nops);
+        for (int k = 0; k < nops; k++)
+        {
+            int es = ops[k].DType.ElementSize();
+            plan.Base[k] = (nint)(((CpuStorage)ops[k].Storage).Pointer + ops[k].Offset * es);
+        }
+        int rank = 0;
+        Span<long> sizes = stackalloc long[shape.Length];
+        Span<long> strides = stackalloc long[shape.Length * nops];
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
+            sizes[rank] = shape[d];
+            for (int k = 0; k < nops; k++) strides[rank * nops + k] = ops[k].Strides[d] * ops[k].DType.ElementSize();
+            rank++;
+        }
+        // Merge dimension d into its inner neighbour when every operand is contiguous across the pair.
+        int merged = 0;
+        for (int d = 0; d < rank; d++)
+        {
+            if (merged > 0)
+            {
+                int inner = merged - 1;
+                bool mergeable = true;
+                // d is inner to the previously kept dims; check whether kept[inner] (outer) can merge with d.
+                for (int k = 0; k < nops; k++)
+                {
+                    if (strides[inner * nops + k] != strides[d * nops + k] * sizes[d]) { mergeable = false; break; }
+                }
+                if (mergeable)
+                {
+                    sizes[inner] *= sizes[d];
+                    for (int k = 0; k < nops; k++) strides[inner * nops + k] = strides[d * nops + k];
+                    continue;
+                }
+            }
+            sizes[merged] = sizes[d];
+            for (int k = 0; k < nops; k++) strides[merged * nops + k] = strides[d * nops + k];
+            merged++;
+        }
+        rank = merged;
+        plan.Rank = rank;
+        plan.Sizes = sizes[..rank].ToArray();
+        plan.Strides = strides[..(rank * nops)].ToArray();
+
+        int threads = Environment.ProcessorCount;
+        if (allowParallel && threads > 1 && numel * workPerElement >= ParallelThreshold)
+        {
+            int chunks = (int)Math.Min(threads, Math.Max(1, numel / 4096));
+            var p = plan;
+            Parallel.For(0, chunks, c => RunRange(kernel, p, numel * c / chunks, numel * (c + 1) / chunks));
+        }
+        else
+        {
+            RunRange(kernel, plan, 0, numel);
+        }
+    }
+
+    private sealed class LoopPlan(int nops)
+    {
+        public readonly int Operands = nops;
+        public readonly nint[] Base = new nint[nops];
+        public int Rank;
+        public long[] Sizes = [];
+        public long[] Strides = [];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRange<TKernel>(TKernel kernel, LoopPlan plan, long start, long end) where TKernel : struct, IRowKernel
+    {
+        int nops = plan.Operands, rank = plan.Rank;
+        byte** ptr = stackalloc byte*[MaxOperands];
+        long* innerStride = stackalloc long[MaxOperands];
+        for (int k = 0; k < nops; k++) ptr[k] = (byte*)plan.Base[k];
+        if (rank == 0)
+        {
+            for (int k = 0; k < nops; k++) innerStride[k] = 0;
+            kernel.Row(1, ptr, innerStride);
+            return;
+        }
+        var sizes = plan.Sizes;
+        var strides = plan.Strides;
+        Span<long> index = stackalloc long[rank];
+        // Unravel the start position.
+        long rem = start;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            index[d] = rem % sizes[d];
+            rem /= sizes[d];
+            for (int k = 0; k < nops; k++) ptr[k] += index[d] * strides[d * nops + k];
+        }
+        int last = rank - 1;
+        long innerSize = sizes[last];
+        for (int k = 0; k < nops; k++) innerStride[k] = strides[last * nops + k];
+        long remaining = end - start;
+        while (remaining > 0)
+        {
+            long n = Math.Min(innerSize - index[last], remaining);
+            kernel.Row(n, ptr, innerStride);
+            remaining -= n;
+            if (remaining == 0) break;
+            // Step to the start of the next row, carrying into outer dimensions.
+            for (int k = 0; k < nops; k++) ptr[k] -= index[last] * innerStride[k];
+            index[last] = 0;
+            for (int d = last - 1; d >= 0; d--)
+            {
+                index[d]++;
+                for (int k = 0; k < nops; k++) ptr[k] += strides[d * nops + k];
+                if (index[d] < sizes[d]) break;
+                for (int k = 0; k < nops; k++) ptr[k] -= sizes[d] * strides[d * nops + k];
+                index[d] = 0;
+            }
+        }
+    }
+}

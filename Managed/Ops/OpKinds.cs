@@ -1,0 +1,52 @@
+namespace CudaTensor.Ops;
+
+/// <summary>
+/// Elementwise functions of one operand. Each value maps to one scalar formula in every backend
+/// (an operator struct on the CPU, one C expression in the CUDA templates). <c>p0</c>/<c>p1</c> are the
+/// op's scalar parameters where it has any.
+/// </summary>
+internal enum UnaryOp
+{
+    // valid for every numeric dtype
+    Neg, Abs, Sign, Square, Relu,
+    /// <summary>x &gt; 0 ? x : p0 * x.</summary>
+    LeakyRelu,
+    /// <summary>min(max(x, p0), p1).</summary>
+    Clamp,
+    // floating point only
+    Sqrt, Rsqrt, Reciprocal, Exp, Log, Log1p, Expm1, Sin, Cos, Tanh, Sigmoid,
+    /// <summary>x * Φ(x), the exact (erf) form.</summary>
+    Gelu,
+    /// <summary>0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))).</summary>
+    GeluTanh,
+    Silu,
+    /// <summary>log(1 + exp(p0 x)) / p0, linear above the threshold p1.</summary>
+    Softplus,
+    Erf, Floor, Ceil, Round, Trunc,
+}
+
+/// <summary>Elementwise predicates: numeric input, Bool output.</summary>
+internal enum PredicateOp { IsNan, IsInf, IsFinite }
+
+/// <summary>Elementwise functions of two operands of the same dtype.</summary>
+internal enum BinaryOp
+{
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder,
+    // comparisons: Bool output
+    Eq, Ne, Lt, Le, Gt, Ge,
+    // logical: Bool inputs and output
+    LogicalAnd, LogicalOr, LogicalXor,
+}
+
+/// <summary>Reductions over axes.</summary>
+internal enum ReduceOp { Sum, Prod, Max, Min }
+
+/// <summary>Distributions the random primitive can draw from.</summary>
+internal enum RandomDistribution { Uniform, Normal, Integers, Bernoulli }
+
+internal static class OpKindFacts
+{
+    public static bool IsComparison(this BinaryOp op) => op is >= BinaryOp.Eq and <= BinaryOp.Ge;
+    public static bool IsLogical(this BinaryOp op) => op is >= BinaryOp.LogicalAnd;
+    public static bool NeedsFloat(this UnaryOp op) => op >= UnaryOp.Sqrt;
+}

@@ -1,0 +1,49 @@
+namespace CudaTensor;
+
+/// <summary>
+/// A buffer of bytes on one device, shared by every tensor that views it. Reference-counted: each tensor
+/// holds one reference and <see cref="Tensor.Dispose"/> drops it; the buffer goes back to its pool when the
+/// last reference is gone. The version counter, shared by all views, counts in-place writes (autograd uses it
+/// to detect that a saved tensor was modified).
+/// </summary>
+public abstract class Storage
+{
+    private int _refCount = 1;
+    private int _version;
+
+    /// <summary>Creates a storage holding one reference for its creator.</summary>
+    protected Storage(Device device, long byteLength)
+    {
+        Device = device;
+        ByteLength = byteLength;
+    }
+
+    /// <summary>The device the bytes live on.</summary>
+    public Device Device { get; }
+
+    /// <summary>Size of the buffer in bytes.</summary>
+    public long ByteLength { get; }
+
+    /// <summary>How many in-place writes the storage has seen.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    /// <summary>Whether the buffer has been released.</summary>
+    public bool IsReleased => Volatile.Read(ref _refCount) <= 0;
+
+    internal void BumpVersion() => Interlocked.Increment(ref _version);
+
+    internal void AddRef()
+    {
+        if (Interlocked.Increment(ref _refCount) <= 1)
+            throw new ObjectDisposedException(nameof(Storage), "The storage was already released.");
+    }
+
+    internal void Release()
+    {
+        int left = Interlocked.Decrement(ref _refCount);
+        if (left == 0) Free();
+    }
+
+    /// <summary>Returns the buffer to its pool or to the device; called once, when the last reference goes.</summary>
+    protected abstract void Free();
+}

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+
+namespace CudaTensor;
+
+// Copies between tensors, dtype conversion, and reading values back to C#.
+public sealed partial class Tensor
+{
+    /// <summary>Sets every element (through views too) to <paramref name="value"/>, converted to this dtype. Returns this tensor.</summary>
+    public Tensor Fill(Scalar value)
+    {
+        CheckWritable(nameof(Fill));
+        Backend.Fill(Layout, value);
+        BumpVersion();
+        return this;
+    }
+
+    /// <summary>Sets every element to zero. Returns this tensor.</summary>
+    public Tensor Zero() => Fill(0);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into this tensor, broadcasting it to this shape and converting its dtype.
+    /// Returns this tensor.
+    /// </summary>
+    public Tensor CopyFrom(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        CheckSameDevice(nameof(CopyFrom), this, source);
+        CheckWritable(nameof(CopyFrom));
+        var src = source.Layout;
+        src = src.WithLayout(_shape, Shapes.BroadcastStrides(src.Shape, src.Strides, _shape, nameof(CopyFrom)));
+        if (Overlaps(source))
+        {
+            // Reading and writing one memory region in different orders would mix old and new values.
+            using var staged = source.Clone();
+            var st = staged.Layout;
+            Backend.Copy(Layout, st.WithLayout(_shape, Shapes.BroadcastStrides(st.Shape, st.Strides, _shape, nameof(CopyFrom))));
+        }
+        else
+        {
+            Backend.Copy(Layout, src);
+        }
+        BumpVersion();
+        return this;
+    }
+
+    private bool Overlaps(Tensor other) => ReferenceEquals(other.Storage, Storage) && !(other.StorageOffset == StorageOffset && other._strides.AsSpan().SequenceEqual(_strides));
+
+    /// <summary>A contiguous copy with the same values and dtype, on the same device.</summary>
+    public Tensor Clone()
+    {
+        var result = Allocate(_shape, DType, Device);
+        Backend.Copy(result.Layout, Layout);
+        return result;
+    }
+
+    /// <summary>
+    /// The values converted to <paramref name="dtype"/> (a new view of the same storage when the dtype is unchanged).
+    /// Floating to integer truncates toward zero; to Bool, non-zero is true.
+    /// </summary>
+    public Tensor To(DType dtype)
+    {
+        if (dtype == DType) return AsStrided(_shape, _strides, StorageOffset);
+        var result = Allocate(_shape, dtype, Device);
+        Backend.Copy(result.Layout, Layout);
+        return result;
+    }
+
+    /// <summary>The tensor on <paramref name="device"/> (a new view when already there).</summary>
+    public Tensor To(Device device)
+    {
+        if (device == Device) return AsStrided(_shape, _strides, StorageOffset);
+        // Cross-device copies go through the host; the CUDA backend will replace this with async copies.
+        var target = Backends.Backend.For(device);
+        using var dense = Contiguous();
+        var bytes = new byte[dense.NumElements * DType.ElementSize()];
+        dense.Backend.ReadToHost(dense.Layout, bytes);
+        var result = Allocate(_shape, DType, device);
+        target.WriteFromHost(result.Layout, bytes);
+        return result;
+    }
+
+    /// <summary>The elements in row-major order as a new array. <typeparamref name="T"/> must match the dtype.</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not this tensor's element type.</exception>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        CheckElementType<T>(nameof(ToArray));
+        var result = new T[NumElements];
+        CopyTo<T>(result);
+        return result;
+    }
+
+    /// <summary>Copies the elements in row-major order into <paramref name="destination"/>.</summary>
+    public void CopyTo<T>(Span<T> destination) where T : unmanaged
+    {
+        CheckElementType<T>(nameof(CopyTo));
+        if (destination.Length < NumElements)
+            throw new ArgumentException($"{nameof(CopyTo)}: the destination holds {destination.Length} elements but {Describe()} has {NumElements}.");
+        using var dense = Contiguous();
+        dense.Backend.ReadToHost(dense.Layout, MemoryMarshal.AsBytes(destination[..(int)NumElements]));
+    }
+
+    /// <summary>The value of a one-element tensor (any shape with a single element).</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more or fewer than one element, or <typeparamref name="T"/> does not match.</exception>
+    public T Item<T>() where T : unmanaged
+    {
+        if (NumElements != 1)
+            throw new InvalidOperationException($"{nameof(Item)}: {Describe()} has {NumElements} elements; only one-element tensors can be converted to a C# value.");
+        CheckElementType<T>(nameof(Item));
+        Span<T> one = stackalloc T[1];
+        Backend.ReadToHost(Layout, MemoryMarshal.AsBytes(one));
+        return one[0];
+    }
+
+    /// <summary>The value of a one-element tensor as a double, whatever its dtype.</summary>
+    public double ToDouble()
+    {
+        using var d = To(DType.Float64);
+        return d.Item<double>();
+    }
+
+    /// <summary>PyTorch-style text of the values, e.g. <c>tensor([[1., 2.], [3., 4.]])</c>; large tensors are elided.</summary>
+    public override string ToString() => TensorFormatter.Format(this);
+
+    private void CheckElementType<T>(string op) where T : unmanaged
+    {
+        var requested = DTypes.Of<T>();
+        if (requested != DType)
+            throw new InvalidOperationException(
+                $"{op}<{typeof(T).Name}>: {Describe()} holds {DType.Name()} elements, not {requested.Name()}. Convert with .To(DType.{requested}) first or ask for the matching type.");
+    }
+}

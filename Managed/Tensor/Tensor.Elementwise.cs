@@ -1,0 +1,186 @@
+using CudaTensor.Backends;
+using CudaTensor.Ops;
+
+namespace CudaTensor;
+
+// The elementwise op machinery, shared by every public elementwise method: validation, dtype promotion,
+// broadcasting, output allocation, and the in-place rules. Public methods are one line each on top of it.
+public sealed partial class Tensor
+{
+    /// <summary>Set on 0-d tensors made from C# numbers: they do not raise a tensor's width in promotion.</summary>
+    internal bool IsWrappedNumber { get; private init; }
+
+    internal static Tensor WrapNumber(Scalar value, DType dtype, Device device)
+    {
+        var t = new Tensor(Backends.Backend.For(device).Allocate(dtype.ElementSize(), false), 0, Shapes.Empty, Shapes.Empty, dtype) { IsWrappedNumber = true };
+        t.Backend.Fill(t.Layout, value);
+        return t;
+    }
+
+    /// <summary>This tensor's layout in <paramref name="dtype"/>: itself, or a converted copy handed out in <paramref name="temp"/>.</summary>
+    internal Strided LayoutAs(DType dtype, ref Tensor? temp)
+    {
+        if (dtype == DType) return Layout;
+        temp = Allocate(_shape, dtype, Device);
+        Backend.Copy(temp.Layout, Layout);
+        return temp.Layout;
+    }
+
+    internal static Tensor Unary(UnaryOp op, Tensor x, double p0 = 0, double p1 = 0, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        string opName = name ?? op.ToString();
+        var dtype = UnaryResultType(op, x.DType, opName);
+        var result = Allocate(x._shape, dtype, x.Device);
+        Tensor? temp = null;
+        try
+        {
+            x.Backend.Unary(op, result.Layout, x.LayoutAs(dtype, ref temp), p0, p1);
+        }
+        finally
+        {
+            temp?.Dispose();
+        }
+        return result;
+    }
+
+    internal Tensor UnaryInPlace(UnaryOp op, double p0 = 0, double p1 = 0, string? name = null)
+    {
+        string opName = name ?? op + "InPlace";
+        var dtype = UnaryResultType(op, DType, opName);
+        if (dtype != DType)
+            throw new InvalidOperationException(
+                $"{opName}: the result of {op} on {Describe()} is {dtype.Name()}, which cannot be stored in place in a {DType.Name()} tensor. Use the out-of-place {op}() instead.");
+        CheckWritable(opName);
+        Backend.Unary(op, Layout, Layout, p0, p1);
+        BumpVersion();
+        return this;
+    }
+
+    private static DType UnaryResultType(UnaryOp op, DType dtype, string opName)
+    {
+        if (dtype == DType.Bool)
+            throw new ArgumentException($"{opName}: not defined for Bool tensors. Convert first, e.g. .To(DType.Float32).");
+        // Integer inputs of floating functions (Exp, Sqrt, ...) are computed in the default float dtype, as in PyTorch.
+        return op.NeedsFloat() && !dtype.IsFloatingPoint() ? DTypes.DefaultFloat : dtype;
+    }
+
+    internal static Tensor Predicate(PredicateOp op, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var result = Allocate(x._shape, DType.Bool, x.Device);
+        x.Backend.Predicate(op, result.Layout, x.Layout);
+        return result;
+    }
+
+    /// <summary>The dtype an arithmetic op computes in, after PyTorch's promotion (wrapped numbers do not widen).</summary>
+    private static DType ComputeType(BinaryOp op, Tensor a, Tensor b, string opName)
+    {
+        DType t;
+        if (a.IsWrappedNumber == b.IsWrappedNumber) t = DTypes.Promote(a.DType, b.DType);
+        else
+        {
+            var (tensor, number) = a.IsWrappedNumber ? (b, a) : (a, b);
+            t = DTypes.PromoteWithScalar(tensor.DType, number.DType.IsFloatingPoint(), number.DType == DType.Bool);
+        }
+        if (op.IsLogical()) return DType.Bool;
+        // True division and float powers of integers give floats.
+        if (op == BinaryOp.Div && !t.IsFloatingPoint()) return DTypes.DefaultFloat;
+        if (t == DType.Bool && op is BinaryOp.Sub or BinaryOp.Div or BinaryOp.Pow or BinaryOp.Remainder)
+            throw new ArgumentException($"{opName}: not supported for two Bool tensors. Use LogicalXor/LogicalNot, or convert with .To(DType.Int64).");
+        return t;
+    }
+
+    internal static Tensor Binary(BinaryOp op, Tensor a, Tensor b, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        string opName = name ?? op.ToString();
+        CheckSameDevice(opName, a, b);
+        var ct = ComputeType(op, a, b, opName);
+        // Bool arithmetic: + is "or", * is "and" (PyTorch's result for bool + bool and bool * bool).
+        if (ct == DType.Bool && op == BinaryOp.Add) op = BinaryOp.LogicalOr;
+        if (ct == DType.Bool && op == BinaryOp.Mul) op = BinaryOp.LogicalAnd;
+        var shape = Shapes.Broadcast(a._shape, b._shape, opName);
+        var outType = op.IsComparison() || op.IsLogical() ? DType.Bool : ct;
+        var result = Allocate(shape, outType, a.Device);
+        try
+        {
+            RunBinary(op, result.Layout, a, b, ct, opName);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    internal Tensor BinaryInPlace(BinaryOp op, Tensor other, string opName)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        CheckSameDevice(opName, this, other);
+        var ct = ComputeType(op, this, other, opName);
+        if (DTypes.Promote(ct, DType) != DType)
+            throw new InvalidOperationException(
+                $"{opName}: the result type {ct.Name()} of {Describe()} and {other.Describe()} cannot be stored in place in a {DType.Name()} tensor. " +
+                "Use the out-of-place op, or convert this tensor first.");
+        if (DType == DType.Bool && op == BinaryOp.Add) op = BinaryOp.LogicalOr;
+        if (DType == DType.Bool && op == BinaryOp.Mul) op = BinaryOp.LogicalAnd;
+        var shape = Shapes.Broadcast(_shape, other._shape, opName);
+        if (!Shapes.SameShape(shape, _shape))
+            throw new ArgumentException(
+                $"{opName}: {other.Describe()} broadcasts with {Describe()} to {Shapes.Format(shape)}, which is not this tensor's shape; an in-place op cannot change the shape.");
+        CheckWritable(opName);
+        RunBinary(op, Layout, this, other, op.IsLogical() ? DType.Bool : DType, opName);
+        BumpVersion();
+        return this;
+    }
+
+    private static void RunBinary(BinaryOp op, Strided dst, Tensor a, Tensor b, DType ct, string opName)
+    {
+        Tensor? ta = null, tb = null;
+        try
+        {
+            var la = a.LayoutAs(ct, ref ta);
+            var lb = b.LayoutAs(ct, ref tb);
+            la = la.WithLayout(dst.Shape, Shapes.BroadcastStrides(la.Shape, la.Strides, dst.Shape, opName));
+            lb = lb.WithLayout(dst.Shape, Shapes.BroadcastStrides(lb.Shape, lb.Strides, dst.Shape, opName));
+            a.Backend.Binary(op, dst, la, lb);
+        }
+        finally
+        {
+            ta?.Dispose();
+            tb?.Dispose();
+        }
+    }
+
+    // Wrapped numbers are stored at full width (Float64/Int64) so that converting them to the compute dtype
+    // rounds once; their flag keeps them from widening the tensor's dtype.
+    private static DType WrappedType(Scalar s) => s.IsFloatingPoint ? DType.Float64 : s.IsBool ? DType.Bool : DType.Int64;
+
+    internal static Tensor BinaryScalar(BinaryOp op, Tensor a, Scalar b, bool scalarFirst, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        using var s = WrapNumber(b, WrappedType(b), a.Device);
+        return scalarFirst ? Binary(op, s, a, name) : Binary(op, a, s, name);
+    }
+
+    internal Tensor BinaryScalarInPlace(BinaryOp op, Scalar b, string opName)
+    {
+        using var s = WrapNumber(b, WrappedType(b), Device);
+        return BinaryInPlace(op, s, opName);
+    }
+
+    /// <summary>Refuses in-place writes into expanded tensors, where one memory location stands for several elements.</summary>
+    internal void CheckWritable(string opName)
+    {
+        for (int i = 0; i < _shape.Length; i++)
+        {
+            if (_strides[i] == 0 && _shape[i] > 1)
+                throw new InvalidOperationException(
+                    $"{opName}: {Describe()} is an expanded view (stride 0 in dimension {i}), so several of its elements share one memory location. " +
+                    "Write into a .Clone() or .Contiguous() copy instead.");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+namespace CudaTensor;
+
+// View ops: new shape/strides/offset over the same storage, never a copy (except Reshape and Contiguous
+// when the layout requires one). Writes through a view are seen by the base and every other view.
+public sealed partial class Tensor
+{
+    /// <summary>The elements <c>start .. start + length - 1</c> along <paramref name="dim"/>, as a view.</summary>
+    public Tensor Narrow(int dim, long start, long length)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Narrow));
+        long size = _shape[d];
+        if (start < 0) start += size;
+        if (start < 0 || length < 0 || start + length > size)
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"{nameof(Narrow)}: start {start} and length {length} do not fit dimension {dim} of size {size} in {Describe()}.");
+        return Slice(d, start, start + length, 1);
+    }
+
+    /// <summary>
+    /// Elements <c>start, start + step, ...</c> below <paramref name="end"/> along <paramref name="dim"/>, as a view
+    /// (Python's <c>x[start:end:step]</c>; bounds are clamped as in Python, negative values count from the end).
+    /// </summary>
+    public Tensor Slice(int dim, long? start = null, long? end = null, long step = 1)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Slice));
+        if (step <= 0) throw new ArgumentOutOfRangeException(nameof(step), $"{nameof(Slice)}: step must be positive, got {step}.");
+        long size = _shape[d];
+        long s = Clamp(start ?? 0, size), e = Clamp(end ?? size, size);
+        long len = e > s ? (e - s + step - 1) / step : 0;
+        var shape = (long[])_shape.Clone();
+        var strides = (long[])_strides.Clone();
+        shape[d] = len;
+        strides[d] = _strides[d] * step;
+        return AsStrided(shape, strides, StorageOffset + s * _strides[d]);
+
+        static long Clamp(long i, long size) => Math.Clamp(i < 0 ? i + size : i, 0, size);
+    }
+
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, which removes that dimension.</summary>
+    public Tensor Select(int dim, long index)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Select));
+        if (Dim == 0) throw new InvalidOperationException($"{nameof(Select)}: cannot index into a 0-d tensor ({Describe()}).");
+        long size = _shape[d];
+        long i = index < 0 ? index + size : index;
+        if (i < 0 || i >= size)
+            throw new ArgumentOutOfRangeException(nameof(index), $"{nameof(Select)}: index {index} is out of range for dimension {d} with size {size} of {Describe()}.");
+        return AsStrided(Remove(_shape, d), Remove(_strides, d), StorageOffset + i * _strides[d]);
+    }
+
+    /// <summary>Swaps dimensions <paramref name="dim0"/> and <paramref name="dim1"/> (a view).</summary>
+    public Tensor Transpose(int dim0, int dim1)
+    {
+        int a = Shapes.NormalizeDim(dim0, Dim, nameof(Transpose)), b = Shapes.NormalizeDim(dim1, Dim, nameof(Transpose));
+        var shape = (long[])_shape.Clone();
+        var strides = (long[])_strides.Clone();
+        (shape[a], shape[b]) = (shape[b], shape[a]);
+        (strides[a], strides[b]) = (strides[b], strides[a]);
+        return AsStrided(shape, strides, StorageOffset);
+    }
+
+    /// <summary>The transpose of a 2-D tensor (a 0-d or 1-D tensor is returned as a view of itself).</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than 2 dimensions; use Transpose or Permute.</exception>
+    public Tensor T => Dim switch
+    {
+        < 2 => AsStrided(_shape, _strides, StorageOffset),
+        2 => Transpose(0, 1),
+        _ => throw new InvalidOperationException($"T: {Describe()} has {Dim} dimensions; T is for 2-D tensors. Use Transpose(d0, d1) or Permute(...)."),
+    };
+
+    /// <summary>Reorders the dimensions: new dimension i is old dimension <c>dims[i]</c> (a view).</summary>
+    public Tensor Permute(params ReadOnlySpan<int> dims)
+    {
+        if (dims.Length != Dim)
+            throw new ArgumentException($"{nameof(Permute)}: got {dims.Length} dimensions for {Describe()}, which has {Dim}.");
+        var seen = new bool[Dim];
+        var shape = new long[Dim];
+        var strides = new long[Dim];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            int d = Shapes.NormalizeDim(dims[i], Dim, nameof(Permute));
+            if (seen[d]) throw new ArgumentException($"{nameof(Permute)}: dimension {d} appears twice in [{string.Join(", ", dims.ToArray())}].");
+            seen[d] = true;
+            shape[i] = _shape[d];
+            strides[i] = _strides[d];
+        }
+        return AsStrided(shape, strides, StorageOffset);
+    }
+
+    /// <summary>
+    /// The same elements with another shape, sharing storage. One size may be -1 (inferred).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The strides do not allow a view (e.g. after a transpose); use <see cref="Reshape"/>.</exception>
+    public Tensor View(params ReadOnlySpan<long> shape)
+    {
+        var newShape = Shapes.InferSize(shape, NumElements, nameof(View));
+        var strides = Shapes.ViewStrides(_shape, _strides, newShape)
+            ?? throw new InvalidOperationException(
+                $"{nameof(View)}: cannot view {Describe()} with strides {Shapes.Format(_strides)} as {Shapes.Format(newShape)}: " +
+                "the size is not compatible with the memory layout (at least one dimension spans across two contiguous runs). " +
+                "Use .Reshape(...) instead, which copies when it must.");
+        return AsStrided(newShape, strides, StorageOffset);
+    }
+
+    /// <summary>The same elements with another shape: a view when the layout allows, otherwise a contiguous copy.</summary>
+    public Tensor Reshape(params ReadOnlySpan<long> shape)
+    {
+        var newShape = Shapes.InferSize(shape, NumElements, nameof(Reshape));
+        var strides = Shapes.ViewStrides(_shape, _strides, newShape);
+        if (strides is not null) return AsStrided(newShape, strides, StorageOffset);
+        using var dense = Contiguous();
+        return dense.AsStrided(newShape, Shapes.ContiguousStrides(newShape), dense.StorageOffset);
+    }
+
+    /// <summary>Merges dimensions <paramref name="startDim"/> ..<paramref name="endDim"/> into one (a view when possible).</summary>
+    public Tensor Flatten(int startDim = 0, int endDim = -1)
+    {
+        if (Dim == 0) return Reshape(1);
+        int s = Shapes.NormalizeDim(startDim, Dim, nameof(Flatten)), e = Shapes.NormalizeDim(endDim, Dim, nameof(Flatten));
+        if (s > e) throw new ArgumentException($"{nameof(Flatten)}: startDim {startDim} comes after endDim {endDim}.");
+        var shape = new List<long>();
+        for (int i = 0; i < s; i++) shape.Add(_shape[i]);
+        long merged = 1;
+        for (int i = s; i <= e; i++) merged *= _shape[i];
+        shape.Add(merged);
+        for (int i = e + 1; i < Dim; i++) shape.Add(_shape[i]);
+        return Reshape([.. shape]);
+    }
+
+    /// <summary>Removes every dimension of size 1.</summary>
+    public Tensor Squeeze()
+    {
+        var keep = Enumerable.Range(0, Dim).Where(i => _shape[i] != 1).ToArray();
+        return AsStrided([.. keep.Select(i => _shape[i])], [.. keep.Select(i => _strides[i])], StorageOffset);
+    }
+
+    /// <summary>Removes dimension <paramref name="dim"/> if its size is 1 (otherwise returns a view of the same shape, as PyTorch).</summary>
+    public Tensor Squeeze(int dim)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Squeeze));
+        if (Dim == 0 || _shape[d] != 1) return AsStrided(_shape, _strides, StorageOffset);
+        return AsStrided(Remove(_shape, d), Remove(_strides, d), StorageOffset);
+    }
+
+    /// <summary>Inserts a dimension of size 1 at <paramref name="dim"/> (which may be Dim, or negative).</summary>
+    public Tensor Unsqueeze(int dim)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim + 1, nameof(Unsqueeze));
+        var shape = new List<long>(_shape);
+        var strides = new List<long>(_strides);
+        shape.Insert(d, 1);
+        strides.Insert(d, d < Dim ? _strides[d] * _shape[d] : 1);
+        return AsStrided([.. shape], [.. strides], StorageOffset);
+    }
+
+    /// <summary>
+    /// Repeats size-1 dimensions (and adds leading ones) without copying: stride 0. A size of -1 keeps the
+    /// current size. Writing to an expanded tensor writes the same memory several times.
+    /// </summary>
+    public Tensor Expand(params ReadOnlySpan<long> shape)
+    {
+        var target = shape.ToArray();
+        int lead = target.Length - Dim;
+        if (lead < 0)
+            throw new ArgumentException($"{nameof(Expand)}: the target {Shapes.Format(target)} has fewer dimensions than {Describe()}.");
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (target[i] == -1)
+            {
+                if (i < lead) throw new ArgumentException($"{nameof(Expand)}: -1 is not allowed for the new leading dimension {i} in {Shapes.Format(target)}.");
+                target[i] = _shape[i - lead];
+            }
+        }
+        var strides = Shapes.BroadcastStrides(_shape, _strides, target, nameof(Expand));
+        return AsStrided(target, strides, StorageOffset);
+    }
+
+    /// <summary>Expands to the shape of <paramref name="other"/>.</summary>
+    public Tensor ExpandAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Expand(other.Shape);
+    }
+
+    /// <summary>Broadcasts to <paramref name="shape"/> (NumPy rules), as a view with stride 0 where expanded.</summary>
+    public Tensor BroadcastTo(params ReadOnlySpan<long> shape) => Expand(shape);
+
+    /// <summary>Splits into views of <paramref name="splitSize"/> along <paramref name="dim"/> (the last may be smaller).</summary>
+    public Tensor[] Split(long splitSize, int dim = 0)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Split));
+        if (splitSize <= 0 && !(splitSize == 0 && _shape[d] == 0))
+            throw new ArgumentOutOfRangeException(nameof(splitSize), $"{nameof(Split)}: splitSize must be positive, got {splitSize}.");
+        long size = _shape[d];
+        if (size == 0) return [Narrow(d, 0, 0)];
+        var parts = new List<Tensor>();
+        for (long s = 0; s < size; s += splitSize) parts.Add(Narrow(d, s, Math.Min(splitSize, size - s)));
+        return [.. parts];
+    }
+
+    /// <summary>Splits into views of the given sizes along <paramref name="dim"/>; the sizes must add up to the dimension.</summary>
+    public Tensor[] Split(ReadOnlySpan<long> sizes, int dim = 0)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Split));
+        long total = 0;
+        foreach (var s in sizes)
+        {
+            if (s < 0) throw new ArgumentException($"{nameof(Split)}: sizes must be non-negative, got {Shapes.Format(sizes)}.");
+            total += s;
+        }
+        if (total != _shape[d])
+            throw new ArgumentException($"{nameof(Split)}: sizes {Shapes.Format(sizes)} add up to {total}, but dimension {d} of {Describe()} has size {_shape[d]}.");
+        var parts = new Tensor[sizes.Length];
+        long start = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            parts[i] = Narrow(d, start, sizes[i]);
+            start += sizes[i];
+        }
+        return parts;
+    }
+
+    /// <summary>Splits into <paramref name="chunks"/> views of equal size (the last may be smaller; fewer when the dimension is short).</summary>
+    public Tensor[] Chunk(int chunks, int dim = 0)
+    {
+        if (chunks <= 0) throw new ArgumentOutOfRangeException(nameof(chunks), $"{nameof(Chunk)}: chunks must be positive, got {chunks}.");
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Chunk));
+        long size = _shape[d];
+        return Split(Math.Max(1, (size + chunks - 1) / chunks), d);
+    }
+
+    /// <summary>All slices along <paramref name="dim"/>, each without that dimension.</summary>
+    public Tensor[] Unbind(int dim = 0)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Unbind));
+        var parts = new Tensor[_shape[d]];
+        for (long i = 0; i < parts.Length; i++) parts[i] = Select(d, i);
+        return parts;
+    }
+
+    /// <summary>A contiguous tensor with the same values: a new view of this storage if already contiguous, else a copy.</summary>
+    public Tensor Contiguous() => IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone();
+
+    private static long[] Remove(long[] a, int index)
+    {
+        var r = new long[a.Length - 1];
+        Array.Copy(a, 0, r, 0, index);
+        Array.Copy(a, index + 1, r, index, a.Length - index - 1);
+        return r;
+    }
+}

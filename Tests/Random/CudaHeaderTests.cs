@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Random;
+namespace CudaTensor.Tests.RandomNumbers;
 
 /// <summary>
 /// Checks the logic of Kernels/philox.cuh without a GPU: PhiloxHostCheck.cpp compiles the header

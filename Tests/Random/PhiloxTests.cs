@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Random;
+namespace CudaTensor.Tests.RandomNumbers;
 
 /// <summary>
 /// The Philox4x32-10 block function against Random123's published known-answer vectors

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Random;
+namespace CudaTensor.Tests.RandomNumbers;
 
 [TestFixture]
 public class RandomFillTests

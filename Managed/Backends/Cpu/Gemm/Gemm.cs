@@ -138,12 +138,13 @@ internal static unsafe partial class Gemm
             // Split the dimension whose panels are more numerous; each chunk packs its own share of B (and all of
             // A, or the converse), which costs O(mk + kn) against O(mnk / chunks) of multiply-adds. Large products
             // get a few chunks per thread so that a preempted thread's share is picked up by the others.
-            int rowPanels = (args.M + TOps.MR - 1) / TOps.MR;
-            int colPanels = (args.N + (2 * TOps.Count) - 1) / (2 * TOps.Count);
-            args.SplitColumns = colPanels >= rowPanels;
+            int nr = 2 * TOps.Count;
+            int rowPanels = (args.M + 3) / 4;
+            int colPanels = (args.N + nr - 1) / nr;
+            args.SplitColumns = SplitColumnsIsCheaper(args.M, args.N, args.K, nr, threads, args.BColStride == 1 ? sizeof(T) : 0);
             int splitLength = args.SplitColumns ? args.N : args.M;
             int chunks = Math.Clamp(splitLength / MinChunkLength, threads, threads * ChunksPerThread);
-            chunks = Math.Min(chunks, Math.Max(rowPanels, colPanels));
+            chunks = Math.Min(chunks, args.SplitColumns ? colPanels : rowPanels);
             if (chunks > 1)
             {
                 fixed (Args<T>* context = &args)
@@ -157,6 +158,22 @@ internal static unsafe partial class Gemm
         }
 
         Macro<T, TVec, TOps>(ref args, 0, args.M, 0, args.N);
+    }
+
+    /// <summary>
+    /// Compares the slowest thread's cycles for a split of the columns (panels of <paramref name="nr"/>; every
+    /// thread repacks A) and of the rows (in quads; every thread repacks B unless it is read in place).
+    /// </summary>
+    private static bool SplitColumnsIsCheaper(int m, int n, int k, int nr, int threads, int rowMajorBElementSize)
+    {
+        const double MultiplyAddsPerCycle = 32; // one core's two 16-lane FMA units
+        const double PackCyclesPerElement = 0.5;
+        long colsPerThread = ((n + nr - 1) / nr + threads - 1) / threads * (long)nr;
+        long rowsPerThread = ((m + 3) / 4 + threads - 1) / threads * 4L;
+        double columnSplit = ((double)m * Math.Min(n, colsPerThread) * k / MultiplyAddsPerCycle) + (PackCyclesPerElement * m * k);
+        bool bInPlace = rowMajorBElementSize > 0 && (long)k * n * rowMajorBElementSize <= DirectBBytes;
+        double rowSplit = ((double)Math.Min(m, rowsPerThread) * n * k / MultiplyAddsPerCycle) + (bInPlace ? 0 : PackCyclesPerElement * k * n);
+        return columnSplit < rowSplit;
     }
 
     private static void RunChunk<T, TVec, TOps>(void* context, int part, int parts)
@@ -178,10 +195,11 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            int mr = TOps.MR;
-            int panels = (args.M + mr - 1) / mr;
-            int i0 = (int)((long)panels * part / parts) * mr;
-            int i1 = Math.Min(args.M, (int)((long)panels * (part + 1) / parts) * mr);
+            // Rows need not split on micro-panel boundaries (leftover rows have dedicated kernels), so split them
+            // evenly in quads: 128 rows become 64 + 64 rather than 72 + 56.
+            int quads = (args.M + 3) / 4;
+            int i0 = (int)((long)quads * part / parts) * 4;
+            int i1 = Math.Min(args.M, (int)((long)quads * (part + 1) / parts) * 4);
             if (i0 < i1)
             {
                 Macro<T, TVec, TOps>(ref args, i0, i1, 0, args.N);

@@ -5,7 +5,8 @@ namespace CudaTensor.Backends.Cpu;
 
 // The register-blocked micro-kernel. Rows are unrolled by hand (guarded by the compile-time row count TRows.N, so the
 // JIT emits one dedicated kernel per leftover-row count), K by four. Accumulators are plain locals: the JIT keeps
-// them in registers only when they are not passed by ref, so nothing here is factored into helpers that take them.
+// them in registers only when they are not passed by ref, so nothing here is factored into helpers that take them;
+// that is why this file is long: it is the one place where the code is written out 12 rows x 4 steps.
 internal static unsafe partial class Gemm
 {
     /// <summary>

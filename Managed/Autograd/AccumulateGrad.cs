@@ -1,0 +1,26 @@
+namespace CudaTensor;
+
+/// <summary>The sink of a leaf tensor: adds the incoming gradient into the leaf's <see cref="Tensor.Grad"/>.</summary>
+internal sealed class AccumulateGrad(Tensor leaf) : Node
+{
+    public override string Name => "AccumulateGrad";
+
+    public Tensor Leaf { get; } = leaf;
+
+    internal override Tensor?[] Apply(Tensor grad)
+    {
+        var current = Leaf.Grad;
+        if (current is null)
+        {
+            // Under createGraph the gradient keeps its history (so it can be differentiated again); otherwise
+            // the leaf gets its own dense copy, never an alias of a tensor the graph may still hand out.
+            Leaf.Grad = GradMode.IsEnabled ? grad : grad.Contiguous().DetachedClone();
+        }
+        else
+        {
+            Leaf.Grad = current + grad;
+            if (!GradMode.IsEnabled) current.Dispose();
+        }
+        return [];
+    }
+}

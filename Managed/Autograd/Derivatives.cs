@@ -1,0 +1,156 @@
+using CudaTensor.Ops;
+
+namespace CudaTensor;
+
+/// <summary>
+/// Every backward formula of the library, one per op (the role of PyTorch's derivatives.yaml). Each Record*
+/// method is called by its forward op after computing the result; it does nothing unless grad mode is on and
+/// an input requires grad. Formulas are written with tensor ops, so with <c>createGraph</c> they are recorded
+/// too and gradients of gradients follow.
+/// </summary>
+internal static partial class Derivatives
+{
+    public static bool Needs(Tensor a) => GradMode.IsEnabled && a.RequiresGrad;
+
+    public static bool Needs(Tensor a, Tensor b) => GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+
+    /// <summary>Creates the node for <paramref name="result"/> with edges to <paramref name="inputs"/>.</summary>
+    public static FunctionNode Node(string name, Tensor result, Tensor?[] inputs, bool isView = false)
+    {
+        var node = new FunctionNode(name, isView) { NextNodes = [.. inputs.Select(i => i?.GradNode())] };
+        result.SetGradFn(node);
+        return node;
+    }
+
+    /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (leading dims and size-1 dims).</summary>
+    public static Tensor SumToShape(Tensor grad, long[] shape)
+    {
+        if (Shapes.SameShape(grad.Shape, shape)) return grad;
+        int lead = grad.Dim - shape.Length;
+        var dims = new List<int>();
+        for (int i = 0; i < grad.Dim; i++)
+        {
+            if (i < lead || (shape[i - lead] == 1 && grad.Shape[i] != 1)) dims.Add(i);
+        }
+        using var summed = grad.Sum([.. dims], keepDim: true);
+        return summed.Reshape(shape);
+    }
+
+    public static void RecordUnary(UnaryOp op, Tensor result, Tensor x, double p0, double p1)
+    {
+        if (!Needs(x)) return;
+        var node = Node(op + "Backward", result, [x]);
+        var sx = node.Save(x);
+        var sy = node.Save(result);
+        node.Formula = g => [UnaryGrad(op, g, sx.Unpack(), sy.Unpack(), p0, p1)];
+    }
+
+    private static Tensor UnaryGrad(UnaryOp op, Tensor g, Tensor x, Tensor y, double p0, double p1)
+    {
+        using var scope = Tensor.NewScope();
+        const double SqrtTwoOverPi = 0.79788456080286535588, InvSqrt2Pi = 0.39894228040143267794, TwoOverSqrtPi = 1.1283791670955126;
+        Tensor r = op switch
+        {
+            UnaryOp.Neg => -g,
+            UnaryOp.Abs => g * x.Sign(),
+            UnaryOp.Sign or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Trunc => Tensor.ZerosLike(g),
+            UnaryOp.Square => g * x * 2.0,
+            UnaryOp.Sqrt => g / (y * 2.0),
+            UnaryOp.Rsqrt => g * y.Pow(3) * -0.5,
+            UnaryOp.Reciprocal => -g * y.Square(),
+            UnaryOp.Exp => g * y,
+            UnaryOp.Log => g / x,
+            UnaryOp.Log1p => g / (x + 1.0),
+            UnaryOp.Expm1 => g * (y + 1.0),
+            UnaryOp.Sin => g * x.Cos(),
+            UnaryOp.Cos => -g * x.Sin(),
+            UnaryOp.Tanh => g * (1.0 - y.Square()),
+            UnaryOp.Sigmoid => g * y * (1.0 - y),
+            UnaryOp.Relu => Tensor.Where(x.Gt(0), g, 0.0),
+            UnaryOp.LeakyRelu => Tensor.Where(x.Gt(0), g, g * p0),
+            // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+            UnaryOp.Gelu => g * (((x * 0.70710678118654752440).Erf() + 1.0) * 0.5 + x * (x.Square() * -0.5).Exp() * InvSqrt2Pi),
+            UnaryOp.GeluTanh => g * GeluTanhDerivative(x, SqrtTwoOverPi),
+            UnaryOp.Silu => g * SiluDerivative(x),
+            UnaryOp.Softplus => Tensor.Where((x * p0).Gt(p1), g, g * (x * p0).Sigmoid()),
+            UnaryOp.Erf => g * (-x.Square()).Exp() * TwoOverSqrtPi,
+            UnaryOp.Clamp => Tensor.Where(x.Ge(p0).LogicalAnd(x.Le(p1)), g, 0.0),
+            _ => throw new NotSupportedException($"No derivative for {op}."),
+        };
+        return scope.MoveToOuter(r);
+    }
+
+    private static Tensor GeluTanhDerivative(Tensor x, double k)
+    {
+        // t = tanh(k(x + c x³)); d/dx 0.5x(1+t) = 0.5(1+t) + 0.5x(1-t²)·k(1 + 3c x²)
+        const double C = 0.044715;
+        var t = ((x + x.Pow(3) * C) * k).Tanh();
+        return (t + 1.0) * 0.5 + x * (1.0 - t.Square()) * ((x.Square() * (3 * C) + 1.0) * (0.5 * k));
+    }
+
+    private static Tensor SiluDerivative(Tensor x)
+    {
+        var s = x.Sigmoid();
+        return s * (x * (1.0 - s) + 1.0);
+    }
+
+    public static void RecordBinary(BinaryOp op, Tensor result, Tensor a, Tensor b)
+    {
+        if (!Needs(a, b) || op.IsComparison() || op.IsLogical()) return;
+        var node = Node(op + "Backward", result, [a, b]);
+        var sa = node.Save(a);
+        var sb = node.Save(b);
+        var sy = op == BinaryOp.Pow ? node.Save(result) : null;
+        long[] shapeA = a.ShapeArray, shapeB = b.ShapeArray;
+        bool needA = a.RequiresGrad, needB = b.RequiresGrad;
+        node.Formula = g =>
+        {
+            using var scope = Tensor.NewScope();
+            var (ga, gb) = BinaryGrad(op, g, sa.Unpack(), sb.Unpack(), sy?.Unpack(), needA, needB);
+            return [Keep(scope, ga is null ? null : SumToShape(ga, shapeA)), Keep(scope, gb is null ? null : SumToShape(gb, shapeB))];
+        };
+    }
+
+    private static Tensor? Keep(TensorScope scope, Tensor? t) => t is null ? null : scope.MoveToOuter(t);
+
+    private static (Tensor? A, Tensor? B) BinaryGrad(BinaryOp op, Tensor g, Tensor a, Tensor b, Tensor? y, bool needA, bool needB)
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: return (needA ? g : null, needB ? g : null);
+            case BinaryOp.Sub: return (needA ? g : null, needB ? -g : null);
+            case BinaryOp.Mul: return (needA ? g * b : null, needB ? g * a : null);
+            case BinaryOp.Div: return (needA ? g / b : null, needB ? -g * a / b.Square() : null);
+            case BinaryOp.Pow:
+                // d/da a^b = b·a^(b-1); d/db a^b = a^b·log a, taken as 0 where a = 0 (PyTorch's convention).
+                return (needA ? g * b * a.Pow(b - 1.0) : null,
+                        needB ? g * Tensor.Where(a.Eq(0), 0.0, y! * a.Log()) : null);
+            case BinaryOp.Maximum:
+            case BinaryOp.Minimum:
+            {
+                // The larger (smaller) operand takes the gradient; ties split it evenly.
+                var wins = op == BinaryOp.Maximum ? a.Gt(b) : a.Lt(b);
+                var ties = a.Eq(b);
+                var half = g * 0.5;
+                return (needA ? Tensor.Where(wins, g, Tensor.Where(ties, half, 0.0)) : null,
+                        needB ? Tensor.Where(wins, 0.0, Tensor.Where(ties, half, g)) : null);
+            }
+            case BinaryOp.Remainder: return (needA ? g : null, needB ? -g * (a / b).Floor() : null);
+            default: throw new NotSupportedException($"No derivative for {op}.");
+        }
+    }
+
+    public static void RecordWhere(Tensor result, Tensor condition, Tensor a, Tensor b)
+    {
+        if (!Needs(a, b)) return;
+        var node = Node("WhereBackward", result, [a, b]);
+        var sc = node.Save(condition);
+        long[] shapeA = a.ShapeArray, shapeB = b.ShapeArray;
+        node.Formula = g =>
+        {
+            using var scope = Tensor.NewScope();
+            var c = sc.Unpack();
+            return [Keep(scope, SumToShape(Tensor.Where(c, g, 0.0), shapeA)), Keep(scope, SumToShape(Tensor.Where(c, 0.0, g), shapeB))];
+        };
+    }
+}

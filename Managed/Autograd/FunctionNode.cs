@@ -1,0 +1,14 @@
+namespace CudaTensor;
+
+/// <summary>A node whose backward formula is a closure written next to the op's derivative in <see cref="Derivatives"/>.</summary>
+internal sealed class FunctionNode(string name, bool isView = false) : Node
+{
+    public override string Name => name;
+
+    /// <summary>Whether the forward op returned a view of its input (in-place ops on such outputs are refused).</summary>
+    public bool IsView { get; } = isView;
+
+    public Func<Tensor, Tensor?[]>? Formula { get; set; }
+
+    internal override Tensor?[] Apply(Tensor grad) => Formula!(grad);
+}

@@ -1,0 +1,112 @@
+namespace CudaTensor;
+
+/// <summary>
+/// A node of the autograd graph: the backward function of one forward operation. It maps the gradient of
+/// the operation's output to gradients of its inputs, and points to the nodes that produced those inputs.
+/// </summary>
+public abstract class Node
+{
+    private static long _sequence;
+    private List<SavedTensor>? _saved;
+    private List<Func<Tensor, Tensor?>>? _preHooks;
+
+    /// <summary>Creates a node; the sequence number orders nodes by creation.</summary>
+    protected Node()
+    {
+        Sequence = Interlocked.Increment(ref _sequence);
+    }
+
+    /// <summary>A readable name such as <c>MulBackward</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The nodes that produced this operation's inputs (null where an input needs no gradient).</summary>
+    public IReadOnlyList<Node?> Inputs => NextNodes;
+
+    internal Node?[] NextNodes { get; set; } = [];
+
+    internal long Sequence { get; }
+
+    /// <summary>Whether saved tensors were released by a backward pass without <c>retainGraph</c>.</summary>
+    internal bool IsReleased { get; private set; }
+
+    /// <summary>The stack of the forward call, captured in anomaly mode to say where a bad gradient came from.</summary>
+    internal string? ForwardTrace { get; set; }
+
+    /// <summary>Computes the gradients of the inputs from the gradient of the output (same length as <see cref="Inputs"/>).</summary>
+    internal abstract Tensor?[] Apply(Tensor grad);
+
+    /// <summary>Keeps <paramref name="tensor"/> for the backward pass; it must not be modified in place before then.</summary>
+    internal SavedTensor Save(Tensor tensor)
+    {
+        var saved = new SavedTensor(tensor, this);
+        (_saved ??= []).Add(saved);
+        return saved;
+    }
+
+    internal void AddPreHook(Func<Tensor, Tensor?> hook) => (_preHooks ??= []).Add(hook);
+
+    internal Tensor RunPreHooks(Tensor grad)
+    {
+        if (_preHooks is null) return grad;
+        foreach (var hook in _preHooks)
+        {
+            var replaced = hook(grad);
+            if (replaced is not null) grad = replaced;
+        }
+        return grad;
+    }
+
+    /// <summary>Frees the saved tensors; a later backward through this node throws.</summary>
+    internal void Release()
+    {
+        if (_saved is not null)
+        {
+            foreach (var s in _saved) s.Release();
+            _saved = null;
+        }
+        IsReleased = true;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// A tensor kept for backward, with the version of its storage at the time it was saved: an in-place write
+/// in between makes <see cref="Unpack"/> throw instead of silently computing a wrong gradient.
+/// </summary>
+internal sealed class SavedTensor
+{
+    private readonly Node _owner;
+    private readonly int _version;
+    private Tensor? _tensor;
+
+    public SavedTensor(Tensor tensor, Node owner)
+    {
+        _owner = owner;
+        _version = tensor.Storage.Version;
+        // Hold our own view, so the caller may dispose theirs; keep the autograd identity for higher-order grads.
+        _tensor = tensor.AliasForAutograd();
+    }
+
+    public Tensor Unpack()
+    {
+        var t = _tensor ?? throw new InvalidOperationException(
+            $"Trying to backward through the graph a second time (or to use saved tensors after they were freed) in {_owner.Name}. " +
+            "Saved intermediate values are freed when you call Backward() or Autograd.Grad(); pass retainGraph: true the first time " +
+            "if you need to backward through the graph again.");
+        int now = t.Storage.Version;
+        if (now != _version)
+            throw new InvalidOperationException(
+                $"One of the tensors needed for gradient computation has been modified by an in-place operation: {t.Describe()}, " +
+                $"saved by {_owner.Name}, is at version {now}; expected version {_version} instead. " +
+                "Use the out-of-place op (e.g. Add instead of AddInPlace) or .Clone() the tensor before modifying it.");
+        return t;
+    }
+
+    public void Release()
+    {
+        _tensor?.Dispose();
+        _tensor = null;
+    }
+}

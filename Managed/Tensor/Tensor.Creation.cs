@@ -123,10 +123,14 @@ public sealed partial class Tensor
         return t.WithRequiresGrad(requiresGrad, nameof(FromArray));
     }
 
+    // A literal 0 converts to DType? as well as to Scalar, so without the priority Arange(-5, 0) would be
+    // ambiguous with Arange(end, dtype).
     /// <summary>
     /// Values from <paramref name="start"/> up to (not including) <paramref name="end"/> in steps of
     /// <paramref name="step"/>. The dtype is Int64 when all three are integers, Float32 otherwise (as in PyTorch).
     /// </summary>
+    /// <exception cref="ArgumentException">The step is zero or points away from the end, or a bound is not finite.</exception>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     public static Tensor Arange(Scalar start, Scalar end, Scalar? step = null, DType? dtype = null, Device? device = null, bool requiresGrad = false)
     {
         var st = step ?? 1;
@@ -135,6 +139,9 @@ public sealed partial class Tensor
         double s0 = start.ToDouble(), s1 = end.ToDouble(), ds = st.ToDouble();
         if (ds == 0 || double.IsNaN(ds))
             throw new ArgumentException($"{nameof(Arange)}: step must be non-zero, got {st}.");
+        // Without this an infinite end would ask for an array of long.MaxValue elements, and NaN would give 0.
+        if (!double.IsFinite(s0) || !double.IsFinite(s1) || !double.IsFinite(ds))
+            throw new ArgumentException($"{nameof(Arange)}: start, end and step must be finite, got start {start}, end {end}, step {st}.");
         if ((ds > 0 && s1 < s0) || (ds < 0 && s1 > s0))
             throw new ArgumentException($"{nameof(Arange)}: the step {st} moves away from the end: start {start}, end {end}. Use a step of the other sign.");
         long n = floating ? (long)Math.Ceiling((s1 - s0) / ds) : CeilDiv(end.ToInt64() - start.ToInt64(), st.ToInt64());
@@ -159,6 +166,7 @@ public sealed partial class Tensor
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // The second half counts back from the end, so both endpoints are exact (PyTorch does the same).
         for (long i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
+        if (steps == 1) values[0] = start; // torch.linspace(a, b, 1) is [a]; the loop above would give b
         using var d = FromArray(values, [steps], device);
         return d.To(dtype ?? DTypes.DefaultFloat).WithRequiresGrad(requiresGrad, nameof(Linspace));
     }

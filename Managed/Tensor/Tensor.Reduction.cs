@@ -209,7 +209,8 @@ public sealed partial class Tensor
     private Tensor LogicalReduce(ReduceOp op, int[]? dims, bool keepDim, string name)
     {
         using var b = To(DType.Bool);
-        return b.Reduce(op, dims, keepDim, name);
+        // On Bool, Min is All and Max is Any: both have an identity (true, false), so empty extents are fine.
+        return b.Reduce(op, dims, keepDim, name, logical: true);
     }
 
     private long ReducedCount(int[]? dims, string op)
@@ -246,11 +247,11 @@ public sealed partial class Tensor
         return [.. order];
     }
 
-    internal Tensor Reduce(ReduceOp op, int[]? dims, bool keepDim, string name)
+    internal Tensor Reduce(ReduceOp op, int[]? dims, bool keepDim, string name, bool logical = false)
     {
         var reduced = dims is null ? [.. Enumerable.Range(0, Dim)] : NormalizeDims(dims, name);
         if (Dim == 0) reduced = [];
-        if (op is ReduceOp.Max or ReduceOp.Min)
+        if (!logical && op is ReduceOp.Max or ReduceOp.Min)
         {
             foreach (var d in reduced)
             {

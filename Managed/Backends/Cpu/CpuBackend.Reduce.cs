@@ -26,8 +26,10 @@ internal sealed unsafe partial class CpuBackend
         {
             case ReduceOp.Sum: Reduce<T, SumReducer<T>>(dst, src, reducedDims, T.Zero); break;
             case ReduceOp.Prod: Reduce<T, ProdReducer<T>>(dst, src, reducedDims, T.One); break;
+            // Max and Min of nothing are rejected for numbers; only Bool Any (Max) and All (Min) reach an empty
+            // extent, whose identities are false and true.
             case ReduceOp.Max: Reduce<T, MaxReducer<T>>(dst, src, reducedDims, T.Zero); break;
-            default: Reduce<T, MinReducer<T>>(dst, src, reducedDims, T.Zero); break;
+            default: Reduce<T, MinReducer<T>>(dst, src, reducedDims, T.One); break;
         }
     }
 

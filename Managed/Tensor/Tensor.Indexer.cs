@@ -43,9 +43,9 @@ public sealed partial class Tensor
             {
                 case TensorIndex.IndexKind.Single:
                 {
-                    long size = _shape[d], i = ix.Start < 0 ? ix.Start + size : ix.Start;
+                    long size = _shape[d], i = ix.Position(size);
                     if (i < 0 || i >= size)
-                        throw new ArgumentOutOfRangeException(nameof(indices), $"Indexing: index {ix.Start} is out of range for dimension {d} with size {size} of {Describe()}.");
+                        throw new ArgumentOutOfRangeException(nameof(indices), $"Indexing: index {ix.Describe()} is out of range for dimension {d} with size {size} of {Describe()}.");
                     offset += i * _strides[d];
                     d++;
                     break;

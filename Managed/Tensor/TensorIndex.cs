@@ -50,7 +50,8 @@ public readonly struct TensorIndex : IEquatable<TensorIndex>
 
     /// <summary>An index from the start or (<c>^i</c>) from the end.</summary>
     public static implicit operator TensorIndex(Index index)
-        => new(IndexKind.Single, index.IsFromEnd ? -index.Value : index.Value, false, null, false, 1);
+        // Kept as "from the end" rather than negated: ^0 must be out of range (as for arrays), not element 0.
+        => new(IndexKind.Single, index.Value, index.IsFromEnd, null, false, 1);
 
     /// <summary>A range <c>a..b</c> (step 1).</summary>
     public static implicit operator TensorIndex(Range range)
@@ -65,6 +66,12 @@ public readonly struct TensorIndex : IEquatable<TensorIndex>
 
     /// <summary>Creates an index from a <see cref="Range"/>.</summary>
     public static TensorIndex FromRange(Range range) => range;
+
+    /// <summary>Resolves a single index against a dimension's size; the result may be out of range.</summary>
+    internal long Position(long size) => StartFromEnd ? size - Start : Start < 0 ? Start + size : Start;
+
+    /// <summary>The index as the user wrote it, for messages: <c>-1</c> or <c>^1</c>.</summary>
+    internal string Describe() => StartFromEnd ? $"^{Start}" : Start.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Resolves a slice against a dimension's size: (start, stop) clamped into [0, size].</summary>
     internal (long Start, long Stop) Bounds(long size)

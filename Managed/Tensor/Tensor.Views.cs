@@ -7,7 +7,7 @@ public sealed partial class Tensor
     /// <summary>The elements <c>start .. start + length - 1</c> along <paramref name="dim"/>, as a view.</summary>
     public Tensor Narrow(int dim, long start, long length)
     {
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Narrow));
+        int d = ExistingDim(dim, nameof(Narrow));
         long size = _shape[d];
         if (start < 0) start += size;
         if (start < 0 || length < 0 || start + length > size)
@@ -22,7 +22,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Slice(int dim, long? start = null, long? end = null, long step = 1)
     {
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Slice));
+        int d = ExistingDim(dim, nameof(Slice));
         if (step <= 0) throw new ArgumentOutOfRangeException(nameof(step), $"{nameof(Slice)}: step must be positive, got {step}.");
         long size = _shape[d];
         long s = Clamp(start ?? 0, size), e = Clamp(end ?? size, size);
@@ -52,6 +52,7 @@ public sealed partial class Tensor
     public Tensor Transpose(int dim0, int dim1)
     {
         int a = Shapes.NormalizeDim(dim0, Dim, nameof(Transpose)), b = Shapes.NormalizeDim(dim1, Dim, nameof(Transpose));
+        if (Dim == 0) return AsStrided(_shape, _strides, StorageOffset); // torch allows transpose(0, -1) of a 0-d tensor
         var shape = (long[])_shape.Clone();
         var strides = (long[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
@@ -188,7 +189,7 @@ public sealed partial class Tensor
     /// <summary>Splits into views of <paramref name="splitSize"/> along <paramref name="dim"/> (the last may be smaller).</summary>
     public Tensor[] Split(long splitSize, int dim = 0)
     {
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Split));
+        int d = ExistingDim(dim, nameof(Split));
         if (splitSize <= 0 && !(splitSize == 0 && _shape[d] == 0))
             throw new ArgumentOutOfRangeException(nameof(splitSize), $"{nameof(Split)}: splitSize must be positive, got {splitSize}.");
         long size = _shape[d];
@@ -201,7 +202,7 @@ public sealed partial class Tensor
     /// <summary>Splits into views of the given sizes along <paramref name="dim"/>; the sizes must add up to the dimension.</summary>
     public Tensor[] Split(ReadOnlySpan<long> sizes, int dim = 0)
     {
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Split));
+        int d = ExistingDim(dim, nameof(Split));
         long total = 0;
         foreach (var s in sizes)
         {
@@ -224,7 +225,7 @@ public sealed partial class Tensor
     public Tensor[] Chunk(int chunks, int dim = 0)
     {
         if (chunks <= 0) throw new ArgumentOutOfRangeException(nameof(chunks), $"{nameof(Chunk)}: chunks must be positive, got {chunks}.");
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Chunk));
+        int d = ExistingDim(dim, nameof(Chunk));
         long size = _shape[d];
         return Split(Math.Max(1, (size + chunks - 1) / chunks), d);
     }
@@ -232,7 +233,7 @@ public sealed partial class Tensor
     /// <summary>All slices along <paramref name="dim"/>, each without that dimension.</summary>
     public Tensor[] Unbind(int dim = 0)
     {
-        int d = Shapes.NormalizeDim(dim, Dim, nameof(Unbind));
+        int d = ExistingDim(dim, nameof(Unbind));
         var parts = new Tensor[_shape[d]];
         for (long i = 0; i < parts.Length; i++) parts[i] = Select(d, i);
         return parts;
@@ -240,6 +241,18 @@ public sealed partial class Tensor
 
     /// <summary>A contiguous tensor with the same values: a new view of this storage if already contiguous, else a copy.</summary>
     public Tensor Contiguous() => IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone();
+
+    /// <summary>
+    /// Normalizes a dimension that must exist. <see cref="Shapes.NormalizeDim"/> accepts 0 and -1 for a 0-d tensor
+    /// (reductions over "dim 0" of a scalar are legal), but ops that index the shape would then read past it.
+    /// </summary>
+    internal int ExistingDim(long dim, string op)
+    {
+        if (Dim == 0)
+            throw new ArgumentOutOfRangeException(nameof(dim),
+                $"{op}: dimension {dim} was given but {Describe()} is 0-d and has no dimensions. Unsqueeze(0) it first if you need one.");
+        return Shapes.NormalizeDim(dim, Dim, op);
+    }
 
     private static long[] Remove(long[] a, int index)
     {

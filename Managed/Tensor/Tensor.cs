@@ -65,10 +65,10 @@ public sealed partial class Tensor : IDisposable
     public bool IsDisposed => _storage is null;
 
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
-    public long Size(int dim) => _shape[Shapes.NormalizeDim(dim, Dim, nameof(Size))];
+    public long Size(int dim) => _shape[ExistingDim(dim, nameof(Size))];
 
     /// <summary>The stride of dimension <paramref name="dim"/> (negative counts from the end).</summary>
-    public long Stride(int dim) => _strides[Shapes.NormalizeDim(dim, Dim, nameof(Stride))];
+    public long Stride(int dim) => _strides[ExistingDim(dim, nameof(Stride))];
 
     private Storage LiveStorage => _storage ?? throw new ObjectDisposedException(Describe(), $"{Describe()} was disposed and can no longer be used.");
 

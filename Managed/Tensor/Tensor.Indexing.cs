@@ -20,7 +20,9 @@ public sealed partial class Tensor
         viewShape[d] = flat.NumElements;
         using var shaped = flat.View(viewShape);
         using var expanded = shaped.Expand(outShape);
-        return GatherCore(d, expanded, nameof(IndexSelect));
+        // Check the (short) index itself rather than its expansion to the output's size.
+        CheckIndexRange(flat, _shape[d], d, nameof(IndexSelect));
+        return GatherCore(d, expanded, nameof(IndexSelect), rangeChecked: true);
     }
 
     /// <summary>
@@ -44,8 +46,10 @@ public sealed partial class Tensor
         return GatherCore(d, idx, nameof(Gather));
     }
 
-    private Tensor GatherCore(int d, Tensor idx, string op)
+    private Tensor GatherCore(int d, Tensor idx, string op, bool rangeChecked = false)
     {
+        // Checked up front: a kernel running on several threads would report a bad index wrapped in an AggregateException.
+        if (!rangeChecked) CheckIndexRange(idx, _shape[d], d, op);
         var result = Allocate(idx._shape, DType, Device);
         try
         {

@@ -30,7 +30,9 @@ public sealed partial class Tensor
         if (k != k2)
             throw new ArgumentException(
                 $"{op}: cannot multiply {Shapes.Format(a._shape)} by {Shapes.Format(b._shape)}: inner sizes {k} and {k2} differ.");
-        var batch = Shapes.Broadcast(am._shape.AsSpan(0, am.Dim - 2), bm._shape.AsSpan(0, bm.Dim - 2), op);
+        // The broadcast error names only the batch shapes: say which operands they came from.
+        var batch = Shapes.Broadcast(am._shape.AsSpan(0, am.Dim - 2), bm._shape.AsSpan(0, bm.Dim - 2),
+            $"{op} of {Shapes.Format(a._shape)} by {Shapes.Format(b._shape)}, batch dimensions");
         long batchCount = Shapes.NumElements(batch);
 
         var fullShape = new List<long>(batch) { m, n };

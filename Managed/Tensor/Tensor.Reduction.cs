@@ -105,6 +105,13 @@ public sealed partial class Tensor
     public Tensor LogSumExp(int dim, bool keepDim = false)
     {
         RequireFloat(nameof(LogSumExp));
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(LogSumExp));
+        if (Dim > 0 && _shape[d] == 0)
+        {
+            // log of an empty sum is -inf, as in PyTorch (Amax below would reject the empty extent).
+            using var empty = Sum(d, keepDim);
+            return FullLike(empty, double.NegativeInfinity);
+        }
         using var scope = NewScope();
         var max = Amax([dim], keepDim: true);
         // Rows whose max is ±inf would give inf - inf = NaN: use 0 as the shift there.

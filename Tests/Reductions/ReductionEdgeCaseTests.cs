@@ -187,6 +187,9 @@ public class ReductionEdgeCaseTests(Device device)
         using (var s = x.Softmax(0)) TensorAssert.Close(s, [], [0, 3]);
         using (var s = x.Softmax(1)) TensorAssert.Close(s, [], [0, 3]);
         using (var s = x.Norm()) TensorAssert.Close(s, [0], []);
+        using (var s = x.LogSumExp(0)) TensorAssert.Close(s, [double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity], [3]);
+        using (var s = x.LogSumExp(0, keepDim: true)) TensorAssert.Close(s, [double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity], [1, 3]);
+        using (var s = x.LogSumExp(1)) TensorAssert.Close(s, [], [0]);
         using var i = Tensor.Zeros([0], DType.Int32, device);
         using (var s = i.Sum()) TensorAssert.Close(s, [0], [], dtype: DType.Int64);
         using (var s = i.Prod()) TensorAssert.Close(s, [1], [], dtype: DType.Int64);

@@ -101,8 +101,10 @@ public sealed partial class Tensor
 
     /// <summary>The value of a one-element tensor (any shape with a single element).</summary>
     /// <exception cref="InvalidOperationException">The tensor has more or fewer than one element, or <typeparamref name="T"/> does not match.</exception>
+    /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
     public T Item<T>() where T : unmanaged
     {
+        ThrowIfDisposed(); // before the element count: a disposed tensor's real problem is that it is disposed
         if (NumElements != 1)
             throw new InvalidOperationException($"{nameof(Item)}: {Describe()} has {NumElements} elements; only one-element tensors can be converted to a C# value.");
         CheckElementType<T>(nameof(Item));

@@ -70,6 +70,9 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The stride of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public long Stride(int dim) => _strides[ExistingDim(dim, nameof(Stride))];
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming this tensor if it was disposed.</summary>
+    internal void ThrowIfDisposed() => _ = LiveStorage;
+
     private Storage LiveStorage => _storage ?? throw new ObjectDisposedException(Describe(), $"{Describe()} was disposed and can no longer be used.");
 
     /// <summary>Starts a <see cref="TensorScope"/>: tensors created until it is disposed are disposed with it.</summary>

@@ -6,10 +6,15 @@ namespace CudaTensor;
 /// <see cref="AsyncLocal{T}"/>). Typical use: <c>using var scope = Tensor.NewScope();</c> at the top of a
 /// training step.
 /// </summary>
+/// <remarks>
+/// The scope is shared by every task and thread that inherits it (an <see cref="AsyncLocal{T}"/> flows into
+/// <c>Task.Run</c> and <c>Parallel.For</c>), so tensors may be registered concurrently: the list is locked.
+/// </remarks>
 public sealed class TensorScope : IDisposable
 {
     private static readonly AsyncLocal<TensorScope?> CurrentScope = new();
     private readonly TensorScope? _outer;
+    private readonly Lock _lock = new();
     private List<Tensor>? _owned = [];
 
     internal TensorScope()
@@ -21,13 +26,27 @@ public sealed class TensorScope : IDisposable
     /// <summary>The innermost scope of the calling flow, or null.</summary>
     public static TensorScope? Current => CurrentScope.Value;
 
-    internal static void Register(Tensor t) => CurrentScope.Value?._owned?.Add(t);
+    internal static void Register(Tensor t) => CurrentScope.Value?.Add(t);
+
+    // Returns false when the scope was already disposed (a tensor created then belongs to nobody).
+    private bool Add(Tensor t)
+    {
+        lock (_lock)
+        {
+            if (_owned is null) return false;
+            _owned.Add(t);
+            return true;
+        }
+    }
 
     /// <summary>Leaves <paramref name="tensor"/> alive when this scope ends (the caller must dispose it).</summary>
     public Tensor Keep(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        _owned?.Remove(tensor);
+        lock (_lock)
+        {
+            _owned?.Remove(tensor);
+        }
         return tensor;
     }
 
@@ -35,16 +54,20 @@ public sealed class TensorScope : IDisposable
     public Tensor MoveToOuter(Tensor tensor)
     {
         Keep(tensor);
-        _outer?._owned?.Add(tensor);
+        _outer?.Add(tensor);
         return tensor;
     }
 
     /// <summary>Disposes the tensors this scope owns and makes the enclosing scope current again.</summary>
     public void Dispose()
     {
-        var owned = _owned;
+        List<Tensor>? owned;
+        lock (_lock)
+        {
+            owned = _owned;
+            _owned = null;
+        }
         if (owned is null) return;
-        _owned = null;
         if (CurrentScope.Value == this) CurrentScope.Value = _outer;
         foreach (var t in owned) t.Dispose();
     }

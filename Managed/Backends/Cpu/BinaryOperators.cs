@@ -59,6 +59,8 @@ internal readonly struct MinimumOp<T> : IBinaryOperator<MinimumOp<T>, T, T> wher
 internal readonly struct FloatPowOp<T> : IBinaryOperator<FloatPowOp<T>, T, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T a, T b) => T.Pow(a, b);
+    public static void Invoke(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
+    public static void Invoke(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
     public static void Invoke(ReadOnlySpan<T> a, T b, Span<T> y)
     {
         // x^2 is by far the most common power: a multiply is exact and several times faster than pow.

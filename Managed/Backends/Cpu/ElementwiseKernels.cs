@@ -107,6 +107,13 @@ internal static unsafe class ElementwiseRows
                 Buffer.MemoryCopy(x, y, n * sizeof(TTo), n * sizeof(TTo));
                 return;
             }
+            if (sy == 1 && sx == 1)
+            {
+                // Same per-element CreateTruncating semantics, vectorized for the common pairs (int <-> float, float <-> double).
+                for (long i = 0; i < n; i += int.MaxValue)
+                    System.Numerics.Tensors.TensorPrimitives.ConvertTruncating(new ReadOnlySpan<TFrom>(x + i, Chunk(n - i)), new Span<TTo>(y + i, Chunk(n - i)));
+                return;
+            }
             // Floating to integer truncates toward zero and saturates, as C casts do for in-range values.
             for (long i = 0; i < n; i++) y[i * sy] = TTo.CreateTruncating(x[i * sx]);
         }

@@ -14,8 +14,15 @@ internal readonly struct NegOp<T> : IUnaryOperator<NegOp<T>, T> where T : unmana
 
 internal readonly struct AbsOp<T> : IUnaryOperator<AbsOp<T>, T> where T : unmanaged, INumber<T>
 {
-    // Wrapping abs (int.MinValue stays itself) rather than throwing, as in C and PyTorch.
-    public static T Invoke(T x, T p0, T p1) => x < T.Zero ? T.Zero - x : x;
+    // Wrapping abs (int.MinValue stays itself) rather than throwing, as in C and PyTorch; -0.0 becomes +0.0.
+    public static T Invoke(T x, T p0, T p1) => T.IsNegative(x) ? T.Zero - x : x;
+
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        // TensorPrimitives.Abs throws on integer MinValue; floats have no such value.
+        if (typeof(T) == typeof(float) || typeof(T) == typeof(double)) TensorPrimitives.Abs(x, y);
+        else for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
 }
 
 internal readonly struct SignOp<T> : IUnaryOperator<SignOp<T>, T> where T : unmanaged, INumber<T>
@@ -33,6 +40,8 @@ internal readonly struct ReluOp<T> : IUnaryOperator<ReluOp<T>, T> where T : unma
 {
     // NaN propagates (NaN > 0 is false but the input is returned), as in PyTorch.
     public static T Invoke(T x, T p0, T p1) => x < T.Zero ? T.Zero : x;
+    // Max propagates NaN, like the scalar form.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Max(x, T.Zero, y);
 }
 
 internal readonly struct LeakyReluOp<T> : IUnaryOperator<LeakyReluOp<T>, T> where T : unmanaged, INumber<T>
@@ -44,6 +53,13 @@ internal readonly struct ClampOp<T> : IUnaryOperator<ClampOp<T>, T> where T : un
 {
     // min(max(x, lo), hi) with NaN passing through; hi wins when lo > hi, as in PyTorch.
     public static T Invoke(T x, T lo, T hi) => T.IsNaN(x) ? x : x < lo ? (lo > hi ? hi : lo) : x > hi ? hi : x;
+
+    // min(max(x, lo), hi): NaN-propagating Max/Min keep NaN, and hi wins when lo > hi, like the scalar form.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T lo, T hi)
+    {
+        TensorPrimitives.Max(x, lo, y);
+        TensorPrimitives.Min(y, hi, y);
+    }
 }
 
 internal readonly struct SqrtOp<T> : IUnaryOperator<SqrtOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -78,23 +94,30 @@ internal readonly struct LogOp<T> : IUnaryOperator<LogOp<T>, T> where T : unmana
 
 internal readonly struct Log1pOp<T> : IUnaryOperator<Log1pOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // T.LogP1 is log(x + 1) computed naively; use the accurate formulation for small x.
+    // T.LogP1 is log(x + 1) computed naively; use the accurate formulation for small x:
+    // log(u) · x / (u - 1) with u = 1 + x cancels the rounding error of u. The quotient is formed first so that
+    // x near the top of the range does not overflow, and u = ∞ (x = ∞) gives ∞ rather than ∞/∞.
     public static T Invoke(T x, T p0, T p1)
     {
         T u = T.One + x;
-        return u == T.One ? x : T.Log(u) * x / (u - T.One);
+        if (u == T.One) return x;
+        if (T.IsPositiveInfinity(u)) return u;
+        return T.Log(u) / (u - T.One) * x;
     }
 }
 
 internal readonly struct Expm1Op<T> : IUnaryOperator<Expm1Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // exp(x) - 1 without cancellation for small x (Kahan's trick).
+    // The quotient x / log(u) is near 1, so forming it first keeps um1 · (x / log u) from overflowing when
+    // e^x is near the top of the range; u = ∞ returns ∞ rather than ∞/∞.
     public static T Invoke(T x, T p0, T p1)
     {
         T u = T.Exp(x);
         if (u == T.One) return x;
+        if (T.IsPositiveInfinity(u)) return u;
         T um1 = u - T.One;
-        return um1 == -T.One ? -T.One : um1 * x / T.Log(u);
+        return um1 == -T.One ? -T.One : um1 * (x / T.Log(u));
     }
 }
 
@@ -124,10 +147,15 @@ internal readonly struct SigmoidOp<T> : IUnaryOperator<SigmoidOp<T>, T> where T 
 
 internal readonly struct GeluOp<T> : IUnaryOperator<GeluOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly T InvSqrt2 = T.CreateChecked(0.70710678118654752440);
-    private static readonly T Half = T.CreateChecked(0.5);
+    private const double InvSqrt2 = 0.70710678118654752440;
 
-    public static T Invoke(T x, T p0, T p1) => x * Half * (T.One + T.CreateChecked(SpecialFunctions.Erf(double.CreateChecked(x * InvSqrt2))));
+    // x/2 · erfc(-x/√2) = x/2 · (1 + erf(x/√2)), evaluated in double whatever T is: for negative x, erfc keeps full
+    // relative accuracy where 1 + erf(x/√2) would cancel (x = -3 loses 9 bits that way, x = -5 loses 19).
+    public static T Invoke(T x, T p0, T p1)
+    {
+        double xd = double.CreateChecked(x);
+        return T.CreateChecked(0.5 * xd * SpecialFunctions.Erfc(-xd * InvSqrt2));
+    }
 }
 
 internal readonly struct GeluTanhOp<T> : IUnaryOperator<GeluTanhOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -142,15 +170,29 @@ internal readonly struct GeluTanhOp<T> : IUnaryOperator<GeluTanhOp<T>, T> where 
 internal readonly struct SiluOp<T> : IUnaryOperator<SiluOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T x, T p0, T p1) => x / (T.One + T.Exp(-x));
+
+    // sigmoid(x) · x with the vectorized sigmoid, in stack-sized chunks (y may be x itself, so it cannot hold the sigmoid).
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        Span<T> s = stackalloc T[Math.Min(x.Length, 512)];
+        for (int i = 0; i < x.Length; i += s.Length)
+        {
+            int n = Math.Min(s.Length, x.Length - i);
+            TensorPrimitives.Sigmoid(x.Slice(i, n), s[..n]);
+            TensorPrimitives.Multiply(x.Slice(i, n), s[..n], y.Slice(i, n));
+        }
+    }
 }
 
 internal readonly struct SoftplusOp<T> : IUnaryOperator<SoftplusOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // log(1 + exp(beta x)) / beta, and x itself once beta x exceeds the threshold (PyTorch's definition).
+    // Evaluated as max(bx, 0) + log1p(exp(-|bx|)), which equals it but cannot overflow for a large threshold.
     public static T Invoke(T x, T beta, T threshold)
     {
         T bx = beta * x;
-        return bx > threshold ? x : Log1pOp<T>.Invoke(T.Exp(bx), T.Zero, T.Zero) / beta;
+        if (bx > threshold) return x;
+        return (T.Max(bx, T.Zero) + Log1pOp<T>.Invoke(T.Exp(-T.Abs(bx)), T.Zero, T.Zero)) / beta;
     }
 }
 
@@ -175,6 +217,7 @@ internal readonly struct RoundOp<T> : IUnaryOperator<RoundOp<T>, T> where T : un
 {
     // Half to even, as torch.round.
     public static T Invoke(T x, T p0, T p1) => T.Round(x, MidpointRounding.ToEven);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Round(x, MidpointRounding.ToEven, y);
 }
 
 internal readonly struct TruncOp<T> : IUnaryOperator<TruncOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>

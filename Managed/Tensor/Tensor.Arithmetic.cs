@@ -66,20 +66,33 @@ public sealed partial class Tensor
     /// <summary>Elementwise minimum (NaN propagates).</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => Binary(BinaryOp.Minimum, a, b, nameof(Minimum));
 
-    /// <summary><paramref name="start"/> + <paramref name="weight"/> · (<paramref name="end"/> - <paramref name="start"/>).</summary>
+    /// <summary>
+    /// <paramref name="start"/> + <paramref name="weight"/> · (<paramref name="end"/> - <paramref name="start"/>), all broadcast.
+    /// As torch.lerp, weights of magnitude 0.5 and above are evaluated as end - (1 - weight) · (end - start), so weight 1 gives
+    /// <paramref name="end"/> exactly.
+    /// </summary>
     public static Tensor Lerp(Tensor start, Tensor end, Scalar weight)
     {
         using var diff = end - start;
-        using var step = diff * weight;
-        return start + step;
+        double w = weight.ToDouble();
+        if (Math.Abs(w) < 0.5)
+        {
+            using var step = diff * weight;
+            return Binary(BinaryOp.Add, start, step, nameof(Lerp));
+        }
+        using var back = diff * (1 - w);
+        return Binary(BinaryOp.Sub, end, back, nameof(Lerp));
     }
 
-    /// <summary><paramref name="start"/> + <paramref name="weight"/> · (<paramref name="end"/> - <paramref name="start"/>), weight elementwise.</summary>
+    /// <summary><paramref name="start"/> + <paramref name="weight"/> · (<paramref name="end"/> - <paramref name="start"/>), weight elementwise (see the scalar overload).</summary>
     public static Tensor Lerp(Tensor start, Tensor end, Tensor weight)
     {
-        using var diff = end - start;
-        using var step = diff * weight;
-        return start + step;
+        ArgumentNullException.ThrowIfNull(weight);
+        using var scope = NewScope();
+        var diff = end - start;
+        var low = start + weight * diff;
+        var high = end - diff * (1 - weight);
+        return scope.MoveToOuter(Where(weight.Abs().Lt(0.5), low, high));
     }
 
     /// <summary>In place: this += <paramref name="alpha"/> · other. Returns this tensor.</summary>

@@ -51,9 +51,11 @@ public sealed partial class Tensor
         var ct = DTypes.Promote(DTypes.Promote(DType, other.DType), DType.Float32);
         var a = To(ct);
         var b = other.To(ct);
-        var close = (a - b).Abs().Le(b.Abs() * rtol + atol);
+        // As torch.isclose: equal values (equal infinities too) are close; otherwise the difference must be finite
+        // (an infinity is never close to a finite value, though |inf - 1| <= rtol·inf would hold) and within tolerance.
+        var diff = (a - b).Abs();
+        var close = diff.Le(b.Abs() * rtol + atol).LogicalAnd(diff.IsFinite());
         if (equalNan) close = close.LogicalOr(a.IsNan().LogicalAnd(b.IsNan()));
-        // Equal infinities are close; the difference inf - inf would be NaN.
         close = close.LogicalOr(a.Eq(b));
         return close.All().Item<bool>();
     }
@@ -68,9 +70,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"{nameof(Where)}: the condition must be a Bool tensor, got {condition.Describe()}. Compare first, e.g. x.Gt(0).");
         CheckSameDevice(nameof(Where), condition, a);
         CheckSameDevice(nameof(Where), a, b);
-        var dtype = a.IsWrappedNumber == b.IsWrappedNumber ? DTypes.Promote(a.DType, b.DType)
-            : a.IsWrappedNumber ? DTypes.PromoteWithScalar(b.DType, a.DType.IsFloatingPoint(), a.DType == DType.Bool)
-            : DTypes.PromoteWithScalar(a.DType, b.DType.IsFloatingPoint(), b.DType == DType.Bool);
+        var dtype = ResultType(a, b);
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition._shape, a._shape, nameof(Where)), b._shape, nameof(Where));
         var result = Allocate(shape, dtype, a.Device);
         Tensor? ta = null, tb = null;

@@ -73,16 +73,39 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>
+    /// PyTorch's result type of two operands (torch.result_type). Operands fall in three tiers: tensors with dimensions,
+    /// 0-d tensors, and wrapped C# numbers. A lower tier only counts when it is of a higher category
+    /// (bool &lt; integer &lt; floating) than everything above it, so a Float32 [3] tensor plus a 0-d Float64 tensor or
+    /// a double stays Float32, and an Int32 tensor plus a long stays Int32; a floating C# number counts as the
+    /// default float dtype.
+    /// </summary>
+    internal static DType ResultType(Tensor a, Tensor b)
+    {
+        DType? dims = null, zeroDim = null, wrapped = null;
+        foreach (var t in (ReadOnlySpan<Tensor>)[a, b])
+        {
+            if (t.IsWrappedNumber) wrapped = Join(wrapped, t.DType.IsFloatingPoint() ? DTypes.DefaultFloat : t.DType);
+            else if (t.Dim == 0) zeroDim = Join(zeroDim, t.DType);
+            else dims = Join(dims, t.DType);
+        }
+        return Combine(dims, Combine(zeroDim, wrapped)) ?? a.DType;
+
+        static DType Join(DType? acc, DType d) => acc is { } x ? DTypes.Promote(x, d) : d;
+
+        // c10's combine_categories: the higher tier wins unless the lower one is of a higher category.
+        static DType? Combine(DType? higher, DType? lower)
+        {
+            if (higher is not { } h) return lower;
+            if (lower is not { } l || h.IsFloatingPoint()) return h;
+            return h == DType.Bool || l.IsFloatingPoint() ? DTypes.Promote(h, l) : h;
+        }
+    }
+
     /// <summary>The dtype an arithmetic op computes in, after PyTorch's promotion (wrapped numbers do not widen).</summary>
     private static DType ComputeType(BinaryOp op, Tensor a, Tensor b, string opName)
     {
-        DType t;
-        if (a.IsWrappedNumber == b.IsWrappedNumber) t = DTypes.Promote(a.DType, b.DType);
-        else
-        {
-            var (tensor, number) = a.IsWrappedNumber ? (b, a) : (a, b);
-            t = DTypes.PromoteWithScalar(tensor.DType, number.DType.IsFloatingPoint(), number.DType == DType.Bool);
-        }
+        var t = ResultType(a, b);
         if (op.IsLogical()) return DType.Bool;
         // True division and float powers of integers give floats.
         if (op == BinaryOp.Div && !t.IsFloatingPoint()) return DTypes.DefaultFloat;
@@ -121,7 +144,9 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(other);
         CheckSameDevice(opName, this, other);
         var ct = ComputeType(op, this, other, opName);
-        if (DTypes.Promote(ct, DType) != DType)
+        // As PyTorch's in-place ops: the result may be narrowed within its category (Float64 into Float32,
+        // Int64 into Int32) but never moved to a lower one (float into int, int into bool).
+        if (Category(ct) > Category(DType))
             throw new InvalidOperationException(
                 $"{opName}: the result type {ct.Name()} of {Describe()} and {other.Describe()} cannot be stored in place in a {DType.Name()} tensor. " +
                 "Use the out-of-place op, or convert this tensor first.");
@@ -132,9 +157,45 @@ public sealed partial class Tensor
             throw new ArgumentException(
                 $"{opName}: {other.Describe()} broadcasts with {Describe()} to {Shapes.Format(shape)}, which is not this tensor's shape; an in-place op cannot change the shape.");
         CheckWritable(opName);
-        RunBinary(op, Layout, this, other, op.IsLogical() ? DType.Bool : DType, opName);
+        // An operand that shares memory with this tensor in another layout (x.T, a shifted slice, a broadcast row)
+        // would be read after the loop has overwritten it: read it from a copy. The exact same layout is safe.
+        Tensor? staged = MayOverlap(other) ? other.Clone() : null;
+        try
+        {
+            RunBinary(op, Layout, this, staged ?? other, op.IsLogical() ? DType.Bool : DType, opName);
+        }
+        finally
+        {
+            staged?.Dispose();
+        }
         BumpVersion();
         return this;
+    }
+
+    private static int Category(DType t) => t.IsFloatingPoint() ? 2 : t == DType.Bool ? 0 : 1;
+
+    /// <summary>Whether <paramref name="other"/> may read memory this tensor writes, in a different layout.</summary>
+    internal bool MayOverlap(Tensor other)
+    {
+        if (!ReferenceEquals(other.Storage, Storage) || NumElements == 0 || other.NumElements == 0) return false;
+        if (other.StorageOffset == StorageOffset && other._strides.AsSpan().SequenceEqual(_strides) && other._shape.AsSpan().SequenceEqual(_shape))
+            return false;
+        var (lo, hi) = Extent();
+        var (olo, ohi) = other.Extent();
+        return lo <= ohi && olo <= hi;
+    }
+
+    // First and last element offsets (inclusive) this view touches in its storage.
+    private (long Lo, long Hi) Extent()
+    {
+        long lo = StorageOffset, hi = StorageOffset;
+        for (int i = 0; i < _shape.Length; i++)
+        {
+            long span = (_shape[i] - 1) * _strides[i];
+            if (span < 0) lo += span;
+            else hi += span;
+        }
+        return (lo, hi);
     }
 
     private static void RunBinary(BinaryOp op, Strided dst, Tensor a, Tensor b, DType ct, string opName)

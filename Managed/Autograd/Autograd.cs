@@ -40,4 +40,32 @@ public static class Autograd
         }
         return Engine.Run(outputs, grads, retainGraph ?? createGraph, createGraph, inputs, allowUnused, nameof(Grad))!;
     }
+
+    /// <summary>
+    /// Defines a differentiable operation from a forward function and its backward formula, like PyTorch's
+    /// <c>autograd.Function</c>: <paramref name="forward"/> runs without recording; when grad mode is on and an
+    /// input requires grad, the result gets a node named <paramref name="name"/> whose gradient is
+    /// <paramref name="backward"/>(gradOutput, inputs) — one entry per input, null where there is none.
+    /// Check the formula with <see cref="GradCheck"/>.
+    /// </summary>
+    public static Tensor Function(string name, Tensor[] inputs, Func<Tensor[], Tensor> forward, Func<Tensor, Tensor[], Tensor?[]> backward)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(backward);
+        Tensor result;
+        using (NoGrad()) result = forward(inputs);
+        if (!IsGradEnabled || !inputs.Any(t => t.RequiresGrad)) return result;
+        var node = Derivatives.Node(name, result, inputs);
+        var saved = inputs.Select(node.Save).ToArray();
+        node.Formula = g =>
+        {
+            var grads = backward(g, [.. saved.Select(s => s.Unpack())]);
+            if (grads.Length != inputs.Length)
+                throw new InvalidOperationException($"{name}: the backward function returned {grads.Length} gradients for {inputs.Length} inputs.");
+            return grads;
+        };
+        return result;
+    }
 }

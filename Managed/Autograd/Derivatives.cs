@@ -17,7 +17,7 @@ internal static partial class Derivatives
     /// <summary>Creates the node for <paramref name="result"/> with edges to <paramref name="inputs"/>.</summary>
     public static FunctionNode Node(string name, Tensor result, Tensor?[] inputs, bool isView = false)
     {
-        var node = new FunctionNode(name, isView) { NextNodes = [.. inputs.Select(i => i?.GradNode())] };
+        var node = new FunctionNode(name, isView) { NextNodes = [.. inputs.Select(i => i?.GradNode())], ViewVersion = isView ? result.Storage.Version : 0 };
         result.SetGradFn(node);
         return node;
     }

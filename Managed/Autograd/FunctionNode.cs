@@ -10,5 +10,8 @@ internal sealed class FunctionNode(string name, bool isView = false) : Node
 
     public Func<Tensor, Tensor?[]>? Formula { get; set; }
 
+    /// <summary>For views: the storage version when the view was taken (a later in-place write makes the view's history stale).</summary>
+    public int ViewVersion { get; set; }
+
     internal override Tensor?[] Apply(Tensor grad) => Formula!(grad);
 }

@@ -86,6 +86,10 @@ public sealed partial class Tensor
     /// <summary>The node gradients for this tensor flow into: its GradFn, its leaf accumulator, or null.</summary>
     internal Node? GradNode()
     {
+        if (_gradFn is FunctionNode { IsView: true } view && view.NextNodes[0] is not AccumulateGrad && Storage.Version != view.ViewVersion)
+            throw new InvalidOperationException(
+                $"{Describe()} is a view whose base was modified in place after the view was taken, so its recorded history is stale. " +
+                "Take the view again after the in-place operation (or use out-of-place ops).");
         if (_gradFn is not null) return _gradFn;
         if (!RequiresGrad) return null;
         return _accumulator ??= new AccumulateGrad(this);
@@ -105,6 +109,39 @@ public sealed partial class Tensor
     internal Tensor DetachedClone()
     {
         using (Autograd.NoGrad()) return Clone();
+    }
+
+    /// <summary>
+    /// Checks an in-place write for autograd and tells whether it must be recorded: refused on leaves that
+    /// require grad and on views of tensors that require grad (where a correct gradient would need the view's
+    /// history rewritten); recorded when this tensor or <paramref name="other"/> requires grad.
+    /// </summary>
+    internal bool InPlaceNeedsGrad(Tensor? other, string op)
+    {
+        if (!GradMode.IsEnabled) return false;
+        if (RequiresGrad && IsLeaf)
+            throw new InvalidOperationException(
+                $"{op}: {Describe()} is a leaf that requires grad and cannot be modified in place while gradients are recorded. " +
+                "Wrap parameter updates in 'using (Autograd.NoGrad()) { ... }', or use the out-of-place op.");
+        if (RequiresGrad && _gradFn is FunctionNode { IsView: true })
+            throw new InvalidOperationException(
+                $"{op}: {Describe()} is a view of a tensor that requires grad; modifying it in place is not supported because the base's history " +
+                "would have to be rewritten. Apply the op to a .Clone() of the view, or to the base tensor.");
+        return RequiresGrad || (other?.RequiresGrad ?? false);
+    }
+
+    /// <summary>
+    /// Performs a recorded in-place op: computes it out of place from a copy of the old value (which keeps the
+    /// old history), writes the values back into this tensor's memory, and takes the result's history.
+    /// </summary>
+    internal Tensor RebaseInPlace(Func<Tensor, Tensor> outOfPlace)
+    {
+        using var old = Clone();
+        using var result = outOfPlace(old);
+        using (GradMode.Set(false)) Backend.Copy(Layout, result.Layout);
+        BumpVersion();
+        if (result._gradFn is { } node) SetGradFn(node);
+        return this;
     }
 
     /// <summary>Attaches <paramref name="node"/> as the op that produced this tensor.</summary>

@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace CudaTensor.Native;
+
+/// <summary>The native libraries CudaTensor binds to.</summary>
+public enum NativeLibraryKind
+{
+    /// <summary>The CUDA driver API (libcuda.so.1, nvcuda.dll).</summary>
+    Driver,
+
+    /// <summary>The NVRTC runtime compiler (libnvrtc.so.13/.12/.11.2).</summary>
+    Nvrtc,
+
+    /// <summary>cuBLAS (libcublas.so.13/.12/.11).</summary>
+    Cublas,
+
+    /// <summary>cuBLASLt (libcublasLt.so.13/.12/.11).</summary>
+    CublasLt,
+}
+
+/// <summary>The outcome of looking for one native library.</summary>
+/// <param name="Kind">Which library.</param>
+/// <param name="Handle">The loaded handle, or zero when not found.</param>
+/// <param name="Path">The file that was loaded (as far as it can be determined), or null.</param>
+/// <param name="Tried">Every name and path that was tried, in order.</param>
+public sealed record NativeLibraryProbe(NativeLibraryKind Kind, IntPtr Handle, string? Path, IReadOnlyList<string> Tried)
+{
+    /// <summary>True when the library was loaded.</summary>
+    public bool Found => Handle != IntPtr.Zero;
+
+    /// <summary>A one-line description: the path, or the names that were tried.</summary>
+    public string Describe() => Found
+        ? $"{LibraryResolver.DisplayName(Kind)}: {Path ?? "(loaded; path unknown)"}"
+        : $"{LibraryResolver.DisplayName(Kind)}: not found (tried {string.Join(", ", Tried)})";
+}
+
+/// <summary>
+/// Finds the NVIDIA libraries and hands them to the runtime for every <c>[LibraryImport]</c> of this
+/// assembly. Each library is probed once, and the handle (or the failure) is cached: the runtime asks
+/// once per import, and a failed probe must stay cheap for <c>Cuda.IsAvailable</c>.
+/// </summary>
+/// <remarks>
+/// Search order for each candidate file name: the folders in <see cref="ExtraFoldersVariable"/>; the
+/// loader's own search path; then the CUDA toolkit's usual folders (<c>$CUDA_PATH</c>, <c>$CUDA_HOME</c>,
+/// <c>/usr/local/cuda</c>; <c>lib64</c> on Linux, <c>bin</c> on Windows), because toolkit libraries are often
+/// not on the loader path. Candidates go newest first (CUDA 13, 12, 11).
+/// </remarks>
+public static class LibraryResolver
+{
+    /// <summary>
+    /// Environment variable with extra folders to search first, separated by the platform's path separator
+    /// (<c>:</c> on Linux, <c>;</c> on Windows).
+    /// </summary>
+    public const string ExtraFoldersVariable = "CUDATENSOR_LIBRARY_PATH";
+
+    internal const string DriverImport = "cuda";
+    internal const string NvrtcImport = "nvrtc";
+    internal const string CublasImport = "cublas";
+    internal const string CublasLtImport = "cublasLt";
+
+    private static readonly ConcurrentDictionary<NativeLibraryKind, Lazy<NativeLibraryProbe>> Probes = new();
+    private static int registered;
+
+    /// <summary>Registers the resolver for this assembly's imports (idempotent; the bindings call it).</summary>
+    internal static void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref registered, 1) == 0)
+        {
+            NativeLibrary.SetDllImportResolver(typeof(LibraryResolver).Assembly, Resolve);
+        }
+    }
+
+    /// <summary>The library's file names to try, newest first, for the current operating system.</summary>
+    /// <param name="kind">The library.</param>
+    /// <returns>Candidate file names.</returns>
+    public static IReadOnlyList<string> CandidateNames(NativeLibraryKind kind)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return kind switch
+            {
+                NativeLibraryKind.Driver => ["nvcuda.dll"],
+                NativeLibraryKind.Nvrtc => ["nvrtc64_130_0.dll", "nvrtc64_120_0.dll", "nvrtc64_112_0.dll"],
+                NativeLibraryKind.Cublas => ["cublas64_13.dll", "cublas64_12.dll", "cublas64_11.dll"],
+                NativeLibraryKind.CublasLt => ["cublasLt64_13.dll", "cublasLt64_12.dll", "cublasLt64_11.dll"],
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown native library."),
+            };
+        }
+        return kind switch
+        {
+            NativeLibraryKind.Driver => ["libcuda.so.1"],
+            NativeLibraryKind.Nvrtc => ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"],
+            NativeLibraryKind.Cublas => ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11"],
+            NativeLibraryKind.CublasLt => ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown native library."),
+        };
+    }
+
+    /// <summary>The library's short name for messages ("CUDA driver", "NVRTC", ...).</summary>
+    /// <param name="kind">The library.</param>
+    /// <returns>A display name.</returns>
+    public static string DisplayName(NativeLibraryKind kind) => kind switch
+    {
+        NativeLibraryKind.Driver => "CUDA driver",
+        NativeLibraryKind.Nvrtc => "NVRTC",
+        NativeLibraryKind.Cublas => "cuBLAS",
+        NativeLibraryKind.CublasLt => "cuBLASLt",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>The folders named in <see cref="ExtraFoldersVariable"/>, searched before the loader's path.</summary>
+    /// <returns>The folders, in order.</returns>
+    public static IReadOnlyList<string> ExtraFolders()
+    {
+        string? extra = Environment.GetEnvironmentVariable(ExtraFoldersVariable);
+        return string.IsNullOrWhiteSpace(extra)
+            ? []
+            : extra.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The CUDA toolkit's usual library folders, searched after the loader's path.</summary>
+    /// <returns>The folders, in order; missing ones are skipped when probing.</returns>
+    public static IReadOnlyList<string> ToolkitFolders()
+    {
+        var folders = new List<string>();
+        string sub = OperatingSystem.IsWindows() ? "bin" : "lib64";
+        foreach (string variable in new[] { "CUDA_PATH", "CUDA_HOME" })
+        {
+            string? root = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrWhiteSpace(root))
+            {
+                folders.Add(Path.Combine(root, sub));
+            }
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            folders.Add("/usr/local/cuda/lib64");
+        }
+        return folders;
+    }
+
+    /// <summary>
+    /// Loads <paramref name="kind"/> (once; later calls return the cached result). Never throws for a
+    /// missing library.
+    /// </summary>
+    /// <param name="kind">The library.</param>
+    /// <returns>The probe result.</returns>
+    public static NativeLibraryProbe Probe(NativeLibraryKind kind)
+        => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
+            () => Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+
+    /// <summary>
+    /// Loads the first of <paramref name="names"/> that exists: for each name, in
+    /// <paramref name="firstFolders"/>, then through the loader's search path, then in
+    /// <paramref name="lastFolders"/>. Uncached; never throws for a missing library. Exposed for
+    /// diagnostics and tests.
+    /// </summary>
+    /// <param name="kind">The library the names belong to (for messages).</param>
+    /// <param name="names">Candidate file names, in order of preference.</param>
+    /// <param name="firstFolders">Folders searched before the loader's path.</param>
+    /// <param name="lastFolders">Folders searched after the loader's path.</param>
+    /// <returns>The probe result, listing everything tried.</returns>
+    public static NativeLibraryProbe Probe(
+        NativeLibraryKind kind, IReadOnlyList<string> names, IReadOnlyList<string> firstFolders, IReadOnlyList<string> lastFolders)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(firstFolders);
+        ArgumentNullException.ThrowIfNull(lastFolders);
+        var tried = new List<string>();
+        foreach (string name in names)
+        {
+            foreach (string folder in firstFolders)
+            {
+                if (TryLoadFile(Path.Combine(folder, name), tried, out var probe, kind))
+                {
+                    return probe;
+                }
+            }
+            tried.Add(name);
+            if (NativeLibrary.TryLoad(name, out IntPtr handle))
+            {
+                return new NativeLibraryProbe(kind, handle, LoadedPath(name), tried);
+            }
+            foreach (string folder in lastFolders)
+            {
+                if (TryLoadFile(Path.Combine(folder, name), tried, out var probe, kind))
+                {
+                    return probe;
+                }
+            }
+        }
+        return new NativeLibraryProbe(kind, IntPtr.Zero, null, tried);
+    }
+
+    private static bool TryLoadFile(string path, List<string> tried, out NativeLibraryProbe probe, NativeLibraryKind kind)
+    {
+        probe = null!;
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+        tried.Add(path);
+        if (NativeLibrary.TryLoad(path, out IntPtr handle))
+        {
+            probe = new NativeLibraryProbe(kind, handle, path, tried);
+            return true;
+        }
+        return false;
+    }
+
+    // Where the loader found a library loaded by bare name: on Linux, the mapping in /proc/self/maps
+    // whose file name starts with the soname's stem (the soname is usually a symlink to a versioned file).
+    private static string? LoadedPath(string name)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        try
+        {
+            int so = name.IndexOf(".so", StringComparison.Ordinal);
+            string stem = so >= 0 ? name[..(so + 3)] : name;
+            foreach (string line in File.ReadLines("/proc/self/maps"))
+            {
+                int slash = line.IndexOf('/', StringComparison.Ordinal);
+                if (slash < 0)
+                {
+                    continue;
+                }
+                string path = line[slash..];
+                if (Path.GetFileName(path).StartsWith(stem, StringComparison.Ordinal))
+                {
+                    return path;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // /proc is not mounted: the path stays unknown, which only costs the diagnostics a detail.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        NativeLibraryKind? kind = libraryName switch
+        {
+            DriverImport => NativeLibraryKind.Driver,
+            NvrtcImport => NativeLibraryKind.Nvrtc,
+            CublasImport => NativeLibraryKind.Cublas,
+            CublasLtImport => NativeLibraryKind.CublasLt,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            return IntPtr.Zero;
+        }
+        NativeLibraryProbe probe = Probe(kind.Value);
+        if (!probe.Found)
+        {
+            // Fail with our list of candidates instead of letting the runtime try "libcuda.so" & co.
+            throw new DllNotFoundException(
+                $"{DisplayName(kind.Value)} library not found; tried {string.Join(", ", probe.Tried)}. "
+                + $"Install it, or name its folder in {ExtraFoldersVariable}.");
+        }
+        return probe.Handle;
+    }
+}

@@ -1,0 +1,147 @@
+namespace CudaTensor.Optim;
+
+/// <summary>
+/// Adam (Kingma and Ba), exactly as <c>torch.optim.Adam</c>, with L2 weight decay added to the gradient and the
+/// AMSGrad variant:
+/// <code>
+/// t = t + 1;  g = grad (negated when maximize) + weight_decay·p
+/// m = lerp(m, g, 1 - β1);  v = β2·v + (1 - β2)·g²;  v_max = max(v_max, v)   (AMSGrad)
+/// denom = √v (or √v_max) / √(1 - β2^t) + eps
+/// p = p - lr / (1 - β1^t) · m / denom
+/// </code>
+/// State per parameter: <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> and, with AMSGrad, <c>"max_exp_avg_sq"</c>; the step
+/// count is <see cref="ParameterState.Step"/>.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    /// <summary>Adam over one group of parameters.</summary>
+    public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        double weightDecay = 0, bool amsgrad = false, bool maximize = false)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay, amsgrad, maximize)
+    {
+    }
+
+    /// <summary>Adam over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
+    public Adam(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        double weightDecay = 0, bool amsgrad = false, bool maximize = false)
+        : base(paramGroups, AdamUpdate.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void ValidateGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        RequireAtLeast(group, "lr", 0);
+        RequireAtLeast(group, "eps", 0);
+        RequireAtLeast(group, "weight_decay", 0);
+        RequireBeta(group, "beta1");
+        RequireBeta(group, "beta2");
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+        => AdamUpdate.Apply(group, param, grad, state, decoupledWeightDecay: false);
+}
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter), exactly as <c>torch.optim.AdamW</c>: Adam whose weight decay is decoupled from the
+/// gradient — each step first shrinks the parameter, <c>p = p·(1 - lr·weight_decay)</c>, then applies Adam's update
+/// without weight decay. State as <see cref="Adam"/>.
+/// </summary>
+public sealed class AdamW : Optimizer
+{
+    /// <summary>AdamW over one group of parameters.</summary>
+    public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay, amsgrad, maximize)
+    {
+    }
+
+    /// <summary>AdamW over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
+    public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
+        : base(paramGroups, AdamUpdate.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void ValidateGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        RequireAtLeast(group, "lr", 0);
+        RequireAtLeast(group, "eps", 0);
+        RequireAtLeast(group, "weight_decay", 0);
+        RequireBeta(group, "beta1");
+        RequireBeta(group, "beta2");
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+        => AdamUpdate.Apply(group, param, grad, state, decoupledWeightDecay: true);
+}
+
+/// <summary>The update shared by <see cref="Adam"/> and <see cref="AdamW"/> (PyTorch's <c>_single_tensor_adam</c>).</summary>
+internal static class AdamUpdate
+{
+    public static Dictionary<string, double> Defaults(double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool maximize) => new()
+    {
+        ["lr"] = lr,
+        ["beta1"] = beta1,
+        ["beta2"] = beta2,
+        ["eps"] = eps,
+        ["weight_decay"] = weightDecay,
+        ["amsgrad"] = amsgrad ? 1 : 0,
+        ["maximize"] = maximize ? 1 : 0,
+    };
+
+    private static Tensor NewZeros(Tensor param) => ParameterState.KeepOutsideScopes(Tensor.ZerosLike(param));
+
+    public static void Apply(ParamGroup group, Tensor param, Tensor grad, ParameterState state, bool decoupledWeightDecay)
+    {
+        double lr = group.Lr, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], weightDecay = group["weight_decay"];
+        bool amsgrad = group.Flag("amsgrad");
+        var expAvg = state.Get("exp_avg");
+        if (expAvg is null)
+        {
+            expAvg = state.Tensors["exp_avg"] = NewZeros(param);
+            state.Tensors["exp_avg_sq"] = NewZeros(param);
+        }
+        var expAvgSq = state.Tensors["exp_avg_sq"];
+        var maxExpAvgSq = state.Get("max_exp_avg_sq");
+        if (amsgrad && maxExpAvgSq is null)
+            maxExpAvgSq = state.Tensors["max_exp_avg_sq"] = NewZeros(param);
+
+        var g = group.Flag("maximize") ? -grad : grad;
+        long step = ++state.Step;
+        if (weightDecay != 0)
+        {
+            if (decoupledWeightDecay) param.MulInPlace(1 - lr * weightDecay);
+            else g = g.Add(param, weightDecay);
+        }
+
+        UpdateOps.LerpInPlace(expAvg, g, 1 - beta1);
+        expAvgSq.MulInPlace(beta2);
+        UpdateOps.AddcmulInPlace(expAvgSq, g, g, 1 - beta2);
+
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
+
+        Tensor denom;
+        if (amsgrad)
+        {
+            maxExpAvgSq!.MaximumInPlace(expAvgSq);
+            denom = maxExpAvgSq.Sqrt();
+        }
+        else
+        {
+            denom = expAvgSq.Sqrt();
+        }
+        denom.DivInPlace(biasCorrection2Sqrt).AddInPlace(eps);
+        UpdateOps.AddcdivInPlace(param, expAvg, denom, -stepSize);
+    }
+}

@@ -1,0 +1,92 @@
+namespace CudaTensor.Optim;
+
+/// <summary>
+/// RMSprop (Hinton), exactly as <c>torch.optim.RMSprop</c>:
+/// <code>
+/// g = grad (negated when maximize) + weight_decay·p
+/// v = α·v + (1 - α)·g²
+/// centered: ḡ = lerp(ḡ, g, 1 - α);  avg = √(v - ḡ²) + eps;   otherwise avg = √v + eps
+/// momentum > 0: b = momentum·b + g / avg;  p = p - lr·b;     otherwise p = p - lr·g / avg
+/// </code>
+/// State per parameter: <c>"square_avg"</c>, <c>"momentum_buffer"</c> (momentum &gt; 0), <c>"grad_avg"</c> (centered).
+/// </summary>
+public sealed class RMSprop : Optimizer
+{
+    /// <summary>RMSprop over one group of parameters.</summary>
+    public RMSprop(IEnumerable<Tensor> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
+        double momentum = 0, bool centered = false, bool maximize = false)
+        : this([new ParamGroup(parameters)], lr, alpha, eps, weightDecay, momentum, centered, maximize)
+    {
+    }
+
+    /// <summary>RMSprop over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative lr, alpha, eps, weight decay or momentum.</exception>
+    public RMSprop(IEnumerable<ParamGroup> paramGroups, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
+        double momentum = 0, bool centered = false, bool maximize = false)
+        : base(paramGroups, new Dictionary<string, double>
+        {
+            ["lr"] = lr,
+            ["alpha"] = alpha,
+            ["eps"] = eps,
+            ["weight_decay"] = weightDecay,
+            ["momentum"] = momentum,
+            ["centered"] = centered ? 1 : 0,
+            ["maximize"] = maximize ? 1 : 0,
+        })
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void ValidateGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        RequireAtLeast(group, "lr", 0);
+        RequireAtLeast(group, "alpha", 0);
+        RequireAtLeast(group, "eps", 0);
+        RequireAtLeast(group, "weight_decay", 0);
+        RequireAtLeast(group, "momentum", 0);
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(param);
+        ArgumentNullException.ThrowIfNull(state);
+        double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], weightDecay = group["weight_decay"], momentum = group["momentum"];
+        bool centered = group.Flag("centered");
+        var squareAvg = state.Get("square_avg") ?? (state.Tensors["square_avg"] = NewState(param));
+        var buf = momentum > 0 ? state.Get("momentum_buffer") ?? (state.Tensors["momentum_buffer"] = NewState(param)) : null;
+        var gradAvg = centered ? state.Get("grad_avg") ?? (state.Tensors["grad_avg"] = NewState(param)) : null;
+
+        var g = group.Flag("maximize") ? -grad : grad;
+        state.Step++;
+        if (weightDecay != 0) g = g.Add(param, weightDecay);
+
+        squareAvg.MulInPlace(alpha);
+        UpdateOps.AddcmulInPlace(squareAvg, g, g, 1 - alpha);
+        Tensor avg;
+        if (gradAvg is not null)
+        {
+            UpdateOps.LerpInPlace(gradAvg, g, 1 - alpha);
+            avg = squareAvg.Clone();
+            UpdateOps.AddcmulInPlace(avg, gradAvg, gradAvg, -1);
+            avg.SqrtInPlace();
+        }
+        else
+        {
+            avg = squareAvg.Sqrt();
+        }
+        avg.AddInPlace(eps);
+        if (buf is not null)
+        {
+            buf.MulInPlace(momentum);
+            UpdateOps.AddcdivInPlace(buf, g, avg, 1);
+            param.AddInPlace(buf, -lr);
+        }
+        else
+        {
+            UpdateOps.AddcdivInPlace(param, g, avg, -lr);
+        }
+    }
+}

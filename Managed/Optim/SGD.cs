@@ -1,0 +1,77 @@
+namespace CudaTensor.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay,
+/// exactly as <c>torch.optim.SGD</c>:
+/// <code>
+/// g = grad (negated when maximize) + weight_decay·p
+/// b = g on the first step, else momentum·b + (1 - dampening)·g      (when momentum ≠ 0)
+/// g = g + momentum·b with Nesterov, else b
+/// p = p - lr·g
+/// </code>
+/// State per parameter: <c>"momentum_buffer"</c> (when momentum ≠ 0).
+/// </summary>
+public sealed class SGD : Optimizer
+{
+    /// <summary>SGD over one group of parameters.</summary>
+    public SGD(IEnumerable<Tensor> parameters, double lr = 1e-3, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : this([new ParamGroup(parameters)], lr, momentum, dampening, weightDecay, nesterov, maximize)
+    {
+    }
+
+    /// <summary>SGD over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative learning rate, momentum or weight decay.</exception>
+    /// <exception cref="ArgumentException">Nesterov momentum without momentum or with dampening.</exception>
+    public SGD(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : base(paramGroups, new Dictionary<string, double>
+        {
+            ["lr"] = lr,
+            ["momentum"] = momentum,
+            ["dampening"] = dampening,
+            ["weight_decay"] = weightDecay,
+            ["nesterov"] = nesterov ? 1 : 0,
+            ["maximize"] = maximize ? 1 : 0,
+        })
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void ValidateGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        RequireAtLeast(group, "lr", 0);
+        RequireAtLeast(group, "momentum", 0);
+        RequireAtLeast(group, "weight_decay", 0);
+        if (group.Flag("nesterov") && (group["momentum"] <= 0 || group["dampening"] != 0))
+            throw new ArgumentException($"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got momentum {group["momentum"]} and dampening {group["dampening"]}.", nameof(group));
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(param);
+        ArgumentNullException.ThrowIfNull(state);
+        double lr = group.Lr, momentum = group["momentum"], dampening = group["dampening"], weightDecay = group["weight_decay"];
+        var g = group.Flag("maximize") ? -grad : grad;
+        if (weightDecay != 0) g = g.Add(param, weightDecay);
+        if (momentum != 0)
+        {
+            var buf = state.Get("momentum_buffer");
+            if (buf is null)
+            {
+                buf = NewStateFrom(g);
+                state.Tensors["momentum_buffer"] = buf;
+            }
+            else
+            {
+                buf.MulInPlace(momentum).AddInPlace(g, 1 - dampening);
+            }
+            g = group.Flag("nesterov") ? g.Add(buf, momentum) : buf;
+        }
+        param.AddInPlace(g, -lr);
+        state.Step++;
+    }
+}

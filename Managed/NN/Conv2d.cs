@@ -1,0 +1,78 @@
+namespace CudaTensor.NN;
+
+/// <summary>
+/// 2-D convolution over [N, C, H, W] inputs (see <see cref="Functional.Conv2d"/>), with <see cref="Weight"/>
+/// [out_channels, in_channels / groups, kh, kw] and optional <see cref="Bias"/> [out_channels], initialised as
+/// PyTorch: Kaiming-uniform with a = √5 (U(-1/√fan_in, 1/√fan_in)) and the bias U(-1/√fan_in, 1/√fan_in), where
+/// fan_in = in_channels / groups · kh · kw.
+/// </summary>
+public sealed class Conv2d : Module
+{
+    /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
+    /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, or a size is not positive.</exception>
+    public Conv2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null,
+        int groups = 1, bool bias = true, Device? device = null, DType? dtype = null, Generator? generator = null)
+    {
+        if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException(
+                $"Conv2d: in_channels ({inChannels}) and out_channels ({outChannels}) must be positive and divisible by groups ({groups}).");
+        if (kernelSize.Height <= 0 || kernelSize.Width <= 0)
+            throw new ArgumentException($"Conv2d: the kernel size must be positive, got {kernelSize}.", nameof(kernelSize));
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride ?? 1;
+        Padding = padding ?? 0;
+        Dilation = dilation ?? 1;
+        Groups = groups;
+        var w = Tensor.Empty([outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width], dtype, device);
+        Init.KaimingUniform(w, a: Math.Sqrt(5), generator: generator);
+        Weight = RegisterParameter("weight", w);
+        if (bias)
+        {
+            long fanIn = inChannels / groups * kernelSize.Height * kernelSize.Width;
+            double bound = 1 / Math.Sqrt(fanIn);
+            var b = Tensor.Empty([outChannels], dtype, device);
+            Init.Uniform(b, -bound, bound, generator);
+            Bias = RegisterParameter("bias", b);
+        }
+    }
+
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels { get; }
+
+    /// <summary>Kernel (height, width).</summary>
+    public Size2 KernelSize { get; }
+
+    /// <summary>Step between windows.</summary>
+    public Size2 Stride { get; }
+
+    /// <summary>Zero padding added on each side.</summary>
+    public Size2 Padding { get; }
+
+    /// <summary>Spacing between kernel elements.</summary>
+    public Size2 Dilation { get; }
+
+    /// <summary>Number of channel groups convolved separately.</summary>
+    public int Groups { get; }
+
+    /// <summary>The kernels, [out_channels, in_channels / groups, kh, kw].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>The bias, [out_channels], or null.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>The convolution of <paramref name="input"/> [N, C, H, W] (or [C, H, W]).</summary>
+    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr()
+        => $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}" +
+           (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
+           (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") +
+           (Groups != 1 ? $", groups={Groups}" : "") +
+           (Bias is null ? ", bias=False" : "");
+}

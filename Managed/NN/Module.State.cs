@@ -1,0 +1,102 @@
+namespace CudaTensor.NN;
+
+/// <summary>What <see cref="Module.LoadStateDict"/> did not match (both empty after a successful strict load).</summary>
+/// <param name="MissingKeys">Keys the module expects that the dictionary lacks (left unchanged).</param>
+/// <param name="UnexpectedKeys">Keys in the dictionary that the module does not have (ignored).</param>
+public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
+
+// State dictionaries: every parameter and persistent buffer by dotted name, for saving and loading weights.
+public abstract partial class Module
+{
+    /// <summary>
+    /// The module's state: every parameter and persistent buffer under its dotted name, in traversal order (own
+    /// parameters, own buffers, then each child's). Values are detached views sharing the module's storage (as in
+    /// PyTorch): copy them (<c>Clone()</c>) to keep a snapshot that later training does not change. A parameter
+    /// shared by two modules appears under both names.
+    /// </summary>
+    public OrderedDictionary<string, Tensor> StateDict()
+    {
+        var result = new OrderedDictionary<string, Tensor>();
+        foreach (var (name, entry) in StateEntries())
+        {
+            result.Add(name, entry.Current.Detach());
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="stateDict"/>'s tensors into the module's parameters and persistent buffers, converting
+    /// dtype and device as needed. Every key is checked before anything is written, so a failed load changes nothing.
+    /// With <paramref name="strict"/> (the default) the keys must match exactly; without it, missing and unexpected
+    /// keys are returned instead. Shapes must always match.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// Strict loading with missing or unexpected keys, or a shape mismatch; the message lists every such key.
+    /// </exception>
+    public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var entries = StateEntries();
+        var expected = new HashSet<string>(entries.Select(e => e.Name), StringComparer.Ordinal);
+        var missing = entries.Where(e => !stateDict.ContainsKey(e.Name)).Select(e => e.Name).ToList();
+        var unexpected = stateDict.Keys.Where(k => !expected.Contains(k)).ToList();
+        var mismatched = new List<string>();
+        foreach (var (name, entry) in entries)
+        {
+            if (!stateDict.TryGetValue(name, out var source)) continue;
+            ArgumentNullException.ThrowIfNull(source, $"stateDict[\"{name}\"]");
+            var target = entry.Current;
+            if (!source.Shape.SequenceEqual(target.Shape))
+                mismatched.Add($"{name}: the checkpoint has shape {Format(source.Shape)}, the module has {Format(target.Shape)}");
+        }
+        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+        {
+            var sb = new System.Text.StringBuilder($"Error(s) in loading the state dict for {TypeName}:");
+            if (missing.Count > 0) sb.Append($"\n  Missing key(s): {string.Join(", ", missing.Select(k => $"\"{k}\""))}.");
+            if (unexpected.Count > 0) sb.Append($"\n  Unexpected key(s): {string.Join(", ", unexpected.Select(k => $"\"{k}\""))}.");
+            foreach (var m in mismatched) sb.Append($"\n  Size mismatch for {m}.");
+            if (mismatched.Count == 0) sb.Append("\n  Pass strict: false to load the matching keys and get the others back.");
+            throw new ArgumentException(sb.ToString(), nameof(stateDict));
+        }
+        using (Autograd.NoGrad())
+        {
+            foreach (var (name, entry) in entries)
+            {
+                if (!stateDict.TryGetValue(name, out var source)) continue;
+                var target = entry.Current;
+                if (source.Device == target.Device)
+                {
+                    target.CopyFrom(source);
+                }
+                else
+                {
+                    using var moved = source.To(target.Device);
+                    target.CopyFrom(moved);
+                }
+            }
+        }
+        return new LoadStateDictResult(missing, unexpected);
+    }
+
+    /// <summary>A reference to one parameter or buffer slot, read when used (moving the module replaces buffer tensors).</summary>
+    private readonly record struct StateEntry(Func<Tensor> Read)
+    {
+        public Tensor Current => Read();
+    }
+
+    private List<(string Name, StateEntry Entry)> StateEntries()
+    {
+        var list = new List<(string, StateEntry)>();
+        foreach (var (prefix, module) in NamedModules())
+        {
+            foreach (var (name, p) in module._parameters) list.Add((Join(prefix, name), new StateEntry(() => p.Data)));
+            foreach (var b in module._buffers)
+            {
+                if (b.Persistent) list.Add((Join(prefix, b.Name), new StateEntry(() => b.Value)));
+            }
+        }
+        return list;
+    }
+
+    private static string Format(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+}

@@ -34,8 +34,16 @@ public abstract class Storage
 
     internal void AddRef()
     {
-        if (Interlocked.Increment(ref _refCount) <= 1)
-            throw new ObjectDisposedException(nameof(Storage), "The storage was already released.");
+        // Compare-and-swap rather than a blind increment: incrementing a released count (0) would make the
+        // storage look alive again after its buffer went back to the pool.
+        int count = Volatile.Read(ref _refCount);
+        while (true)
+        {
+            if (count <= 0) throw new ObjectDisposedException(nameof(Storage), "The storage was already released.");
+            int seen = Interlocked.CompareExchange(ref _refCount, count + 1, count);
+            if (seen == count) return;
+            count = seen;
+        }
     }
 
     internal void Release()

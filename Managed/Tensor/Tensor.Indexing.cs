@@ -63,23 +63,27 @@ public sealed partial class Tensor
             result.Dispose();
             throw new ArgumentOutOfRangeException($"{op}: {e.Message} (in {Describe()}).", e);
         }
+        Derivatives.RecordGather(result, this, idx, d);
         return result;
     }
 
     /// <summary>A copy with this[...index[i]...] = src[i] along <paramref name="dim"/> (the last write wins on duplicates).</summary>
-    public Tensor Scatter(int dim, Tensor index, Tensor src)
-    {
-        var result = Clone();
-        try { return result.ScatterCore(dim, index, src, accumulate: false, nameof(Scatter)); }
-        catch { result.Dispose(); throw; }
-    }
+    public Tensor Scatter(int dim, Tensor index, Tensor src) => ScatterCopy(dim, index, src, accumulate: false, nameof(Scatter));
 
     /// <summary>A copy with this[...index[i]...] += src[i] along <paramref name="dim"/> (duplicates accumulate).</summary>
-    public Tensor ScatterAdd(int dim, Tensor index, Tensor src)
+    public Tensor ScatterAdd(int dim, Tensor index, Tensor src) => ScatterCopy(dim, index, src, accumulate: true, nameof(ScatterAdd));
+
+    private Tensor ScatterCopy(int dim, Tensor index, Tensor src, bool accumulate, string op)
     {
-        var result = Clone();
-        try { return result.ScatterCore(dim, index, src, accumulate: true, nameof(ScatterAdd)); }
-        catch { result.Dispose(); throw; }
+        Tensor result;
+        using (GradMode.Set(false))
+        {
+            result = Clone();
+            try { result.ScatterCore(dim, index, src, accumulate, op); }
+            catch { result.Dispose(); throw; }
+        }
+        Derivatives.RecordScatter(result, this, index, src, Shapes.NormalizeDim(dim, Dim, op), accumulate);
+        return result;
     }
 
     /// <summary>In place: this[...index[i]...] = src[i] along <paramref name="dim"/>.</summary>
@@ -92,6 +96,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(src);
+        if (InPlaceNeedsGrad(src, op)) return RebaseInPlace(old => old.ScatterCopy(dim, index, src, accumulate, op));
         CheckSameDevice(op, this, src);
         RequireDims(1, op);
         int d = Shapes.NormalizeDim(dim, Dim, op);
@@ -211,6 +216,7 @@ public sealed partial class Tensor
             part.Backend.Copy(part.Layout, x.Layout);
             offset += x._shape[d];
         }
+        Derivatives.RecordCat(result, tensors, d);
         return result;
     }
 

@@ -14,6 +14,16 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        if (!Derivatives.Needs(a, b)) return MatMulCore(a, b);
+        // The vector promotions inside are implementation details: record one node for the whole product.
+        Tensor result;
+        using (GradMode.Set(false)) result = MatMulCore(a, b);
+        Derivatives.RecordMatMul(result, a, b);
+        return result;
+    }
+
+    private static Tensor MatMulCore(Tensor a, Tensor b)
+    {
         const string op = nameof(MatMul);
         CheckSameDevice(op, a, b);
         if (a.Dim == 0 || b.Dim == 0)

@@ -137,6 +137,7 @@ public sealed partial class Tensor
         if (Dim == 0)
         {
             Backend.Copy(result.Layout, Layout);
+            Derivatives.RecordCopy("CumSumBackward", result, this);
             return result;
         }
         Tensor? temp = null;
@@ -149,6 +150,7 @@ public sealed partial class Tensor
         {
             temp?.Dispose();
         }
+        Derivatives.RecordCumSum(result, this, d);
         return result;
     }
 
@@ -159,11 +161,14 @@ public sealed partial class Tensor
         var result = Allocate(_shape, DType, Device);
         if (Dim == 0)
         {
-            result.Fill(log ? 0 : 1);
-            return result;
+            Backend.Fill(result.Layout, log ? 0 : 1);
         }
-        var order = MoveToEnd(Dim, [d]);
-        Backend.Softmax(result.Layout.Permute(order), Layout.Permute(order), log);
+        else
+        {
+            var order = MoveToEnd(Dim, [d]);
+            Backend.Softmax(result.Layout.Permute(order), Layout.Permute(order), log);
+        }
+        Derivatives.RecordSoftmax(result, this, d, log);
         return result;
     }
 
@@ -287,6 +292,7 @@ public sealed partial class Tensor
         {
             temp?.Dispose();
         }
+        if (!logical) Derivatives.RecordReduce(op, result, this, reduced, keepDim);
         return result;
     }
 
@@ -311,6 +317,7 @@ public sealed partial class Tensor
         var keptShape = src.Shape[..(Dim - 1)];
         var keptStrides = Shapes.ContiguousStrides(keptShape);
         Backend.ArgReduce(op, values.Layout.WithLayout(keptShape, keptStrides), indices.Layout.WithLayout(keptShape, keptStrides), src);
+        Derivatives.RecordArgReduce(values, this, indices, d, keepDim, name);
         return (values, indices);
     }
 }

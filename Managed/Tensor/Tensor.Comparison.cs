@@ -89,6 +89,7 @@ public sealed partial class Tensor
             ta?.Dispose();
             tb?.Dispose();
         }
+        if (result.DType.IsFloatingPoint()) Derivatives.RecordWhere(result, condition, a, b);
         return result;
     }
 

@@ -41,6 +41,7 @@ public sealed partial class Tensor
         {
             temp?.Dispose();
         }
+        Derivatives.RecordUnary(op, result, x, p0, p1);
         return result;
     }
 
@@ -52,6 +53,7 @@ public sealed partial class Tensor
             throw new InvalidOperationException(
                 $"{opName}: the result of {op} on {Describe()} is {dtype.Name()}, which cannot be stored in place in a {DType.Name()} tensor. Use the out-of-place {op}() instead.");
         CheckWritable(opName);
+        if (InPlaceNeedsGrad(null, opName)) return RebaseInPlace(old => Unary(op, old, p0, p1, opName));
         Backend.Unary(op, Layout, Layout, p0, p1);
         BumpVersion();
         return this;
@@ -136,6 +138,7 @@ public sealed partial class Tensor
             result.Dispose();
             throw;
         }
+        Derivatives.RecordBinary(op, result, a, b);
         return result;
     }
 
@@ -157,6 +160,7 @@ public sealed partial class Tensor
             throw new ArgumentException(
                 $"{opName}: {other.Describe()} broadcasts with {Describe()} to {Shapes.Format(shape)}, which is not this tensor's shape; an in-place op cannot change the shape.");
         CheckWritable(opName);
+        if (InPlaceNeedsGrad(other, opName)) return RebaseInPlace(old => Binary(op, old, other, opName));
         // An operand that shares memory with this tensor in another layout (x.T, a shifted slice, a broadcast row)
         // would be read after the loop has overwritten it: read it from a copy. The exact same layout is safe.
         Tensor? staged = MayOverlap(other) ? other.Clone() : null;

@@ -84,18 +84,26 @@ public abstract partial class Module
         public Tensor Current => Read();
     }
 
+    // Unlike NamedModules, a module registered under two names is visited under both (PyTorch's state_dict does
+    // the same), so loading fills every slot; the ancestor set only guards against cycles.
     private List<(string Name, StateEntry Entry)> StateEntries()
     {
         var list = new List<(string, StateEntry)>();
-        foreach (var (prefix, module) in NamedModules())
+        Collect(this, "", new HashSet<Module>(ReferenceEqualityComparer.Instance));
+        return list;
+
+        void Collect(Module module, string prefix, HashSet<Module> ancestors)
         {
+            if (!ancestors.Add(module))
+                throw new InvalidOperationException($"StateDict: module '{prefix}' ({module.TypeName}) contains itself; a module tree must not have cycles.");
             foreach (var (name, p) in module._parameters) list.Add((Join(prefix, name), new StateEntry(() => p.Data)));
             foreach (var b in module._buffers)
             {
                 if (b.Persistent) list.Add((Join(prefix, b.Name), new StateEntry(() => b.Value)));
             }
+            foreach (var (name, child) in module._children) Collect(child, Join(prefix, name), ancestors);
+            ancestors.Remove(module);
         }
-        return list;
     }
 
     private static string Format(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";

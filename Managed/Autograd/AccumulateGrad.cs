@@ -9,6 +9,8 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
 
     internal override Tensor?[] Apply(Tensor grad)
     {
+        // A gradient always has its leaf's dtype (mixed-dtype formulas may produce a wider one).
+        if (grad.DType != Leaf.DType) grad = grad.To(Leaf.DType);
         var current = Leaf.Grad;
         if (current is null)
         {

@@ -3,9 +3,41 @@ namespace CudaTensor;
 // The autograd side of a tensor: its gradient, the node that produced it, hooks, and Backward().
 public sealed partial class Tensor
 {
+    private bool _requiresGrad;
     private Node? _gradFn;
     private AccumulateGrad? _accumulator;
     private Tensor? _grad;
+
+    /// <summary>
+    /// Whether gradients with respect to this tensor are wanted. Settable on leaves only (results of recorded ops
+    /// require grad because an input does); only floating-point tensors can require gradients.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set to true on an integer or Bool tensor, or changed on a non-leaf.</exception>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException(
+                    $"Only floating-point tensors can require gradients, but {Describe()} has dtype {DType.Name()}. Convert it with .To(DType.Float32) first.");
+            if (!IsLeaf && !value)
+                throw new InvalidOperationException(
+                    $"RequiresGrad can only be changed on leaf tensors, but {Describe()} was computed by {_gradFn!.Name}. Use .Detach() to get a tensor cut off from the graph.");
+            _requiresGrad = value;
+        }
+    }
+
+    internal Tensor WithRequiresGrad(bool requiresGrad, string op)
+    {
+        if (requiresGrad)
+        {
+            if (!DType.IsFloatingPoint())
+                throw new ArgumentException($"{op}: only floating-point tensors can require gradients, but the dtype is {DType.Name()}.");
+            _requiresGrad = true;
+        }
+        return this;
+    }
 
     /// <summary>The node that computed this tensor (null for leaves and for tensors that do not require grad).</summary>
     public Node? GradFn => _gradFn;
@@ -99,7 +131,10 @@ public sealed partial class Tensor
     internal Tensor AliasForAutograd()
     {
         var alias = AsStrided(_shape, _strides, StorageOffset);
+        // The node owns the alias (it is released with the graph), not the caller's dispose scope.
+        TensorScope.Unregister(alias);
         alias._gradFn = _gradFn;
+        alias.IsWrappedNumber = IsWrappedNumber; // a saved C# number must keep its promotion rule in backward formulas
         alias._requiresGrad = RequiresGrad;
         alias._accumulator = _gradFn is null && RequiresGrad ? (AccumulateGrad?)GradNode() : null;
         return alias;

@@ -9,6 +9,8 @@ public sealed partial class Tensor
     public Tensor Fill(Scalar value)
     {
         CheckWritable(nameof(Fill));
+        // Recorded as "every element replaced": the old values get a zero gradient.
+        if (InPlaceNeedsGrad(null, nameof(Fill))) return RebaseInPlace(old => ReplacedBy(old, value));
         Backend.Fill(Layout, value);
         BumpVersion();
         return this;
@@ -26,6 +28,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(source);
         CheckSameDevice(nameof(CopyFrom), this, source);
         CheckWritable(nameof(CopyFrom));
+        if (InPlaceNeedsGrad(source, nameof(CopyFrom))) return RebaseInPlace(old => ReplacedBy(old, source));
         var src = source.Layout;
         src = src.WithLayout(_shape, Shapes.BroadcastStrides(src.Shape, src.Strides, _shape, nameof(CopyFrom)));
         if (Overlaps(source))
@@ -43,6 +46,19 @@ public sealed partial class Tensor
         return this;
     }
 
+    // Where(all-true, value, old): the values of `value` (broadcast), with gradients for `value` and zeros for `old`.
+    private static Tensor ReplacedBy(Tensor old, Tensor value)
+    {
+        using var all = Full(old._shape, true, device: old.Device);
+        return Where(all, value, old);
+    }
+
+    private static Tensor ReplacedBy(Tensor old, Scalar value)
+    {
+        using var all = Full(old._shape, true, device: old.Device);
+        return Where(all, value, old);
+    }
+
     private bool Overlaps(Tensor other) => ReferenceEquals(other.Storage, Storage) && !(other.StorageOffset == StorageOffset && other._strides.AsSpan().SequenceEqual(_strides));
 
     /// <summary>A contiguous copy with the same values and dtype, on the same device.</summary>
@@ -50,6 +66,7 @@ public sealed partial class Tensor
     {
         var result = Allocate(_shape, DType, Device);
         Backend.Copy(result.Layout, Layout);
+        Derivatives.RecordCopy("CloneBackward", result, this);
         return result;
     }
 
@@ -59,16 +76,17 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor To(DType dtype)
     {
-        if (dtype == DType) return AsStrided(_shape, _strides, StorageOffset);
+        if (dtype == DType) return Alias();
         var result = Allocate(_shape, dtype, Device);
         Backend.Copy(result.Layout, Layout);
+        Derivatives.RecordCopy("ToCopyBackward", result, this);
         return result;
     }
 
     /// <summary>The tensor on <paramref name="device"/> (a new view when already there).</summary>
     public Tensor To(Device device)
     {
-        if (device == Device) return AsStrided(_shape, _strides, StorageOffset);
+        if (device == Device) return Alias();
         // Cross-device copies go through the host; the CUDA backend will replace this with async copies.
         var target = Backends.Backend.For(device);
         using var dense = Contiguous();
@@ -76,6 +94,7 @@ public sealed partial class Tensor
         dense.Backend.ReadToHost(dense.Layout, bytes);
         var result = Allocate(_shape, DType, device);
         target.WriteFromHost(result.Layout, bytes);
+        Derivatives.RecordCopy("ToCopyBackward", result, this);
         return result;
     }
 

@@ -8,7 +8,7 @@ namespace CudaTensor;
 public sealed partial class Tensor
 {
     /// <summary>Set on 0-d tensors made from C# numbers: they do not raise a tensor's width in promotion.</summary>
-    internal bool IsWrappedNumber { get; private init; }
+    internal bool IsWrappedNumber { get; private set; }
 
     internal static Tensor WrapNumber(Scalar value, DType dtype, Device device)
     {

@@ -78,6 +78,7 @@ public sealed partial class Tensor
             shape.Add(_shape[d]);
             strides.Add(_strides[d]);
         }
-        return AsStrided([.. shape], [.. strides], offset);
+        var copy = indices.ToArray();
+        return Region([.. shape], [.. strides], offset, "IndexBackward", t => t.Index(copy));
     }
 }

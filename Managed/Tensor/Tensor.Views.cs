@@ -31,7 +31,7 @@ public sealed partial class Tensor
         var strides = (long[])_strides.Clone();
         shape[d] = len;
         strides[d] = _strides[d] * step;
-        return AsStrided(shape, strides, StorageOffset + s * _strides[d]);
+        return Region(shape, strides, StorageOffset + s * _strides[d], "SliceBackward", t => t.Slice(d, s, e, step));
 
         static long Clamp(long i, long size) => Math.Clamp(i < 0 ? i + size : i, 0, size);
     }
@@ -45,26 +45,26 @@ public sealed partial class Tensor
         long i = index < 0 ? index + size : index;
         if (i < 0 || i >= size)
             throw new ArgumentOutOfRangeException(nameof(index), $"{nameof(Select)}: index {index} is out of range for dimension {d} with size {size} of {Describe()}.");
-        return AsStrided(Remove(_shape, d), Remove(_strides, d), StorageOffset + i * _strides[d]);
+        return Region(Remove(_shape, d), Remove(_strides, d), StorageOffset + i * _strides[d], "SelectBackward", t => t.Select(d, i));
     }
 
     /// <summary>Swaps dimensions <paramref name="dim0"/> and <paramref name="dim1"/> (a view).</summary>
     public Tensor Transpose(int dim0, int dim1)
     {
         int a = Shapes.NormalizeDim(dim0, Dim, nameof(Transpose)), b = Shapes.NormalizeDim(dim1, Dim, nameof(Transpose));
-        if (Dim == 0) return AsStrided(_shape, _strides, StorageOffset); // torch allows transpose(0, -1) of a 0-d tensor
+        if (Dim == 0) return Alias(); // torch allows transpose(0, -1) of a 0-d tensor
         var shape = (long[])_shape.Clone();
         var strides = (long[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         (strides[a], strides[b]) = (strides[b], strides[a]);
-        return AsStrided(shape, strides, StorageOffset);
+        return Relayout(shape, strides, StorageOffset, "TransposeBackward", g => g.Transpose(a, b));
     }
 
     /// <summary>The transpose of a 2-D tensor (a 0-d or 1-D tensor is returned as a view of itself).</summary>
     /// <exception cref="InvalidOperationException">The tensor has more than 2 dimensions; use Transpose or Permute.</exception>
     public Tensor T => Dim switch
     {
-        < 2 => AsStrided(_shape, _strides, StorageOffset),
+        < 2 => Alias(),
         2 => Transpose(0, 1),
         _ => throw new InvalidOperationException($"T: {Describe()} has {Dim} dimensions; T is for 2-D tensors. Use Transpose(d0, d1) or Permute(...)."),
     };
@@ -75,6 +75,7 @@ public sealed partial class Tensor
         if (dims.Length != Dim)
             throw new ArgumentException($"{nameof(Permute)}: got {dims.Length} dimensions for {Describe()}, which has {Dim}.");
         var seen = new bool[Dim];
+        var inverse = new int[Dim];
         var shape = new long[Dim];
         var strides = new long[Dim];
         for (int i = 0; i < dims.Length; i++)
@@ -84,8 +85,9 @@ public sealed partial class Tensor
             seen[d] = true;
             shape[i] = _shape[d];
             strides[i] = _strides[d];
+            inverse[d] = i;
         }
-        return AsStrided(shape, strides, StorageOffset);
+        return Relayout(shape, strides, StorageOffset, "PermuteBackward", g => g.Permute(inverse));
     }
 
     /// <summary>
@@ -100,7 +102,8 @@ public sealed partial class Tensor
                 $"{nameof(View)}: cannot view {Describe()} with strides {Shapes.Format(_strides)} as {Shapes.Format(newShape)}: " +
                 "the size is not compatible with the memory layout (at least one dimension spans across two contiguous runs). " +
                 "Use .Reshape(...) instead, which copies when it must.");
-        return AsStrided(newShape, strides, StorageOffset);
+        var oldShape = _shape;
+        return Relayout(newShape, strides, StorageOffset, "ViewBackward", g => g.Reshape(oldShape));
     }
 
     /// <summary>The same elements with another shape: a view when the layout allows, otherwise a contiguous copy.</summary>
@@ -108,9 +111,10 @@ public sealed partial class Tensor
     {
         var newShape = Shapes.InferSize(shape, NumElements, nameof(Reshape));
         var strides = Shapes.ViewStrides(_shape, _strides, newShape);
-        if (strides is not null) return AsStrided(newShape, strides, StorageOffset);
+        var oldShape = _shape;
+        if (strides is not null) return Relayout(newShape, strides, StorageOffset, "ReshapeBackward", g => g.Reshape(oldShape));
         using var dense = Contiguous();
-        return dense.AsStrided(newShape, Shapes.ContiguousStrides(newShape), dense.StorageOffset);
+        return dense.Relayout(newShape, Shapes.ContiguousStrides(newShape), dense.StorageOffset, "ReshapeBackward", g => g.Reshape(oldShape));
     }
 
     /// <summary>Merges dimensions <paramref name="startDim"/> ..<paramref name="endDim"/> into one (a view when possible).</summary>
@@ -132,15 +136,17 @@ public sealed partial class Tensor
     public Tensor Squeeze()
     {
         var keep = Enumerable.Range(0, Dim).Where(i => _shape[i] != 1).ToArray();
-        return AsStrided([.. keep.Select(i => _shape[i])], [.. keep.Select(i => _strides[i])], StorageOffset);
+        var oldShape = _shape;
+        return Relayout([.. keep.Select(i => _shape[i])], [.. keep.Select(i => _strides[i])], StorageOffset, "SqueezeBackward", g => g.Reshape(oldShape));
     }
 
     /// <summary>Removes dimension <paramref name="dim"/> if its size is 1 (otherwise returns a view of the same shape, as PyTorch).</summary>
     public Tensor Squeeze(int dim)
     {
         int d = Shapes.NormalizeDim(dim, Dim, nameof(Squeeze));
-        if (Dim == 0 || _shape[d] != 1) return AsStrided(_shape, _strides, StorageOffset);
-        return AsStrided(Remove(_shape, d), Remove(_strides, d), StorageOffset);
+        if (Dim == 0 || _shape[d] != 1) return Alias();
+        var oldShape = _shape;
+        return Relayout(Remove(_shape, d), Remove(_strides, d), StorageOffset, "SqueezeBackward", g => g.Reshape(oldShape));
     }
 
     /// <summary>Inserts a dimension of size 1 at <paramref name="dim"/> (which may be Dim, or negative).</summary>
@@ -151,7 +157,7 @@ public sealed partial class Tensor
         var strides = new List<long>(_strides);
         shape.Insert(d, 1);
         strides.Insert(d, d < Dim ? _strides[d] * _shape[d] : 1);
-        return AsStrided([.. shape], [.. strides], StorageOffset);
+        return Relayout([.. shape], [.. strides], StorageOffset, "UnsqueezeBackward", g => g.Squeeze(d));
     }
 
     /// <summary>
@@ -173,7 +179,9 @@ public sealed partial class Tensor
             }
         }
         var strides = Shapes.BroadcastStrides(_shape, _strides, target, nameof(Expand));
-        return AsStrided(target, strides, StorageOffset);
+        var view = AsStrided(target, strides, StorageOffset);
+        Derivatives.RecordExpand(view, this);
+        return view;
     }
 
     /// <summary>Expands to the shape of <paramref name="other"/>.</summary>
@@ -240,7 +248,26 @@ public sealed partial class Tensor
     }
 
     /// <summary>A contiguous tensor with the same values: a new view of this storage if already contiguous, else a copy.</summary>
-    public Tensor Contiguous() => IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone();
+    public Tensor Contiguous() => IsContiguous ? Alias() : Clone();
+
+    /// <summary>A view with the same layout that passes gradients straight through.</summary>
+    internal Tensor Alias() => Relayout(_shape, _strides, StorageOffset, "AliasBackward", g => g);
+
+    /// <summary>A view that only re-lays out the elements; <paramref name="gradient"/> maps its gradient back to this tensor's layout.</summary>
+    private Tensor Relayout(long[] shape, long[] strides, long offset, string name, Func<Tensor, Tensor> gradient)
+    {
+        var view = AsStrided(shape, strides, offset);
+        Derivatives.RecordRelayout(name, view, this, gradient);
+        return view;
+    }
+
+    /// <summary>A view of part of this tensor; <paramref name="select"/> takes the same part of a tensor shaped like this one.</summary>
+    internal Tensor Region(long[] shape, long[] strides, long offset, string name, Func<Tensor, Tensor> select)
+    {
+        var view = AsStrided(shape, strides, offset);
+        Derivatives.RecordRegion(name, view, this, select);
+        return view;
+    }
 
     /// <summary>
     /// Normalizes a dimension that must exist. <see cref="Shapes.NormalizeDim"/> accepts 0 and -1 for a 0-d tensor

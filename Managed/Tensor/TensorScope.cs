@@ -28,6 +28,19 @@ public sealed class TensorScope : IDisposable
 
     internal static void Register(Tensor t) => CurrentScope.Value?.Add(t);
 
+    /// <summary>Takes back a just-created tensor that the library owns itself (autograd's saved tensors).</summary>
+    internal static void Unregister(Tensor t)
+    {
+        var scope = CurrentScope.Value;
+        if (scope is null) return;
+        lock (scope._lock)
+        {
+            // The tensor was registered a moment ago: search from the end.
+            int i = scope._owned?.LastIndexOf(t) ?? -1;
+            if (i >= 0) scope._owned!.RemoveAt(i);
+        }
+    }
+
     // Returns false when the scope was already disposed (a tensor created then belongs to nobody).
     private bool Add(Tensor t)
     {

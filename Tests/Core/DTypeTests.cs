@@ -125,7 +125,7 @@ public class DTypeTests(Device device)
     }
 
     [Test]
-    [Ignore("Tensor.Elementwise.ComputeType ignores PyTorch's zero-dim rule (reported; outside the core's files)")]
+
     public void ZeroDimTensorsDoNotWidenDimensionedOnes()
     {
         // PyTorch: torch.ones(3) + torch.tensor(1., dtype=torch.float64) is float32;

@@ -12,17 +12,21 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
         // A gradient always has its leaf's dtype (mixed-dtype formulas may produce a wider one).
         if (grad.DType != Leaf.DType) grad = grad.To(Leaf.DType);
         var current = Leaf.Grad;
+        Tensor next;
         if (current is null)
         {
             // Under createGraph the gradient keeps its history (so it can be differentiated again); otherwise
             // the leaf gets its own dense copy, never an alias of a tensor the graph may still hand out.
-            Leaf.Grad = GradMode.IsEnabled ? grad : grad.Contiguous().DetachedClone();
+            next = GradMode.IsEnabled ? grad : grad.DetachedClone();
         }
         else
         {
-            Leaf.Grad = current + grad;
+            next = current + grad;
             if (!GradMode.IsEnabled) current.Dispose();
         }
+        // The gradient belongs to the leaf, which outlives the dispose scope of the step that computed it.
+        TensorScope.Unregister(next);
+        Leaf.Grad = next;
         return [];
     }
 }

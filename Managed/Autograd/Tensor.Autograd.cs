@@ -97,6 +97,7 @@ public sealed partial class Tensor
         _gradFn!.AddPreHook(g =>
         {
             _grad = _grad is null ? (GradMode.IsEnabled ? g : g.DetachedClone()) : _grad + g;
+            TensorScope.Unregister(_grad);
             return null;
         });
     }
@@ -125,6 +126,31 @@ public sealed partial class Tensor
         if (_gradFn is not null) return _gradFn;
         if (!RequiresGrad) return null;
         return _accumulator ??= new AccumulateGrad(this);
+    }
+
+    /// <summary>
+    /// Makes this tensor object show <paramref name="source"/>'s data (storage, layout, dtype, device), like
+    /// assigning PyTorch's <c>tensor.data</c>. Modules use it to move parameters to another device or dtype while
+    /// every reference to the parameter (an optimizer's, the user's) stays valid. Only leaves can be re-pointed;
+    /// the gradient is left to the caller (it no longer matches when the dtype or device changed).
+    /// </summary>
+    internal void ReplaceData(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!IsLeaf)
+            throw new InvalidOperationException($"ReplaceData: {Describe()} was computed by {_gradFn!.Name}; only leaf tensors can take new data.");
+        if (source.RequiresGrad && !source.IsLeaf)
+            throw new ArgumentException($"ReplaceData: the new data {source.Describe()} has history; pass source.Detach().");
+        if (_requiresGrad && !source.DType.IsFloatingPoint())
+            throw new ArgumentException($"ReplaceData: {Describe()} requires grad, so its data must stay floating point, not {source.DType.Name()}.");
+        var storage = source.Storage;
+        storage.AddRef();
+        var old = Interlocked.Exchange(ref _storage, storage);
+        StorageOffset = source.StorageOffset;
+        _shape = source._shape;
+        _strides = source._strides;
+        DType = source.DType;
+        old?.Release();
     }
 
     /// <summary>A new tensor object over the same data with the same autograd identity (used for saved tensors).</summary>

@@ -17,8 +17,9 @@ namespace CudaTensor;
 public sealed partial class Tensor : IDisposable
 {
     private Storage? _storage;
-    private readonly long[] _shape;
-    private readonly long[] _strides;
+    // Mutable only through ReplaceData (a module moving its parameters keeps the tensor objects).
+    private long[] _shape;
+    private long[] _strides;
 
     /// <summary>Wraps a storage reference that the caller hands over (a fresh storage, or one it AddRef'd).</summary>
     internal Tensor(Storage storage, long offset, long[] shape, long[] strides, DType dtype)
@@ -32,7 +33,7 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>The element type.</summary>
-    public DType DType { get; }
+    public DType DType { get; private set; }
 
     /// <summary>Where the data lives.</summary>
     public Device Device => LiveStorage.Device;
@@ -44,7 +45,7 @@ public sealed partial class Tensor : IDisposable
     public ReadOnlySpan<long> Strides => _strides;
 
     /// <summary>Offset of element [0, ..., 0] from the start of the storage, in elements.</summary>
-    public long StorageOffset { get; }
+    public long StorageOffset { get; private set; }
 
     /// <summary>Number of dimensions (0 for a scalar tensor).</summary>
     public int Dim => _shape.Length;

@@ -261,6 +261,27 @@ public sealed class GraphSemanticsTests(Device device)
     }
 
     [Test]
+    public void LeafGradientsOutliveTheScopeOfTheStepThatComputedThem()
+    {
+        var x = Leaf([1, 2], [2]);
+        using (Tensor.NewScope()) (x * 2.0).Sum().Backward();
+        TensorAssert.Close(x.Grad!, [2, 2], [2]);
+        using (Tensor.NewScope()) (x * 3.0).Sum().Backward();
+        TensorAssert.Close(x.Grad!, [5, 5], [2]);
+    }
+
+    [Test]
+    public void ReplaceDataKeepsTheLeafObjectAndItsGradientPath()
+    {
+        var w = Leaf([1, 2], [2]);
+        using var moved = Tensor.FromArray(new double[] { 5, 7 }, [2], device);
+        w.ReplaceData(moved);
+        Assert.That(w.RequiresGrad, Is.True);
+        (w * w).Sum().Backward();
+        TensorAssert.Close(w.Grad!, [10, 14], [2]);
+    }
+
+    [Test]
     public void DiamondGraphsSumBothPaths()
     {
         var x = Leaf([2], [1]);

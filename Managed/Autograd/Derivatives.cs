@@ -10,9 +10,10 @@ namespace CudaTensor;
 /// </summary>
 internal static partial class Derivatives
 {
-    public static bool Needs(Tensor a) => GradMode.IsEnabled && a.RequiresGrad;
+    // RequiresGrad first: it is a field read, while the grad mode is an AsyncLocal lookup.
+    public static bool Needs(Tensor a) => a.RequiresGrad && GradMode.IsEnabled;
 
-    public static bool Needs(Tensor a, Tensor b) => GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+    public static bool Needs(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && GradMode.IsEnabled;
 
     /// <summary>Creates the node for <paramref name="result"/> with edges to <paramref name="inputs"/>.</summary>
     public static FunctionNode Node(string name, Tensor result, Tensor?[] inputs, bool isView = false)
@@ -40,10 +41,17 @@ internal static partial class Derivatives
     {
         if (!Needs(x)) return;
         var node = Node(op + "Backward", result, [x]);
-        var sx = node.Save(x);
-        var sy = node.Save(result);
-        node.Formula = g => [UnaryGrad(op, g, sx.Unpack(), sy.Unpack(), p0, p1)];
+        // Keep only what the formula reads: saved tensors stay alive until backward.
+        var sx = UsesInput(op) ? node.Save(x) : null;
+        var sy = UsesOutput(op) ? node.Save(result) : null;
+        node.Formula = g => [UnaryGrad(op, g, sx?.Unpack()!, sy?.Unpack()!, p0, p1)];
     }
+
+    private static bool UsesOutput(UnaryOp op) => op is UnaryOp.Sqrt or UnaryOp.Rsqrt or UnaryOp.Reciprocal or UnaryOp.Exp
+        or UnaryOp.Expm1 or UnaryOp.Tanh or UnaryOp.Sigmoid;
+
+    private static bool UsesInput(UnaryOp op) => !UsesOutput(op)
+        && op is not (UnaryOp.Neg or UnaryOp.Sign or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Trunc);
 
     private static Tensor UnaryGrad(UnaryOp op, Tensor g, Tensor x, Tensor y, double p0, double p1)
     {
@@ -98,15 +106,17 @@ internal static partial class Derivatives
     {
         if (!Needs(a, b) || op.IsComparison() || op.IsLogical()) return;
         var node = Node(op + "Backward", result, [a, b]);
-        var sa = node.Save(a);
-        var sb = node.Save(b);
+        // Sums need no saved values; products need each operand for the other's gradient.
+        bool savesOperands = op is not (BinaryOp.Add or BinaryOp.Sub);
+        var sa = savesOperands ? node.Save(a) : null;
+        var sb = savesOperands ? node.Save(b) : null;
         var sy = op == BinaryOp.Pow ? node.Save(result) : null;
         long[] shapeA = a.ShapeArray, shapeB = b.ShapeArray;
         bool needA = a.RequiresGrad, needB = b.RequiresGrad;
         node.Formula = g =>
         {
             using var scope = Tensor.NewScope();
-            var (ga, gb) = BinaryGrad(op, g, sa.Unpack(), sb.Unpack(), sy?.Unpack(), needA, needB);
+            var (ga, gb) = BinaryGrad(op, g, sa?.Unpack()!, sb?.Unpack()!, sy?.Unpack(), needA, needB);
             return [Keep(scope, ga is null ? null : SumToShape(ga, shapeA)), Keep(scope, gb is null ? null : SumToShape(gb, shapeB))];
         };
     }

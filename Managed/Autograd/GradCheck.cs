@@ -27,18 +27,8 @@ public static class GradCheck
     /// </summary>
     public static GradCheckResult Check(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
     {
-        ArgumentNullException.ThrowIfNull(func);
-        ArgumentNullException.ThrowIfNull(inputs);
-        Validate(inputs);
-        using var probe = Output(func, inputs);
-        using var weight = Tensor.Randn(probe.Shape, DType.Float64, probe.Device, generator: new Generator(12345));
-        Tensor Scalarised(Tensor[] x)
-        {
-            using var y = Output(func, x);
-            using var weighted = y * weight;
-            return weighted.Sum();
-        }
-        return Compare(Scalarised, inputs, eps, atol, rtol);
+        using var weight = OutputWeight(func, inputs);
+        return Compare(x => Weighted(func, x, weight), inputs, eps, atol, rtol);
     }
 
     /// <summary>
@@ -47,20 +37,14 @@ public static class GradCheck
     /// </summary>
     public static GradCheckResult CheckSecondOrder(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
     {
-        ArgumentNullException.ThrowIfNull(func);
-        ArgumentNullException.ThrowIfNull(inputs);
-        Validate(inputs);
-        using var probe = Output(func, inputs);
-        using var weight = Tensor.Randn(probe.Shape, DType.Float64, probe.Device, generator: new Generator(12345));
+        using var weight = OutputWeight(func, inputs);
         var gen = new Generator(54321);
         var v = inputs.Select(x => Tensor.Randn(x.Shape, DType.Float64, x.Device, generator: gen)).ToArray();
         try
         {
             Tensor FirstOrder(Tensor[] x)
             {
-                using var y = Output(func, x);
-                using var weighted = y * weight;
-                using var s = weighted.Sum();
+                using var s = Weighted(func, x, weight);
                 var grads = Autograd.Grad([s], x, createGraph: true, allowUnused: true);
                 Tensor total = Tensor.Zeros([], DType.Float64, x[0].Device);
                 for (int i = 0; i < grads.Length; i++)
@@ -80,6 +64,24 @@ public static class GradCheck
         {
             foreach (var t in v) t.Dispose();
         }
+    }
+
+    /// <summary>Checks the arguments and draws the fixed random weight w that turns the output into a scalar.</summary>
+    private static Tensor OutputWeight(Func<Tensor[], Tensor> func, Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        ArgumentNullException.ThrowIfNull(inputs);
+        Validate(inputs);
+        using var probe = Output(func, inputs);
+        return Tensor.Randn(probe.Shape, DType.Float64, probe.Device, generator: new Generator(12345));
+    }
+
+    /// <summary>Σ w·f(x).</summary>
+    private static Tensor Weighted(Func<Tensor[], Tensor> func, Tensor[] x, Tensor weight)
+    {
+        using var y = Output(func, x);
+        using var weighted = y * weight;
+        return weighted.Sum();
     }
 
     private static void Validate(Tensor[] inputs)

@@ -60,10 +60,10 @@ public sealed class Conv2d : Module
     public int Groups { get; }
 
     /// <summary>The kernels, [out_channels, in_channels / groups, kh, kw].</summary>
-    public Parameter Weight { get; }
+    public Tensor Weight { get; }
 
     /// <summary>The bias, [out_channels], or null.</summary>
-    public Parameter? Bias { get; }
+    public Tensor? Bias { get; }
 
     /// <summary>The convolution of <paramref name="input"/> [N, C, H, W] (or [C, H, W]).</summary>
     public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);

@@ -42,7 +42,7 @@ public sealed class Embedding : Module
     public long? PaddingIdx { get; }
 
     /// <summary>The table, [num_embeddings, embedding_dim].</summary>
-    public Parameter Weight { get; }
+    public Tensor Weight { get; }
 
     /// <summary>The rows of <see cref="Weight"/> at <paramref name="input"/> (integer indices).</summary>
     public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);

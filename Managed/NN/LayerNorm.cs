@@ -38,10 +38,10 @@ public sealed class LayerNorm : Module
     public double Eps { get; }
 
     /// <summary>The scale (null without elementwise affine).</summary>
-    public Parameter? Weight { get; }
+    public Tensor? Weight { get; }
 
     /// <summary>The shift (null without elementwise affine or bias).</summary>
-    public Parameter? Bias { get; }
+    public Tensor? Bias { get; }
 
     /// <summary>The normalized input.</summary>
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);

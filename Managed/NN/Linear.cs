@@ -34,10 +34,10 @@ public sealed class Linear : Module
     public long OutFeatures { get; }
 
     /// <summary>The weight, [out_features, in_features].</summary>
-    public Parameter Weight { get; }
+    public Tensor Weight { get; }
 
     /// <summary>The bias, [out_features], or null when created with <c>bias: false</c>.</summary>
-    public Parameter? Bias { get; }
+    public Tensor? Bias { get; }
 
     /// <summary>x·Wᵀ + b for an input [..., in_features].</summary>
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);

@@ -78,7 +78,7 @@ public abstract partial class Module
         return new LoadStateDictResult(missing, unexpected);
     }
 
-    /// <summary>A reference to one parameter or buffer slot, read when used (moving the module replaces buffer tensors).</summary>
+    /// <summary>A reference to one parameter or buffer slot, read when used (<see cref="SetBuffer"/> replaces buffer tensors).</summary>
     private readonly record struct StateEntry(Func<Tensor> Read)
     {
         public Tensor Current => Read();
@@ -96,7 +96,7 @@ public abstract partial class Module
         {
             if (!ancestors.Add(module))
                 throw new InvalidOperationException($"StateDict: module '{prefix}' ({module.TypeName}) contains itself; a module tree must not have cycles.");
-            foreach (var (name, p) in module._parameters) list.Add((Join(prefix, name), new StateEntry(() => p.Data)));
+            foreach (var (name, p) in module._parameters) list.Add((Join(prefix, name), new StateEntry(() => p)));
             foreach (var b in module._buffers)
             {
                 if (b.Persistent) list.Add((Join(prefix, b.Name), new StateEntry(() => b.Value)));

@@ -7,7 +7,7 @@ namespace CudaTensor.NN;
 /// order, own members before children, so names and order are deterministic.
 /// </summary>
 /// <remarks>
-/// Registration is explicit (<see cref="RegisterParameter(string, Parameter)"/>, <see cref="RegisterModule{T}"/>,
+/// Registration is explicit (<see cref="RegisterParameter"/>, <see cref="RegisterModule{T}"/>,
 /// <see cref="RegisterBuffer"/>): nothing is discovered by reflection, so modules work under trimming and AOT.
 /// A custom module:
 /// <code>
@@ -28,7 +28,7 @@ namespace CudaTensor.NN;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "PyTorch's name for the concept, which users look for.")]
 public abstract partial class Module : IDisposable
 {
-    private readonly List<KeyValuePair<string, Parameter>> _parameters = [];
+    private readonly List<KeyValuePair<string, Tensor>> _parameters = [];
     private readonly List<KeyValuePair<string, Module>> _children = [];
     private readonly List<BufferEntry> _buffers = [];
 
@@ -55,21 +55,31 @@ public abstract partial class Module : IDisposable
             $"{TypeName} does not define Forward(Tensor). Override Forward in {TypeName}, or call the Forward overload it defines.");
 
     /// <summary>
-    /// Registers a parameter under <paramref name="name"/> and returns it (keep it in a field to use it in
-    /// <see cref="Forward"/>).
+    /// Registers <paramref name="tensor"/> as a parameter named <paramref name="name"/> and returns the registered
+    /// tensor (keep it in a field to use it in <see cref="Forward"/>). Parameters are plain tensors, as in PyTorch:
+    /// the registered tensor is a leaf whose <see cref="Tensor.RequiresGrad"/> is <paramref name="requiresGrad"/>
+    /// (set it to false later to freeze the parameter). A leaf is registered as it is, so the returned tensor is
+    /// <paramref name="tensor"/> itself; a tensor with history is detached first (the returned leaf shares its
+    /// storage). The module owns the tensor from now on: it leaves the current <see cref="TensorScope"/> and is
+    /// disposed with the module. The same tensor may be registered in several modules (shared weights).
     /// </summary>
-    /// <exception cref="ArgumentException">The name is empty, contains '.', or is already used by a parameter, buffer or sub-module.</exception>
-    protected Parameter RegisterParameter(string name, Parameter parameter)
+    /// <exception cref="ArgumentException">
+    /// The name is empty, contains '.', or is already used by a parameter, buffer or sub-module; or
+    /// <paramref name="requiresGrad"/> is true and the tensor is not floating point.
+    /// </exception>
+    protected Tensor RegisterParameter(string name, Tensor tensor, bool requiresGrad = true)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(tensor);
         CheckNewName(name, nameof(RegisterParameter));
+        if (requiresGrad && !tensor.DType.IsFloatingPoint())
+            throw new ArgumentException(
+                $"{nameof(RegisterParameter)}: parameter '{name}' of {TypeName} is {tensor.DType.Name()}, but only floating-point tensors can require gradients. " +
+                "Convert it with .To(DType.Float32), or register it with requiresGrad: false (or as a buffer).", nameof(tensor));
+        var parameter = Adopt(tensor);
+        parameter.RequiresGrad = requiresGrad;
         _parameters.Add(new(name, parameter));
         return parameter;
     }
-
-    /// <summary>Wraps <paramref name="data"/> in a new <see cref="Parameter"/> and registers it (see <see cref="RegisterParameter(string, Parameter)"/>).</summary>
-    protected Parameter RegisterParameter(string name, Tensor data, bool requiresGrad = true)
-        => RegisterParameter(name, new Parameter(data, requiresGrad));
 
     /// <summary>Registers <paramref name="module"/> as a child named <paramref name="name"/> and returns it.</summary>
     /// <exception cref="ArgumentException">The name is empty, contains '.', is already used, or the module is this module.</exception>
@@ -84,33 +94,54 @@ public abstract partial class Module : IDisposable
     }
 
     /// <summary>
-    /// Registers a tensor that belongs to the module's state but is not trained (running statistics, masks).
-    /// Buffers move with the module and, when <paramref name="persistent"/>, appear in <see cref="StateDict"/>.
-    /// The module owns the tensor from now on (it leaves the current <see cref="TensorScope"/>).
+    /// Registers a tensor that belongs to the module's state but is not trained (running statistics, masks) and
+    /// returns it. Buffers move with the module (the tensor object stays, as parameters do) and, when
+    /// <paramref name="persistent"/>, appear in <see cref="StateDict"/>. The module owns the tensor from now on
+    /// (it leaves the current <see cref="TensorScope"/>); a tensor with history is detached first, so the
+    /// returned tensor is <paramref name="tensor"/> itself only when it is a leaf.
     /// </summary>
     /// <exception cref="ArgumentException">The name is empty, contains '.', or is already used.</exception>
-    protected void RegisterBuffer(string name, Tensor tensor, bool persistent = true)
+    protected Tensor RegisterBuffer(string name, Tensor tensor, bool persistent = true)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         CheckNewName(name, nameof(RegisterBuffer));
-        TensorScope.Current?.Keep(tensor);
-        _buffers.Add(new BufferEntry(name, tensor, persistent));
+        var buffer = Adopt(tensor);
+        _buffers.Add(new BufferEntry(name, buffer, persistent));
+        return buffer;
     }
 
-    /// <summary>The current tensor of buffer <paramref name="name"/> (moving the module replaces it, so look it up rather than caching it).</summary>
+    /// <summary>
+    /// The current tensor of buffer <paramref name="name"/>. Moving the module keeps the tensor object, but
+    /// <see cref="SetBuffer"/> replaces it, so modules that reassign a buffer should look it up rather than cache it.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No buffer of that name was registered on this module.</exception>
     protected Tensor GetBuffer(string name) => FindBuffer(name).Value;
 
-    /// <summary>Replaces the tensor of buffer <paramref name="name"/>; the old tensor is disposed unless it is the same object.</summary>
+    /// <summary>
+    /// Replaces the tensor of buffer <paramref name="name"/> (detached first if it has history); the old tensor is
+    /// disposed unless it is the same object.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No buffer of that name was registered on this module.</exception>
     protected void SetBuffer(string name, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         var entry = FindBuffer(name);
         if (ReferenceEquals(entry.Value, tensor)) return;
-        TensorScope.Current?.Keep(tensor);
+        var buffer = Adopt(tensor);
         entry.Value.Dispose();
-        entry.Value = tensor;
+        entry.Value = buffer;
+    }
+
+    /// <summary>
+    /// Takes ownership of a tensor the module keeps: out of the current scope (it outlives training steps) and
+    /// without history (a non-leaf would keep the graph that made it alive, could not accumulate a gradient, and
+    /// could not be re-pointed when the module moves).
+    /// </summary>
+    private static Tensor Adopt(Tensor tensor)
+    {
+        if (!tensor.IsLeaf) tensor = tensor.Detach();
+        TensorScope.Current?.Keep(tensor);
+        return tensor;
     }
 
     private BufferEntry FindBuffer(string name)
@@ -127,15 +158,16 @@ public abstract partial class Module : IDisposable
     }
 
     /// <summary>The parameters of this module and (when <paramref name="recurse"/>) of all sub-modules, each once, in registration order.</summary>
-    public IEnumerable<Parameter> Parameters(bool recurse = true) => NamedParameters(recurse).Select(p => p.Parameter);
+    /// <remarks>Each parameter is a leaf tensor; pass them to an optimizer: <c>new Adam(model.Parameters())</c>.</remarks>
+    public IEnumerable<Tensor> Parameters(bool recurse = true) => NamedParameters(recurse).Select(p => p.Parameter);
 
     /// <summary>
     /// Parameters with dotted names relative to this module (<c>layers.0.weight</c>), own parameters before
     /// children's; a parameter shared by two modules is listed once, under its first name.
     /// </summary>
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters(bool recurse = true)
+    public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(bool recurse = true)
     {
-        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (prefix, module) in recurse ? NamedModules() : [("", this)])
         {
             foreach (var (name, p) in module._parameters)
@@ -207,9 +239,11 @@ public abstract partial class Module : IDisposable
     }
 
     /// <summary>
-    /// Converts every parameter and buffer in place of its holder: each <see cref="Parameter"/> object stays, its
-    /// <see cref="Parameter.Data"/> (and gradient) is replaced by a copy on <paramref name="device"/> and/or in
-    /// <paramref name="dtype"/>. A dtype applies to floating-point tensors only (integer buffers keep theirs), as in PyTorch.
+    /// Converts every parameter and buffer to <paramref name="device"/> and/or <paramref name="dtype"/> without
+    /// replacing the tensor objects: each one is re-pointed at a converted copy of its data (like assigning
+    /// PyTorch's <c>param.data</c>), so every reference to it (an optimizer's, a field, the user's) sees the moved
+    /// tensor. A parameter's gradient moves with it, as in PyTorch. A dtype applies to floating-point tensors only
+    /// (integer buffers keep theirs). Views taken of a parameter before the move keep showing the old data.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="dtype"/> is not a floating-point dtype.</exception>
     public void Apply(Device? device, DType? dtype)
@@ -225,31 +259,43 @@ public abstract partial class Module : IDisposable
             using (moved) return moved.To(target);
         }
         bool Changes(Tensor t) => (device is { } dev && dev != t.Device) || (dtype is { } d && t.DType.IsFloatingPoint() && t.DType != d);
+        void Move(Tensor t)
+        {
+            if (!Changes(t)) return; // also skips a tensor registered twice, on its second visit
+            using (var converted = Convert(t))
+            {
+                TensorScope.Unregister(converted); // disposed right here; t takes its own reference to the storage
+                t.ReplaceData(converted);
+            }
+            if (t.Grad is not { } oldGrad) return;
+            var grad = Convert(oldGrad);
+            TensorScope.Unregister(grad); // the gradient belongs to the parameter, as after a backward pass
+            t.Grad = grad;
+            oldGrad.Dispose();
+        }
 
         using (Autograd.NoGrad())
         {
-            foreach (var p in Parameters())
-            {
-                if (Changes(p.Data)) p.ReplaceData(Convert(p.Data), Convert);
-            }
+            foreach (var p in Parameters()) Move(p);
             foreach (var m in Modules())
             {
-                foreach (var b in m._buffers)
-                {
-                    if (!Changes(b.Value)) continue;
-                    var old = b.Value;
-                    b.Value = Convert(old);
-                    TensorScope.Current?.Keep(b.Value);
-                    old.Dispose();
-                }
+                foreach (var b in m._buffers) Move(b.Value);
             }
         }
     }
 
-    /// <summary>Disposes the tensors of every parameter and buffer of this module and its sub-modules.</summary>
+    /// <summary>
+    /// Disposes the tensors (and gradients) of every parameter and buffer of this module and its sub-modules.
+    /// Parameters shared with a module outside this one are disposed too.
+    /// </summary>
     public void Dispose()
     {
-        foreach (var p in Parameters()) p.Dispose();
+        foreach (var p in Parameters())
+        {
+            p.Grad?.Dispose();
+            p.Grad = null;
+            p.Dispose();
+        }
         foreach (var m in Modules())
         {
             foreach (var b in m._buffers) b.Value.Dispose();

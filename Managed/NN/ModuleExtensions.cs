@@ -7,8 +7,8 @@ namespace CudaTensor.NN;
 public static class ModuleExtensions
 {
     /// <summary>
-    /// Moves every parameter and buffer to <paramref name="device"/>, keeping each <see cref="Parameter"/> object
-    /// (an optimizer built before the move keeps working). Returns the module.
+    /// Moves every parameter and buffer (and each parameter's gradient) to <paramref name="device"/>, keeping each
+    /// tensor object, so an optimizer built before the move keeps working (see <see cref="Module.Apply"/>). Returns the module.
     /// </summary>
     public static T To<T>(this T module, Device device) where T : Module
     {
@@ -17,7 +17,7 @@ public static class ModuleExtensions
         return module;
     }
 
-    /// <summary>Converts every floating-point parameter and buffer to <paramref name="dtype"/>, keeping each <see cref="Parameter"/> object. Returns the module.</summary>
+    /// <summary>Converts every floating-point parameter and buffer to <paramref name="dtype"/>, keeping each tensor object (see <see cref="Module.Apply"/>). Returns the module.</summary>
     /// <exception cref="ArgumentException"><paramref name="dtype"/> is not floating point.</exception>
     public static T To<T>(this T module, DType dtype) where T : Module
     {

@@ -27,7 +27,7 @@ public sealed class GradCheckTests(Device device)
     /// <summary>Checks a module with respect to its input and all its parameters (which it reads through the same tensors).</summary>
     private static void CheckModule(Module m, Tensor x)
     {
-        var inputs = new[] { x }.Concat(m.Parameters().Select(p => p.Data)).ToArray();
+        var inputs = new[] { x }.Concat(m.Parameters()).ToArray();
         Check(xs => m.Forward(xs[0]), inputs);
     }
 
@@ -57,7 +57,7 @@ public sealed class GradCheckTests(Device device)
     {
         using var emb = Double(new Embedding(5, 3, device: device, generator: new Generator(1)));
         using var idx = Tensor.FromArray(new long[] { 4, 0, 2, 2, 1, 4 }, [2, 3], device);
-        Check(w => emb.Forward(idx), emb.Weight.Data);
+        Check(w => emb.Forward(idx), emb.Weight);
     }
 
     [Test]
@@ -158,7 +158,7 @@ public sealed class GradCheckTests(Device device)
     public void LinearSecondOrder()
     {
         using var lin = Double(new Linear(3, 2, device: device, generator: new Generator(1)));
-        var r = GradCheck.CheckSecondOrder(xs => F.Linear(xs[0], xs[1], xs[2]).Tanh(), [Randn(2, 4, 3), lin.Weight.Data, lin.Bias!.Data]);
+        var r = GradCheck.CheckSecondOrder(xs => F.Linear(xs[0], xs[1], xs[2]).Tanh(), [Randn(2, 4, 3), lin.Weight, lin.Bias!]);
         Assert.That(r.Passed, Is.True, r.ToString());
     }
 

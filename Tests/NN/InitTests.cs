@@ -40,8 +40,8 @@ public sealed class InitTests(Device device)
         var g = new Generator(42);
         using var w = Tensor.Empty([outF, inF], device: device).UniformInPlace(-bound, bound, g);
         using var b = Tensor.Empty([outF], device: device).UniformInPlace(-bound, bound, g);
-        Assert.That(lin.Weight.Data.ToArray<float>(), Is.EqualTo(w.ToArray<float>()));
-        Assert.That(lin.Bias!.Data.ToArray<float>(), Is.EqualTo(b.ToArray<float>()));
+        Assert.That(lin.Weight.ToArray<float>(), Is.EqualTo(w.ToArray<float>()));
+        Assert.That(lin.Bias!.ToArray<float>(), Is.EqualTo(b.ToArray<float>()));
     }
 
     [Test]
@@ -50,14 +50,14 @@ public sealed class InitTests(Device device)
         const long inF = 100, outF = 200;
         double bound = 1 / Math.Sqrt(inF);
         using var lin = new Linear(inF, outF, device: device, generator: new Generator(7));
-        var w = TensorAssert.ToDoubles(lin.Weight.Data);
+        var w = TensorAssert.ToDoubles(lin.Weight);
         Assert.That(w.Min(), Is.GreaterThanOrEqualTo(-bound));
         Assert.That(w.Max(), Is.LessThan(bound));
         Assert.That(w.Max(), Is.GreaterThan(0.99 * bound)); // 20,000 draws reach the edge
         double mean = w.Average(), variance = w.Select(v => (v - mean) * (v - mean)).Average();
         Assert.That(mean, Is.EqualTo(0).Within(0.002));                       // std of the mean ≈ 0.0004
         Assert.That(variance, Is.EqualTo(bound * bound / 3).Within(0.03 * bound * bound / 3));
-        var bias = TensorAssert.ToDoubles(lin.Bias!.Data);
+        var bias = TensorAssert.ToDoubles(lin.Bias!);
         Assert.That(bias.All(v => Math.Abs(v) <= bound), Is.True);
         Assert.That(lin.Weight.Shape.ToArray(), Is.EqualTo(new[] { outF, inF }));
     }
@@ -68,8 +68,8 @@ public sealed class InitTests(Device device)
         using var a = new Linear(8, 4, device: device, generator: new Generator(3));
         using var b = new Linear(8, 4, device: device, generator: new Generator(3));
         using var c = new Linear(8, 4, device: device, generator: new Generator(4));
-        Assert.That(a.Weight.Data.ToArray<float>(), Is.EqualTo(b.Weight.Data.ToArray<float>()));
-        Assert.That(a.Weight.Data.ToArray<float>(), Is.Not.EqualTo(c.Weight.Data.ToArray<float>()));
+        Assert.That(a.Weight.ToArray<float>(), Is.EqualTo(b.Weight.ToArray<float>()));
+        Assert.That(a.Weight.ToArray<float>(), Is.Not.EqualTo(c.Weight.ToArray<float>()));
     }
 
     [Test]
@@ -110,10 +110,10 @@ public sealed class InitTests(Device device)
     {
         using var lin = new Linear(3, 2, device: device);
         Init.Zeros(lin.Weight);       // works on parameters that require grad
-        Assert.That(TensorAssert.ToDoubles(lin.Weight.Data), Is.All.EqualTo(0.0));
+        Assert.That(TensorAssert.ToDoubles(lin.Weight), Is.All.EqualTo(0.0));
         Init.Ones(lin.Bias!);
-        Assert.That(TensorAssert.ToDoubles(lin.Bias!.Data), Is.All.EqualTo(1.0));
-        Assert.That(lin.Weight.Data.IsLeaf && lin.Weight.RequiresGrad, Is.True);
+        Assert.That(TensorAssert.ToDoubles(lin.Bias!), Is.All.EqualTo(1.0));
+        Assert.That(lin.Weight.IsLeaf && lin.Weight.RequiresGrad, Is.True);
 
         using var u = Tensor.Empty([10000], DType.Float64, device);
         Init.Uniform(u, -3, -1, new Generator(4));

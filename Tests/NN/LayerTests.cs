@@ -10,9 +10,9 @@ public sealed class LayerTests(Device device)
 {
     private Tensor T(double[] values, params long[] shape) => Tensor.FromArray(values, shape, device);
 
-    private static void Set(Parameter p, Tensor values)
+    private static void Set(Tensor p, Tensor values)
     {
-        using (global::CudaTensor.Autograd.NoGrad()) p.Data.CopyFrom(values);
+        using (global::CudaTensor.Autograd.NoGrad()) p.CopyFrom(values);
     }
 
     [Test]
@@ -143,7 +143,7 @@ public sealed class LayerTests(Device device)
     public void EmbeddingPaddingRowStartsAtZeroAndGetsNoGradient()
     {
         using var emb = new Embedding(4, 3, paddingIdx: 1, device: device, generator: new Generator(1));
-        using (var row = emb.Weight.Data.Select(0, 1)) Assert.That(TensorAssert.ToDoubles(row), Is.All.EqualTo(0.0));
+        using (var row = emb.Weight.Select(0, 1)) Assert.That(TensorAssert.ToDoubles(row), Is.All.EqualTo(0.0));
         using var idx = Tensor.FromArray(new long[] { 1, 2, 1, 0 }, [4], device);
         using var y = emb.Forward(idx);
         using var s = y.Sum();
@@ -194,8 +194,8 @@ public sealed class LayerTests(Device device)
         using var conv = new Conv2d(c, o, (kh, kw), stride, padding, dilation, (int)groups, bias, device, DType.Float64, new Generator(5));
         using var x = Tensor.Randn([n, c, h, w], DType.Float64, device, generator: new Generator(6));
         using var y = conv.Forward(x);
-        var expected = Naive.Conv2d(TensorAssert.ToDoubles(x), [n, c, h, w], TensorAssert.ToDoubles(conv.Weight.Data), conv.Weight.Shape.ToArray(),
-            bias ? TensorAssert.ToDoubles(conv.Bias!.Data) : null, stride, stride, padding, padding, dilation, dilation, groups, out var shape);
+        var expected = Naive.Conv2d(TensorAssert.ToDoubles(x), [n, c, h, w], TensorAssert.ToDoubles(conv.Weight), conv.Weight.Shape.ToArray(),
+            bias ? TensorAssert.ToDoubles(conv.Bias!) : null, stride, stride, padding, padding, dilation, dilation, groups, out var shape);
         TensorAssert.Close(y, expected, shape, rtol: 1e-10, atol: 1e-12);
     }
 
@@ -221,8 +221,8 @@ public sealed class LayerTests(Device device)
     {
         using var conv = new Conv2d(4, 8, 3, device: device, generator: new Generator(9));
         double bound = 1 / Math.Sqrt(4 * 9);
-        Assert.That(TensorAssert.ToDoubles(conv.Weight.Data).All(v => Math.Abs(v) <= bound), Is.True);
-        Assert.That(TensorAssert.ToDoubles(conv.Bias!.Data).All(v => Math.Abs(v) <= bound), Is.True);
+        Assert.That(TensorAssert.ToDoubles(conv.Weight).All(v => Math.Abs(v) <= bound), Is.True);
+        Assert.That(TensorAssert.ToDoubles(conv.Bias!).All(v => Math.Abs(v) <= bound), Is.True);
         Assert.That(conv.Weight.Shape.ToArray(), Is.EqualTo(new long[] { 8, 4, 3, 3 }));
     }
 

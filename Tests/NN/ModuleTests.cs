@@ -26,7 +26,7 @@ public sealed class ModuleTests(Device device)
 
         public Linear Encoder { get; }
         public Sequential Layers { get; }
-        public Parameter Scale { get; }
+        public Tensor Scale { get; }
         public Tensor Running => GetBuffer("running");
 
         public override Tensor Forward(Tensor input)
@@ -125,12 +125,74 @@ public sealed class ModuleTests(Device device)
             lin = new Linear(3, 2, device: device);
         }
         // Created inside a scope, the parameters must survive it.
-        Assert.That(lin.Weight.Data.IsDisposed, Is.False);
-        Assert.That(lin.Weight.RequiresGrad && lin.Weight.Data.RequiresGrad && lin.Weight.Data.IsLeaf, Is.True);
-        lin.Weight.RequiresGrad = false;
-        Assert.That(lin.Weight.Data.RequiresGrad, Is.False);
+        Assert.That(lin.Weight.IsDisposed, Is.False);
+        Assert.That(lin.Weight.RequiresGrad && lin.Weight.IsLeaf && lin.Weight.GradFn is null, Is.True);
+        Assert.That(lin.Bias!.RequiresGrad && lin.Bias.IsLeaf, Is.True);
+        lin.Weight.RequiresGrad = false; // freezing is the tensor's own flag
+        using (var x = Tensor.Ones([1, 3], device: device))
+        using (var y = lin.Forward(x))
+        using (var s = y.Sum()) s.Backward();
+        Assert.That(lin.Weight.Grad, Is.Null);
+        Assert.That(lin.Bias.Grad, Is.Not.Null);
+        var grad = lin.Bias.Grad!;
         lin.Dispose();
-        Assert.That(lin.Weight.Data.IsDisposed, Is.True);
+        Assert.That(lin.Weight.IsDisposed && lin.Bias.IsDisposed, Is.True);
+        Assert.That(grad.IsDisposed, Is.True);
+        Assert.That(lin.Bias.Grad, Is.Null);
+    }
+
+    private sealed class Holder : Module
+    {
+        public Tensor Add(string name, Tensor t, bool requiresGrad = true) => RegisterParameter(name, t, requiresGrad);
+        public Tensor AddBuffer(string name, Tensor t) => RegisterBuffer(name, t);
+    }
+
+    [Test]
+    public void RegisterParameterKeepsALeafAndDetachesATensorWithHistory()
+    {
+        using var m = new Holder();
+        Tensor leaf, computed, source;
+        using (Tensor.NewScope())
+        {
+            leaf = Tensor.Zeros([2], device: device);
+            Assert.That(m.Add("leaf", leaf), Is.SameAs(leaf));
+            source = Tensor.Ones([2], device: device, requiresGrad: true);
+            var product = source * 3.0;
+            Assert.That(product.IsLeaf, Is.False);
+            computed = m.Add("computed", product);
+            Assert.That(computed, Is.Not.SameAs(product));
+            Assert.That(computed.IsLeaf && computed.RequiresGrad, Is.True);
+            Assert.That(computed.Storage, Is.SameAs(product.Storage));
+            TensorScope.Current!.Keep(source);
+        }
+        // The scope freed what it owned, but the module's parameters are not among them.
+        Assert.That(leaf.IsDisposed || computed.IsDisposed, Is.False);
+        Assert.That(leaf.RequiresGrad && leaf.IsLeaf, Is.True);
+        Assert.That(TensorAssert.ToDoubles(computed), Is.EqualTo(new[] { 3.0, 3.0 }));
+        Assert.That(m.Parameters().ToArray(), Is.EqualTo(new[] { leaf, computed }).Using<Tensor>(ReferenceEquals));
+        source.Dispose();
+
+        var frozen = m.Add("frozen", Tensor.Zeros([1], device: device), requiresGrad: false);
+        Assert.That(frozen.RequiresGrad, Is.False);
+        Assert.That(m.Parameters().Last(), Is.SameAs(frozen));
+        using var counts = Tensor.Zeros([1], DType.Int64, device);
+        Assert.That(() => m.Add("counts", counts), Throws.ArgumentException.With.Message.Contains("requiresGrad: false"));
+        Assert.That(m.Add("counts", counts, requiresGrad: false), Is.SameAs(counts));
+    }
+
+    [Test]
+    public void ABufferIsRegisteredAsTheSameTensorAndKeepsItThroughMoves()
+    {
+        using var m = new Holder();
+        var running = m.AddBuffer("running", Tensor.Zeros([3], device: device));
+        var steps = m.AddBuffer("steps", Tensor.Zeros([], DType.Int64, device));
+        Assert.That(m.Buffers().ToArray(), Is.EqualTo(new[] { running, steps }).Using<Tensor>(ReferenceEquals));
+        m.To(DType.Float64).To(device);
+        Assert.That(m.Buffers().ToArray(), Is.EqualTo(new[] { running, steps }).Using<Tensor>(ReferenceEquals));
+        Assert.That(running.DType, Is.EqualTo(DType.Float64));
+        Assert.That(running.Device, Is.EqualTo(device));
+        Assert.That(steps.DType, Is.EqualTo(DType.Int64));
+        Assert.That(m.StateDict()["running"].DType, Is.EqualTo(DType.Float64));
     }
 
     [Test]
@@ -138,26 +200,28 @@ public sealed class ModuleTests(Device device)
     {
         using var net = new Net(device);
         var holder = net.Parameters().ToList(); // what an optimizer keeps
-        var before = net.Encoder.Weight.Data.ToArray<float>();
+        var before = net.Encoder.Weight.ToArray<float>();
+        var running = net.Running;
         var returned = net.To(DType.Float64);
         Assert.That(returned, Is.SameAs(net));
-        Assert.That(net.Parameters().ToList(), Is.EqualTo(holder).Using<Parameter>(ReferenceEquals));
+        Assert.That(net.Parameters().ToList(), Is.EqualTo(holder).Using<Tensor>(ReferenceEquals));
         foreach (var p in holder)
         {
             Assert.That(p.DType, Is.EqualTo(DType.Float64));
-            Assert.That(p.Data.RequiresGrad && p.Data.IsLeaf, Is.True);
+            Assert.That(p.RequiresGrad && p.IsLeaf, Is.True);
         }
-        Assert.That(TensorAssert.ToDoubles(net.Encoder.Weight.Data), Is.EqualTo(before.Select(v => (double)v).ToArray()));
+        Assert.That(TensorAssert.ToDoubles(net.Encoder.Weight), Is.EqualTo(before.Select(v => (double)v).ToArray()));
         // Integer buffers keep their dtype; floating ones convert.
         Assert.That(net.NamedBuffers().First(b => b.Name == "steps").Buffer.DType, Is.EqualTo(DType.Int64));
         Assert.That(net.Running.DType, Is.EqualTo(DType.Float64));
+        Assert.That(net.Running, Is.SameAs(running)); // buffers keep their identity too
 
         // An optimizer-like update through the old references reaches the module's forward.
         using var x = Tensor.Ones([1, 4], DType.Float64, device);
         using var y0 = net.Eval().Forward(x);
         using (global::CudaTensor.Autograd.NoGrad())
         {
-            foreach (var p in holder) p.Data.Fill(0);
+            foreach (var p in holder) p.Fill(0);
         }
         using var y1 = net.Forward(x);
         Assert.That(TensorAssert.ToDoubles(y1), Is.All.EqualTo(0.0));
@@ -172,8 +236,12 @@ public sealed class ModuleTests(Device device)
         using (var y = lin.Forward(x))
         using (var s = y.Sum()) s.Backward();
         Assert.That(lin.Weight.Grad, Is.Not.Null);
+        var weight = lin.Weight;
+        var oldGrad = lin.Weight.Grad!;
         lin.To(DType.Float64);
+        Assert.That(lin.Weight, Is.SameAs(weight));
         Assert.That(lin.Weight.Grad!.DType, Is.EqualTo(DType.Float64));
+        Assert.That(oldGrad.IsDisposed, Is.True); // the float32 gradient was replaced, not leaked
         TensorAssert.Close(lin.Weight.Grad, [3, 3], [1, 2]);
         TensorAssert.Close(lin.Bias!.Grad!, [3], [1]);
     }
@@ -225,7 +293,7 @@ public sealed class ModuleTests(Device device)
         foreach (var (name, p) in a.NamedParameters())
         {
             var q = b.NamedParameters().Single(n => n.Name == name).Parameter;
-            Assert.That(TensorAssert.ToDoubles(q.Data), Is.EqualTo(TensorAssert.ToDoubles(p.Data)), name);
+            Assert.That(TensorAssert.ToDoubles(q), Is.EqualTo(TensorAssert.ToDoubles(p)), name);
         }
         Assert.That(TensorAssert.ToDoubles(b.Running), Is.All.EqualTo(7.0));
         using var x = Tensor.Randn([3, 4], device: device, generator: new Generator(9));
@@ -239,7 +307,7 @@ public sealed class ModuleTests(Device device)
     {
         using var lin = new Linear(2, 2, device: device);
         var state = lin.StateDict();
-        using (global::CudaTensor.Autograd.NoGrad()) lin.Weight.Data.Fill(3);
+        using (global::CudaTensor.Autograd.NoGrad()) lin.Weight.Fill(3);
         Assert.That(TensorAssert.ToDoubles(state["weight"]), Is.All.EqualTo(3.0));
     }
 
@@ -250,14 +318,14 @@ public sealed class ModuleTests(Device device)
         using var b = new Linear(3, 2, device: device).To(DType.Float64);
         b.LoadStateDict(a.StateDict());
         Assert.That(b.Weight.DType, Is.EqualTo(DType.Float64));
-        Assert.That(TensorAssert.ToDoubles(b.Weight.Data), Is.EqualTo(TensorAssert.ToDoubles(a.Weight.Data)));
+        Assert.That(TensorAssert.ToDoubles(b.Weight), Is.EqualTo(TensorAssert.ToDoubles(a.Weight)));
     }
 
     [Test]
     public void StrictLoadListsMissingAndUnexpectedKeysAndChangesNothing()
     {
         using var lin = new Linear(3, 2, device: device);
-        var before = TensorAssert.ToDoubles(lin.Weight.Data);
+        var before = TensorAssert.ToDoubles(lin.Weight);
         var state = new Dictionary<string, Tensor>
         {
             ["weight"] = Tensor.Zeros([2, 3], device: device),
@@ -266,12 +334,12 @@ public sealed class ModuleTests(Device device)
         var e = Assert.Throws<ArgumentException>(() => lin.LoadStateDict(state))!;
         Assert.That(e.Message, Does.Contain("Missing key(s): \"bias\""));
         Assert.That(e.Message, Does.Contain("Unexpected key(s): \"extra\""));
-        Assert.That(TensorAssert.ToDoubles(lin.Weight.Data), Is.EqualTo(before));
+        Assert.That(TensorAssert.ToDoubles(lin.Weight), Is.EqualTo(before));
 
         var result = lin.LoadStateDict(state, strict: false);
         Assert.That(result.MissingKeys, Is.EqualTo(new[] { "bias" }));
         Assert.That(result.UnexpectedKeys, Is.EqualTo(new[] { "extra" }));
-        Assert.That(TensorAssert.ToDoubles(lin.Weight.Data), Is.All.EqualTo(0.0));
+        Assert.That(TensorAssert.ToDoubles(lin.Weight), Is.All.EqualTo(0.0));
     }
 
     [Test]
@@ -297,13 +365,30 @@ public sealed class ModuleTests(Device device)
     }
 
     [Test]
-    public void ParameterConvertsToItsData()
+    public void ParametersAreTheTensorsTheLayerComputesWith()
     {
         using var lin = new Linear(2, 2, device: device);
-        Tensor w = lin.Weight;
-        Assert.That(w, Is.SameAs(lin.Weight.Data));
-        using var x = Tensor.Ones([2, 2], device: device);
-        using var y = x * lin.Weight; // operators accept parameters
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(new long[] { 2, 2 }));
+        Assert.That(lin.Parameters().ToArray(), Is.EqualTo(new[] { lin.Weight, lin.Bias! }).Using<Tensor>(ReferenceEquals));
+        using (global::CudaTensor.Autograd.NoGrad())
+        {
+            lin.Weight.Fill(2);
+            lin.Bias!.Fill(1);
+        }
+        using var x = Tensor.Ones([1, 2], device: device);
+        using var y = lin.Forward(x);
+        TensorAssert.Close(y, [5, 5], [1, 2]);
+        using var z = x * lin.Weight; // a parameter is an ordinary tensor operand
+        Assert.That(z.Shape.ToArray(), Is.EqualTo(new long[] { 2, 2 }));
+    }
+
+    [Test]
+    public void FrozenParametersStayFrozenAfterAMove()
+    {
+        using var lin = new Linear(2, 1, device: device);
+        lin.Weight.RequiresGrad = false;
+        lin.To(DType.Float64);
+        Assert.That(lin.Weight.RequiresGrad, Is.False);
+        Assert.That(lin.Bias!.RequiresGrad, Is.True);
+        Assert.That(lin.Weight.DType, Is.EqualTo(DType.Float64));
     }
 }

@@ -1,4 +1,5 @@
 using CudaTensor.NN;
+using CudaTensor.Optim;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
 
@@ -8,7 +9,7 @@ namespace CudaTensor.Tests.NN;
 [TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Available))]
 public sealed class TrainingTests(Device device)
 {
-    private static void SgdStep(IEnumerable<Parameter> parameters, double lr)
+    private static void SgdStep(IEnumerable<Tensor> parameters, double lr)
     {
         using (global::CudaTensor.Autograd.NoGrad())
         {
@@ -16,7 +17,7 @@ public sealed class TrainingTests(Device device)
             {
                 if (p.Grad is not { } g) continue;
                 using var step = g * lr;
-                p.Data.SubInPlace(step);
+                p.SubInPlace(step);
             }
         }
     }
@@ -83,5 +84,62 @@ public sealed class TrainingTests(Device device)
             last = loss.ToDouble();
         }
         Assert.That(last, Is.LessThan(first * 0.1));
+    }
+
+    /// <summary>One optimizer step on an MSE loss towards zero; returns the loss before the step.</summary>
+    private static double OptimizerStep(Module model, Optimizer optimizer, Tensor x, Tensor target)
+    {
+        using var scope = Tensor.NewScope();
+        optimizer.ZeroGrad();
+        var loss = new MSELoss().Forward(model.Forward(x), target);
+        loss.Backward();
+        optimizer.Step();
+        return loss.ToDouble();
+    }
+
+    private static IEnumerable<TestCaseData> OptimizerFactories()
+    {
+        yield return new TestCaseData(new Func<IEnumerable<Tensor>, Optimizer>(ps => new Adam(ps, lr: 0.05))).SetArgDisplayNames("Adam");
+        yield return new TestCaseData(new Func<IEnumerable<Tensor>, Optimizer>(ps => new SGD(ps, lr: 0.1, momentum: 0.9))).SetArgDisplayNames("SGD");
+    }
+
+    [TestCaseSource(nameof(OptimizerFactories))]
+    public void OptimizerBuiltBeforeToFloat64UpdatesTheMovedParameters(Func<IEnumerable<Tensor>, Optimizer> create)
+    {
+        using var model = new Sequential(
+            new Linear(3, 4, device: device, generator: new Generator(7)),
+            new Tanh(),
+            new Linear(4, 1, device: device, generator: new Generator(8)));
+        using var optimizer = create(model.Parameters());
+        model.To(DType.Float64);
+        foreach (var p in model.Parameters()) Assert.That(p.DType, Is.EqualTo(DType.Float64));
+        var before = model.Parameters().Select(TensorAssert.ToDoubles).ToList();
+
+        using var x = Tensor.Randn([16, 3], DType.Float64, device, generator: new Generator(9));
+        using var target = Tensor.Zeros([16, 1], DType.Float64, device);
+        double first = OptimizerStep(model, optimizer, x, target);
+        var after = model.Parameters().Select(TensorAssert.ToDoubles).ToList();
+        for (int i = 0; i < before.Count; i++)
+            Assert.That(after[i], Is.Not.EqualTo(before[i]), $"parameter {i} was not updated by the optimizer built before the move");
+        // The optimizer holds the very tensors the model computes with, now in float64.
+        Assert.That(optimizer.ParamGroups.SelectMany(g => g.Params).ToArray(), Is.EqualTo(model.Parameters().ToArray()).Using<Tensor>(ReferenceEquals));
+        foreach (var p in model.Parameters()) Assert.That(p.DType == DType.Float64 && p.IsLeaf && p.RequiresGrad, Is.True);
+
+        double last = first;
+        for (int step = 0; step < 60; step++) last = OptimizerStep(model, optimizer, x, target);
+        Assert.That(last, Is.LessThan(first * 0.1));
+    }
+
+    [Test]
+    public void OptimizerBuiltAfterToDeviceUpdatesTheModel()
+    {
+        using var model = new Linear(4, 2, generator: new Generator(10)).To(device);
+        using var optimizer = new SGD(model.Parameters(), lr: 0.1);
+        using var x = Tensor.Randn([8, 4], device: device, generator: new Generator(11));
+        using var target = Tensor.Zeros([8, 2], device: device);
+        double first = OptimizerStep(model, optimizer, x, target);
+        double last = first;
+        for (int step = 0; step < 30; step++) last = OptimizerStep(model, optimizer, x, target);
+        Assert.That(last, Is.LessThan(first * 0.5));
     }
 }

@@ -2,9 +2,96 @@ using CudaTensor.Runtime.Cuda;
 
 namespace CudaTensor;
 
-/// <summary>Whether CUDA can be used on this machine, and why not.</summary>
+/// <summary>
+/// Whether CUDA can be used on this machine, and why not; streams, synchronization, the memory pool's
+/// statistics and the TF32 switch.
+/// </summary>
 public static class Cuda
 {
+    /// <summary>
+    /// Environment variable capping each device's memory pool, in bytes or with a K/M/G/T suffix ("8G"); read when a
+    /// device is first used. Exceeding it raises <see cref="CudaOutOfMemoryException"/> as a full device would.
+    /// </summary>
+    public const string MemoryLimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
+
+    private static volatile bool _allowTf32;
+
+    /// <summary>
+    /// Lets float32 matrix products use TF32 tensor cores (10-bit mantissa inputs, float32 accumulation): several
+    /// times faster on Ampere and later, at about 1e-3 relative error. Off by default, as in PyTorch's
+    /// <c>torch.backends.cuda.matmul.allow_tf32</c>.
+    /// </summary>
+    public static bool AllowTf32
+    {
+        get => _allowTf32;
+        set => _allowTf32 = value;
+    }
+
+    /// <summary>The stream work for <paramref name="device"/> goes to now (the library's default stream unless a <see cref="UseStream"/> scope is active).</summary>
+    /// <exception cref="NotSupportedException">CUDA is unusable (the message says why).</exception>
+    public static CudaStream CurrentStream(Device device) => Context(device).CurrentStream;
+
+    /// <summary>The library's default stream of <paramref name="device"/> (non-blocking).</summary>
+    public static CudaStream DefaultStream(Device device) => Context(device).DefaultStream;
+
+    /// <summary>
+    /// Makes <paramref name="stream"/> the current stream of its device until the returned scope is disposed
+    /// (<c>using (Cuda.UseStream(s)) { ... }</c>). The scope follows async code and nests.
+    /// </summary>
+    public static IDisposable UseStream(CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new StreamScope(stream);
+    }
+
+    /// <summary>Blocks until all work queued on every stream of <paramref name="device"/> (default: every device in use) has finished.</summary>
+    public static void Synchronize(Device? device = null)
+    {
+        if (device is { } d)
+        {
+            var c = Context(d);
+            c.MakeCurrent();
+            Native.Driver.SynchronizeContext();
+            return;
+        }
+        foreach (var c in CudaDeviceContext.Created)
+        {
+            c.MakeCurrent();
+            Native.Driver.SynchronizeContext();
+        }
+    }
+
+    /// <summary>Statistics of the memory pool of <paramref name="device"/>.</summary>
+    public static CudaMemoryStats MemoryStats(Device device)
+    {
+        var pool = Context(device).Pool;
+        pool.Collect();
+        return pool.Stats;
+    }
+
+    /// <summary>Sets the peak statistics of <paramref name="device"/>'s pool to the current values.</summary>
+    public static void ResetPeakMemoryStats(Device device) => Context(device).Pool.ResetPeak();
+
+    /// <summary>
+    /// Returns the memory the pools cache but no tensor uses to the driver (every device in use, or only
+    /// <paramref name="device"/>), so that other processes or libraries can use it.
+    /// </summary>
+    public static void EmptyCache(Device? device = null)
+    {
+        if (device is { } d)
+        {
+            Context(d).Pool.EmptyCache();
+            return;
+        }
+        foreach (var c in CudaDeviceContext.Created) c.Pool.EmptyCache();
+    }
+
+    private static CudaDeviceContext Context(Device device)
+    {
+        if (!device.IsCuda) throw new ArgumentException($"Expected a CUDA device, got {device}.", nameof(device));
+        return CudaDeviceContext.For(device.Index);
+    }
+
     /// <summary>
     /// True when the CUDA driver, at least one GPU and NVRTC are usable. Never throws; the first call probes
     /// (loads the driver, calls cuInit) and later calls return the cached answer.

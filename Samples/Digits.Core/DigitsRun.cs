@@ -1,0 +1,103 @@
+using System.Globalization;
+using CudaTensor.NN;
+using CudaTensor.Serialization;
+
+namespace CudaTensor.Samples.Digits;
+
+/// <summary>What a run produced.</summary>
+/// <param name="Device">Where it trained.</param>
+/// <param name="History">One entry per epoch.</param>
+/// <param name="TestAccuracy">The trained model's test accuracy.</param>
+/// <param name="ReloadedTestAccuracy">The test accuracy of a fresh model loaded from <paramref name="WeightsPath"/>.</param>
+/// <param name="WeightsPath">The saved state dict (safetensors).</param>
+/// <param name="PlotPath">The PNG of loss and accuracy per epoch.</param>
+public sealed record DigitsResult(Device Device, IReadOnlyList<EpochStats> History, Accuracy TestAccuracy,
+    Accuracy ReloadedTestAccuracy, string WeightsPath, string PlotPath);
+
+/// <summary>The whole program: data, training with progress lines, saving, and the reload check.</summary>
+public static class DigitsRun
+{
+    /// <summary>File name of the saved weights inside the output folder.</summary>
+    public const string WeightsFileName = "digits-mlp.safetensors";
+
+    /// <summary>File name of the plot inside the output folder.</summary>
+    public const string PlotFileName = "digits-training.png";
+
+    /// <summary>Trains and evaluates with <paramref name="options"/>, writing progress to <paramref name="log"/>.</summary>
+    /// <exception cref="InvalidOperationException">The requested device cannot be used.</exception>
+    /// <exception cref="FileNotFoundException">The data file is missing.</exception>
+    public static DigitsResult Run(DigitsOptions options, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        var inv = CultureInfo.InvariantCulture;
+
+        var selection = DeviceSelection.Choose(options.Device);
+        var device = selection.Device;
+        log.WriteLine(selection.Description);
+
+        string dataPath = options.DataPath ?? DigitsData.DefaultPath;
+        using var data = DigitsData.Load(dataPath, options.Seed);
+        log.WriteLine(string.Format(inv, "Data: {0}: {1} train / {2} test samples, {3} features ({4} constant in training, left unscaled), seed {5}",
+            Path.GetFileName(dataPath), data.TrainLabels.Size(0), data.TestLabels.Size(0), data.Features, data.ConstantFeatures, options.Seed));
+
+        // One seed fixes everything random: the split (above), the initial weights and dropout (the global
+        // generator), and the shuffling (the loader's own generator).
+        Tensor.ManualSeed(options.Seed);
+        using var model = new DigitsMlp((int)data.Features, DigitsData.Classes, options.Dropout).To(device);
+        log.WriteLine(string.Format(inv, "Model: {0}; cross-entropy, Adam lr {1}, batch size {2}, {3} epochs",
+            model.Describe(), options.LearningRate, options.BatchSize, options.Epochs));
+
+        var history = new List<EpochStats>(options.Epochs);
+        using (var trainer = new Trainer(model, data, device, options))
+        {
+            int width = options.Epochs.ToString(inv).Length;
+            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            {
+                var stats = trainer.RunEpoch(data);
+                history.Add(stats);
+                log.WriteLine(string.Format(inv, "epoch {0}/{1}  loss {2:F4}  train {3,7}  test {4,7}  {5,5:F0} ms",
+                    stats.Epoch.ToString(inv).PadLeft(width), options.Epochs, stats.Loss,
+                    Accuracy.Percent(stats.TrainAccuracy.Fraction), Accuracy.Percent(stats.TestAccuracy.Fraction), stats.Elapsed.TotalMilliseconds));
+            }
+        }
+
+        var testAccuracy = Trainer.Evaluate(model, data.TestFeatures, data.TestLabels, device);
+        log.WriteLine($"Final test accuracy: {testAccuracy}");
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        string weightsPath = Path.Combine(options.OutputDirectory, WeightsFileName);
+        string plotPath = Path.Combine(options.OutputDirectory, PlotFileName);
+        SafeTensors.Save(model.StateDict(), weightsPath, new Dictionary<string, string>
+        {
+            ["model"] = "DigitsMlp",
+            ["test_accuracy"] = testAccuracy.Fraction.ToString("R", inv),
+        });
+        TrainingPlot.SavePng(history, plotPath, $"Digits MLP on {device}: test accuracy {Accuracy.Percent(testAccuracy.Fraction)}");
+        log.WriteLine($"Saved weights: {weightsPath}");
+        log.WriteLine($"Saved plot:    {plotPath}");
+
+        var reloaded = EvaluateSaved(weightsPath, data, device, options.Dropout);
+        string verdict = reloaded == testAccuracy ? "the same as the trained model" : $"DIFFERENT from the trained model's {testAccuracy}";
+        log.WriteLine($"Reloaded {WeightsFileName} into a fresh model: test accuracy {reloaded}, {verdict}");
+
+        return new DigitsResult(device, history, testAccuracy, reloaded, weightsPath, plotPath);
+    }
+
+    /// <summary>Loads the state dict at <paramref name="weightsPath"/> into a fresh model (strict) and measures its test accuracy.</summary>
+    public static Accuracy EvaluateSaved(string weightsPath, DigitsData data, Device device, double dropout = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var state = SafeTensors.Load(weightsPath, device);
+        try
+        {
+            using var fresh = new DigitsMlp((int)data.Features, DigitsData.Classes, dropout).To(device);
+            fresh.LoadStateDict(state);
+            return Trainer.Evaluate(fresh, data.TestFeatures, data.TestLabels, device);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using CudaTensor.Data;
+using CudaTensor.NN;
+using CudaTensor.Optim;
+
+namespace CudaTensor.Samples.Digits;
+
+/// <summary>What one epoch did.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Loss">Mean cross-entropy over the epoch's training samples (in training mode, with dropout).</param>
+/// <param name="TrainAccuracy">Accuracy on the whole training split after the epoch (evaluation mode).</param>
+/// <param name="TestAccuracy">Accuracy on the test split after the epoch (evaluation mode).</param>
+/// <param name="Elapsed">Wall time of the epoch, evaluation included.</param>
+public sealed record EpochStats(int Epoch, double Loss, Accuracy TrainAccuracy, Accuracy TestAccuracy, TimeSpan Elapsed);
+
+/// <summary>Correct predictions out of a number of samples.</summary>
+public readonly record struct Accuracy(long Correct, long Total)
+{
+    /// <summary>Correct / Total, from 0 to 1.</summary>
+    public double Fraction => Total == 0 ? 0 : (double)Correct / Total;
+
+    /// <summary>For example <c>97.22% (350/360)</c>.</summary>
+    public override string ToString() => $"{Percent(Fraction)} ({Correct}/{Total})";
+
+    /// <summary>A fraction as a percentage with two decimals, e.g. <c>97.22%</c>.</summary>
+    public static string Percent(double fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + "%";
+}
+
+/// <summary>Mini-batch training with cross-entropy and Adam, and evaluation.</summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly DigitsMlp _model;
+    private readonly DataLoader _loader;
+    private readonly CrossEntropyLoss _criterion = new();
+    private readonly Adam _optimizer;
+    private readonly Device _device;
+    private int _epoch;
+
+    /// <summary>A trainer of <paramref name="model"/> (already on <paramref name="device"/>) over the training split of <paramref name="data"/>.</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="data">The training samples (CPU tensors; batches are delivered on <paramref name="device"/>).</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="options">Batch size, learning rate and seed (the seed fixes the shuffling).</param>
+    public Trainer(DigitsMlp model, DigitsData data, Device device, DigitsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        _model = model;
+        _device = device;
+        _optimizer = new Adam(model.Parameters(), lr: options.LearningRate);
+        _loader = new DataLoader(new TensorDataset(data.TrainFeatures, data.TrainLabels),
+            batchSize: options.BatchSize, shuffle: true, seed: options.Seed, device: device);
+    }
+
+    /// <summary>One pass over the training split in shuffled mini-batches; returns the mean loss per sample.</summary>
+    public double TrainEpoch()
+    {
+        _model.Train();
+        double lossSum = 0;
+        long samples = 0;
+        foreach (var batch in _loader)
+        {
+            using var scope = Tensor.NewScope();   // frees this step's activations and graph when the step ends
+            using var features = batch[0];
+            using var labels = batch[1];
+
+            _optimizer.ZeroGrad();
+            var logits = _model.Forward(features);
+            var loss = _criterion.Forward(logits, labels);
+            loss.Backward();
+            _optimizer.Step();
+
+            long n = labels.Size(0);
+            lossSum += loss.Item<float>() * n;
+            samples += n;
+        }
+        return lossSum / samples;
+    }
+
+    /// <summary>Trains one epoch and measures it: loss, train and test accuracy, and time.</summary>
+    public EpochStats RunEpoch(DigitsData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var clock = Stopwatch.StartNew();
+        double loss = TrainEpoch();
+        var train = Evaluate(_model, data.TrainFeatures, data.TrainLabels, _device);
+        var test = Evaluate(_model, data.TestFeatures, data.TestLabels, _device);
+        return new EpochStats(++_epoch, loss, train, test, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The accuracy of <paramref name="model"/> on <paramref name="features"/> (in evaluation mode, without
+    /// recording a graph); the model is left in evaluation mode.
+    /// </summary>
+    public static Accuracy Evaluate(Module model, Tensor features, Tensor labels, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        model.Eval();
+        using var scope = Tensor.NewScope();
+        using var noGrad = Autograd.NoGrad();
+        var logits = model.Forward(features.To(device));
+        var predicted = logits.ArgMax(1);
+        long correct = predicted.Eq(labels.To(device)).Sum().Item<long>();
+        return new Accuracy(correct, labels.Size(0));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _criterion.Dispose();
+    }
+}

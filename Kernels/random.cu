@@ -49,3 +49,43 @@ extern "C" __global__ void ct_normal_f64(double* __restrict__ out, unsigned long
         out[i] = ct_normal_f64(seed, start_block, i, mean, std);
     }
 }
+
+// RandomFill.Integers<int>(out[0..n), seed, start_block, low, high): range = high - low in 64-bit two's complement.
+extern "C" __global__ void ct_integers_i32(int* __restrict__ out, unsigned long long n, unsigned long long seed,
+                                           unsigned long long start_block, long long low, unsigned long long range)
+{
+    CT_GRID_STRIDE_LOOP(i, n)
+    {
+        out[i] = (int)ct_integer(seed, start_block, i, low, range);
+    }
+}
+
+// RandomFill.Integers<long>(out[0..n), seed, start_block, low, high).
+extern "C" __global__ void ct_integers_i64(long long* __restrict__ out, unsigned long long n, unsigned long long seed,
+                                           unsigned long long start_block, long long low, unsigned long long range)
+{
+    CT_GRID_STRIDE_LOOP(i, n)
+    {
+        out[i] = ct_integer(seed, start_block, i, low, range);
+    }
+}
+
+// RandomFill.Bernoulli<float>(out[0..n), seed, start_block, p) with threshold = RandomFill.BernoulliThreshold(p).
+extern "C" __global__ void ct_bernoulli_f32(float* __restrict__ out, unsigned long long n, unsigned long long seed,
+                                            unsigned long long start_block, unsigned int threshold)
+{
+    CT_GRID_STRIDE_LOOP(i, n)
+    {
+        out[i] = ct_bernoulli(seed, start_block, i, threshold) ? 1.0f : 0.0f;
+    }
+}
+
+// RandomFill.Bernoulli<double>(out[0..n), seed, start_block, p).
+extern "C" __global__ void ct_bernoulli_f64(double* __restrict__ out, unsigned long long n, unsigned long long seed,
+                                            unsigned long long start_block, unsigned int threshold)
+{
+    CT_GRID_STRIDE_LOOP(i, n)
+    {
+        out[i] = ct_bernoulli(seed, start_block, i, threshold) ? 1.0 : 0.0;
+    }
+}

@@ -1,14 +1,15 @@
 using CudaTensor.Backends.Cpu;
+using CudaTensor.Backends.Cuda;
 
 namespace CudaTensor.Backends;
 
-/// <summary>Finds the backend for a device.</summary>
+/// <summary>Finds the backend for a device: the managed CPU backend, or the CUDA backend of GPU N.</summary>
 internal static class Backend
 {
     public static IBackend For(Device device)
     {
         if (device.IsCpu) return CpuBackend.Instance;
-        throw new NotSupportedException(
-            $"Device {device} is not available: the CUDA backend is not part of this build yet. Create the tensor on Device.Cpu.");
+        // Throws NotSupportedException naming the reason when CUDA is unusable or the device does not exist.
+        return CudaBackend.For(device.Index);
     }
 }

@@ -1,20 +1,31 @@
+using CudaTensor.Backends.Cuda;
 using CudaTensor.Native;
 using CudaTensor.Runtime.Cuda;
 using NUnit.Framework;
 
 namespace CudaTensor.Tests.NativeBinding;
 
-/// <summary>Every kernel program in Kernels/ compiles to cubin for sm_70, sm_80 and sm_90 with no error and no warning.</summary>
+/// <summary>
+/// Every kernel program in Kernels/ compiles to cubin for sm_70, sm_80 and sm_90 with no error and no warning, in
+/// every instantiation the CUDA backend uses (one per dtype for typed programs), and every kernel the backend can
+/// launch is in the cubin. The list comes from <see cref="CudaKernels.Instantiations"/>, which derives kernel names from
+/// the op enums: a new op is covered without editing this test.
+/// </summary>
 [TestFixture]
 public class KernelCompileTests
 {
+    private static readonly int[] Architectures = [70, 80, 90];
+
     public static IEnumerable<TestCaseData> Cases()
     {
-        foreach (string program in KernelSources.Programs)
+        foreach (var group in CudaKernels.Instantiations().GroupBy(i => (i.Program, i.DType)).OrderBy(g => g.Key.Program, StringComparer.Ordinal).ThenBy(g => g.Key.DType))
         {
-            foreach (int arch in new[] { 70, 80, 90 })
+            string[] kernels = group.Select(i => i.Kernel).ToArray();
+            string dtype = group.Key.DType is { } d ? d.ToString() : "untyped";
+            foreach (int arch in Architectures)
             {
-                yield return new TestCaseData(program, arch).SetName($"Compiles({program}, sm_{arch})");
+                yield return new TestCaseData(group.Key.Program, group.Key.DType, arch, kernels)
+                    .SetName($"Compiles({group.Key.Program}, {dtype}, sm_{arch}, {kernels.Length} kernels)");
             }
         }
     }
@@ -34,17 +45,41 @@ public class KernelCompileTests
         Assert.That(KernelSources.Programs, Does.Contain("random.cu"));
     }
 
+    [Test]
+    public void EveryProgramIsInstantiated()
+    {
+        var known = CudaKernels.TypedPrograms.Keys.Concat(CudaKernels.UntypedPrograms);
+        Assert.That(KernelSources.Programs, Is.EquivalentTo(known), "a .cu file the backend does not know would never be compiled or tested");
+    }
+
+    [Test]
+    public void EveryOpHasKernels()
+    {
+        var names = CudaKernels.Instantiations().Select(i => i.Kernel).ToHashSet();
+        Assert.Multiple(() =>
+        {
+            foreach (var op in Enum.GetValues<CudaTensor.Ops.UnaryOp>()) Assert.That(names, Does.Contain(CudaKernels.Unary(op, "c32")));
+            foreach (var op in Enum.GetValues<CudaTensor.Ops.BinaryOp>()) Assert.That(names, Does.Contain(CudaKernels.Binary(op, "s64")));
+            foreach (var op in Enum.GetValues<CudaTensor.Ops.PredicateOp>()) Assert.That(names, Does.Contain(CudaKernels.Predicate(op, "s32")));
+            foreach (var op in Enum.GetValues<CudaTensor.Ops.ReduceOp>()) Assert.That(names, Does.Contain(CudaKernels.ReduceRows(op)));
+        });
+    }
+
     [TestCaseSource(nameof(Cases))]
-    public void Compiles(string program, int arch)
+    public void Compiles(string program, DType? dtype, int arch, string[] kernels)
     {
         NativeRequirement.Library(NativeLibraryKind.Nvrtc);
         var target = new KernelTarget(arch, Cubin: true);
-        CompiledKernel kernel = KernelCompiler.Compile(program, KernelSources.Read(program), KernelCompiler.Options(target), target);
+        IReadOnlyList<string>? defines = dtype is { } d ? CudaKernels.Defines(d) : null;
+        CompiledKernel kernel = KernelCompiler.Compile(program, KernelSources.Read(program), KernelCompiler.Options(target, extra: defines), target);
         Assert.Multiple(() =>
         {
-            Assert.That(kernel.Log, Is.Empty, $"NVRTC warnings for {program} on sm_{arch}");
+            Assert.That(kernel.Log, Is.Empty, $"NVRTC warnings for {program} ({dtype}) on sm_{arch}");
             Assert.That(kernel.Image, Has.Length.GreaterThan(64));
             Assert.That(kernel.Image.AsSpan(0, 4).ToArray(), Is.EqualTo(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }), "a cubin is an ELF file");
+            // extern "C" kernels keep their names in the ELF string table, NUL-terminated.
+            var missing = kernels.Where(k => kernel.Image.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(k + "\0")) < 0).ToArray();
+            Assert.That(missing, Is.Empty, $"kernels the backend launches but {program} ({dtype}) does not define");
         });
     }
 

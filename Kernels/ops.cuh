@@ -1,0 +1,145 @@
+// ops.cuh - THE table of elementwise formulas: one C expression per UnaryOp, BinaryOp and PredicateOp value of
+// Managed/Ops/OpKinds.cs, the CUDA counterpart of the CPU's operator structs (Managed/Backends/Cpu/*Operators.cs),
+// with the same semantics: NaN propagation, Python remainder, integer pow, Bool as 0/1 bytes.
+// Each X(Name, expression) names the enum value exactly; CudaKernels.cs derives kernel names from the enum, so a new
+// enum value without an entry here fails the kernel-compile test. Unary expressions read x, p0, p1 (type T);
+// binary ones read a, b (type T).
+#pragma once
+#include "ct_common.cuh"
+
+// ------------------------------------------------------------------------------------------ helpers
+
+template <typename U> __device__ __forceinline__ U ct_abs(U x) { return x < (U)0 ? (U)((U)0 - x) : x; }
+__device__ __forceinline__ float ct_abs(float x) { return fabsf(x); }
+__device__ __forceinline__ double ct_abs(double x) { return fabs(x); }
+
+template <typename U> __device__ __forceinline__ U ct_sign(U x) { return ct_isnan(x) ? x : x > (U)0 ? (U)1 : x < (U)0 ? (U)-1 : (U)0; }
+
+// min(max(x, lo), hi), NaN passes through, hi wins when lo > hi (ClampOp).
+template <typename U> __device__ __forceinline__ U ct_clamp(U x, U lo, U hi) { return ct_isnan(x) ? x : x < lo ? (lo > hi ? hi : lo) : x > hi ? hi : x; }
+
+// x/2 erfc(-x/sqrt 2), computed in double as on the CPU (keeps relative accuracy for negative x).
+template <typename U> __device__ __forceinline__ U ct_gelu(U x) { double xd = (double)x; return (U)(0.5 * xd * erfc(-xd * 0.70710678118654752440)); }
+template <typename U> __device__ __forceinline__ U ct_gelu_tanh(U x)
+{
+    return (U)0.5 * x * ((U)1 + tanh((U)0.79788456080286535588 * (x + (U)0.044715 * x * x * x)));
+}
+
+// log(1 + exp(beta x)) / beta, x itself above the threshold; evaluated as max(bx, 0) + log1p(exp(-|bx|)) (SoftplusOp).
+template <typename U> __device__ __forceinline__ U ct_softplus(U x, U beta, U threshold)
+{
+    U bx = beta * x;
+    if (bx > threshold) return x;
+    return ((bx > (U)0 ? bx : (U)0) + log1p(exp(-ct_abs(bx)))) / beta;
+}
+
+template <typename U> __device__ __forceinline__ U ct_erf(U x) { return (U)erf((double)x); }
+
+// Integer power by squaring; negative exponents give 0 except for bases 1 and -1 (IntPowOp).
+template <typename U> __device__ __forceinline__ U ct_ipow(U a, U b)
+{
+    if (b < (U)0) return a == (U)1 ? (U)1 : a == (U)-1 ? ((b & (U)1) == (U)0 ? (U)1 : (U)-1) : (U)0;
+    U r = 1;
+    while (b != (U)0)
+    {
+        if (b & (U)1) r = (U)(r * a);
+        a = (U)(a * a);
+        b = (U)(b >> 1);
+    }
+    return r;
+}
+template <typename U> __device__ __forceinline__ U ct_pow(U a, U b) { return ct_ipow(a, b); }
+__device__ __forceinline__ unsigned char ct_pow(unsigned char a, unsigned char b)
+{
+    unsigned char r = 1;
+    for (; b != 0; b >>= 1, a = (unsigned char)(a * a))
+        if (b & 1) r = (unsigned char)(r * a);
+    return r;
+}
+__device__ __forceinline__ float ct_pow(float a, float b) { return b == 2.0f ? a * a : powf(a, b); }
+__device__ __forceinline__ double ct_pow(double a, double b) { return pow(a, b); }
+
+// Python remainder: the sign of the divisor (RemainderOp).
+template <typename U> __device__ __forceinline__ U ct_remainder(U a, U b)
+{
+    U r = (U)(a % b);
+    return r != (U)0 && ((r < (U)0) != (b < (U)0)) ? (U)(r + b) : r;
+}
+__device__ __forceinline__ unsigned char ct_remainder(unsigned char a, unsigned char b) { return (unsigned char)(a % b); }
+__device__ __forceinline__ float ct_remainder(float a, float b)
+{
+    float r = fmodf(a, b);
+    return r != 0.0f && ((r < 0.0f) != (b < 0.0f)) ? r + b : r;
+}
+__device__ __forceinline__ double ct_remainder(double a, double b)
+{
+    double r = fmod(a, b);
+    return r != 0.0 && ((r < 0.0) != (b < 0.0)) ? r + b : r;
+}
+
+// ------------------------------------------------------------------------------------------ the table
+
+// Valid for every numeric dtype (not Bool).
+#define CT_UNARY_NUMERIC_OPS(X)                                   \
+    X(Neg, (T)((T)0 - x))                                          \
+    X(Abs, ct_abs(x))                                              \
+    X(Sign, ct_sign(x))                                            \
+    X(Square, (T)(x * x))                                          \
+    X(Relu, (x < (T)0 ? (T)0 : x))                                 \
+    X(LeakyRelu, (x < (T)0 ? (T)(x * p0) : x))                     \
+    X(Clamp, ct_clamp(x, p0, p1))
+
+// Floating dtypes only. sqrt, exp, log, ... are CUDA's accurate overloads for float and double (no fast math).
+#define CT_UNARY_FLOAT_OPS(X)                                     \
+    X(Sqrt, sqrt(x))                                               \
+    X(Rsqrt, ((T)1 / sqrt(x)))                                     \
+    X(Reciprocal, ((T)1 / x))                                      \
+    X(Exp, exp(x))                                                 \
+    X(Log, log(x))                                                 \
+    X(Log1p, log1p(x))                                             \
+    X(Expm1, expm1(x))                                             \
+    X(Sin, sin(x))                                                 \
+    X(Cos, cos(x))                                                 \
+    X(Tanh, tanh(x))                                               \
+    X(Sigmoid, ((T)1 / ((T)1 + exp(-x))))                          \
+    X(Gelu, ct_gelu(x))                                            \
+    X(GeluTanh, ct_gelu_tanh(x))                                   \
+    X(Silu, (x / ((T)1 + exp(-x))))                                \
+    X(Softplus, ct_softplus(x, p0, p1))                            \
+    X(Erf, ct_erf(x))                                              \
+    X(Floor, floor(x))                                             \
+    X(Ceil, ceil(x))                                               \
+    X(Round, rint(x))                                              \
+    X(Trunc, trunc(x))
+
+// Floating dtypes only; Bool output. Integer inputs are answered on the host (always finite, never NaN).
+#define CT_PREDICATE_OPS(X)                                       \
+    X(IsNan, ct_isnan(x))                                          \
+    X(IsInf, ct_isinf(x))                                          \
+    X(IsFinite, ct_isfinite(x))
+
+// Every dtype, Bool included (bytes, as the CPU's byte operators). Division of integers truncates.
+#define CT_BINARY_ARITHMETIC_OPS(X)                               \
+    X(Add, (T)(a + b))                                             \
+    X(Sub, (T)(a - b))                                             \
+    X(Mul, (T)(a * b))                                             \
+    X(Div, (T)(a / b))                                             \
+    X(Pow, ct_pow(a, b))                                           \
+    X(Maximum, ct_maximum(a, b))                                   \
+    X(Minimum, ct_minimum(a, b))                                   \
+    X(Remainder, ct_remainder(a, b))
+
+// Every dtype; Bool output.
+#define CT_BINARY_COMPARISON_OPS(X)                               \
+    X(Eq, (a == b))                                                \
+    X(Ne, (a != b))                                                \
+    X(Lt, (a < b))                                                 \
+    X(Le, (a <= b))                                                \
+    X(Gt, (a > b))                                                 \
+    X(Ge, (a >= b))
+
+// Bool only (0/1 bytes in and out).
+#define CT_BINARY_LOGICAL_OPS(X)                                  \
+    X(LogicalAnd, (T)(a & b))                                      \
+    X(LogicalOr, (T)(a | b))                                       \
+    X(LogicalXor, (T)(a ^ b))

@@ -1,0 +1,85 @@
+namespace CudaTensor.Benchmarks;
+
+/// <summary>
+/// What a library must provide to run the suite: one body per kind of workload. The suite's names and sizes
+/// are defined once, in <see cref="Catalog"/>, so CudaTensor and libtorch run exactly the same workloads.
+/// </summary>
+public interface IWorkloadFactory
+{
+    /// <summary>float32 [m, k] @ [k, n]; <paramref name="transA"/>/<paramref name="transB"/> pass the operand as a transposed view.</summary>
+    Body Gemm(int m, int k, int n, bool transA, bool transB);
+
+    /// <summary>Out-of-place unary op (<c>exp</c>, <c>gelu</c>) on n floats.</summary>
+    Body Unary(string op, long n);
+
+    /// <summary>Out-of-place binary op (<c>add</c>, <c>mul</c>) on two vectors of n floats.</summary>
+    Body Binary(string op, long n);
+
+    /// <summary>Sum of n floats to a scalar.</summary>
+    Body Sum(long n);
+
+    /// <summary>Softmax over the rows of a [rows, cols] matrix.</summary>
+    Body Softmax(int rows, int cols);
+
+    /// <summary><paramref name="ops"/> times: a + b on one-element tensors, then dispose the result.</summary>
+    Body OverheadAdd(bool requiresGrad, int ops);
+
+    /// <summary>One training step of the 64-256-256-10 ReLU MLP, batch 128, cross-entropy, Adam.</summary>
+    Body MlpStep();
+
+    /// <summary>One epoch of the Digits model (64-128-64-10, ReLU, dropout 0.1, batch 64, Adam) plus accuracy on both splits.</summary>
+    Body DigitsEpoch(DigitsSet data);
+}
+
+/// <summary>The suite: stable workload names, sizes and how each is measured.</summary>
+public static class Catalog
+{
+    /// <summary>Square GEMM sizes.</summary>
+    public static readonly int[] GemmSizes = [128, 256, 512, 1024, 2048];
+
+    /// <summary>Elementwise sizes, in floats.</summary>
+    public static readonly long[] ElementwiseSizes = [1L << 10, 1L << 16, 1L << 20, 1L << 24];
+
+    /// <summary>Operations per run of the overhead workloads (samples hold at least 100,000).</summary>
+    public const int OverheadOpsPerRun = 1000;
+
+    /// <summary>Every workload, built with <paramref name="f"/>.</summary>
+    public static List<Workload> Build(IWorkloadFactory f, DigitsSet? digits)
+    {
+        var list = new List<Workload>();
+        foreach (var n in GemmSizes)
+            list.Add(new Workload($"gemm/{n}", Metric.Flops, 2.0 * n * n * n, 0, () => f.Gemm(n, n, n, false, false), "fma"));
+        // The MLP's shapes: forward x @ W^T (B transposed), input gradient dY @ W, weight gradient dY^T @ X (A transposed).
+        foreach (var (m, k, n) in new[] { (128, 64, 256), (128, 256, 256) })
+        {
+            foreach (var (ta, tb, suffix) in new[] { (false, false, ""), (false, true, "/bt"), (true, false, "/at") })
+                list.Add(new Workload($"gemm/{m}x{k}@{k}x{n}{suffix}", Metric.Flops, 2.0 * m * k * n, 0, () => f.Gemm(m, k, n, ta, tb), "fma"));
+        }
+        foreach (var op in new[] { "add", "mul" })
+        {
+            foreach (var n in ElementwiseSizes)
+                list.Add(new Workload($"{op}/{n}", Metric.Bandwidth, 12.0 * n, n, () => f.Binary(op, n), $"triad/{n}"));
+        }
+        foreach (var op in new[] { "exp", "gelu" })
+        {
+            foreach (var n in ElementwiseSizes)
+                list.Add(new Workload($"{op}/{n}", Metric.Bandwidth, 8.0 * n, n, () => f.Unary(op, n), $"scale/{n}"));
+        }
+        foreach (var n in ElementwiseSizes)
+            list.Add(new Workload($"sum/{n}", Metric.Bandwidth, 4.0 * n, n, () => f.Sum(n), $"read/{n}"));
+        list.Add(new Workload("softmax/1024x1024", Metric.Bandwidth, 8.0 * 1024 * 1024, 1024 * 1024, () => f.Softmax(1024, 1024), $"scale/{1 << 20}"));
+        list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
+        list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
+        list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));
+        if (digits is not null)
+            list.Add(new Workload("digits-epoch", Metric.Milliseconds, 0, 0, () => f.DigitsEpoch(digits))
+            {
+                Note = $"{digits.Description}; one shuffled training epoch (forward, backward, Adam) plus accuracy on both splits",
+            });
+        list.Add(new Workload("mlp-peak-memory", Metric.Memory, 0, 0, f.MlpStep)
+        {
+            Note = "rise of the peak resident set (VmHWM) over the start, during 200 mlp-step iterations after warm-up",
+        });
+        return list;
+    }
+}

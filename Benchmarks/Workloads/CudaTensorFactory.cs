@@ -1,0 +1,148 @@
+using CudaTensor.NN;
+using CudaTensor.Optim;
+
+namespace CudaTensor.Benchmarks;
+
+/// <summary>The suite's workloads on CudaTensor.</summary>
+public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
+{
+    private readonly Generator _generator = new(42);
+
+    private Tensor Randn(params long[] shape) => Tensor.Randn(shape, device: device, generator: _generator);
+
+    /// <inheritdoc/>
+    public Body Gemm(int m, int k, int n, bool transA, bool transB)
+    {
+        var a = transA ? Randn(k, m) : Randn(m, k);
+        var b = transB ? Randn(n, k) : Randn(k, n);
+        var av = transA ? a.T : a;
+        var bv = transB ? b.T : b;
+        return new Body(() => Tensor.MatMul(av, bv).Dispose(), () => DisposeAll(a, b, av, bv));
+    }
+
+    /// <inheritdoc/>
+    public Body Unary(string op, long n)
+    {
+        var x = Randn(n);
+        Func<Tensor, Tensor> f = op switch
+        {
+            "exp" => t => t.Exp(),
+            "gelu" => t => t.Gelu(),
+            _ => throw new ArgumentException($"Unknown unary op '{op}'."),
+        };
+        return new Body(() => f(x).Dispose(), x.Dispose);
+    }
+
+    /// <inheritdoc/>
+    public Body Binary(string op, long n)
+    {
+        var a = Randn(n);
+        var b = Randn(n);
+        Func<Tensor, Tensor, Tensor> f = op switch
+        {
+            "add" => (x, y) => x + y,
+            "mul" => (x, y) => x * y,
+            _ => throw new ArgumentException($"Unknown binary op '{op}'."),
+        };
+        return new Body(() => f(a, b).Dispose(), () => DisposeAll(a, b));
+    }
+
+    /// <inheritdoc/>
+    public Body Sum(long n)
+    {
+        var x = Randn(n);
+        return new Body(() => x.Sum().Dispose(), x.Dispose);
+    }
+
+    /// <inheritdoc/>
+    public Body Softmax(int rows, int cols)
+    {
+        var x = Randn(rows, cols);
+        return new Body(() => x.Softmax(1).Dispose(), x.Dispose);
+    }
+
+    /// <inheritdoc/>
+    public Body OverheadAdd(bool requiresGrad, int ops)
+    {
+        var a = Tensor.Ones([1], device: device, requiresGrad: requiresGrad);
+        var b = Tensor.Ones([1], device: device);
+        return new Body(() =>
+        {
+            for (int i = 0; i < ops; i++)
+            {
+                var c = a + b;
+                c.Dispose();
+            }
+        }, () => DisposeAll(a, b), ops);
+    }
+
+    /// <inheritdoc/>
+    public Body MlpStep()
+    {
+        var model = new Sequential(new Linear(64, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10));
+        var x = Randn(128, 64);
+        var y = Tensor.RandInt(0, 10, [128], device: device, generator: _generator);
+        var criterion = new CrossEntropyLoss();
+        var optimizer = new Adam(model.Parameters(), lr: 1e-3);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            optimizer.ZeroGrad();
+            var loss = criterion.Forward(model.Forward(x), y);
+            loss.Backward();
+            optimizer.Step();
+        }, () =>
+        {
+            optimizer.Dispose();
+            criterion.Dispose();
+            foreach (var p in model.Parameters()) p.Dispose();
+            DisposeAll(x, y);
+        });
+    }
+
+    /// <inheritdoc/>
+    public Body DigitsEpoch(DigitsSet data)
+    {
+        var model = new Sequential(new Linear(64, 128), new ReLU(), new Dropout(0.1), new Linear(128, 64), new ReLU(), new Dropout(0.1), new Linear(64, 10));
+        var trainX = Tensor.FromArray(data.TrainX, [data.TrainCount, DigitsSet.Features], device);
+        var trainY = Tensor.FromArray(data.TrainY, device);
+        var testX = Tensor.FromArray(data.TestX, [data.TestCount, DigitsSet.Features], device);
+        var testY = Tensor.FromArray(data.TestY, device);
+        var criterion = new CrossEntropyLoss();
+        var optimizer = new Adam(model.Parameters(), lr: 1e-3);
+        int epoch = 0;
+        return new Body(() =>
+        {
+            model.Train();
+            var order = data.Order(epoch++);
+            for (int start = 0; start < order.Length; start += DigitsSet.BatchSize)
+            {
+                using var scope = Tensor.NewScope();
+                var index = Tensor.FromArray(order[start..Math.Min(order.Length, start + DigitsSet.BatchSize)], device);
+                var features = trainX.IndexSelect(0, index);
+                var labels = trainY.IndexSelect(0, index);
+                optimizer.ZeroGrad();
+                var loss = criterion.Forward(model.Forward(features), labels);
+                loss.Backward();
+                optimizer.Step();
+                _ = loss.Item<float>();
+            }
+            model.Eval();
+            using var evalScope = Tensor.NewScope();
+            using var noGrad = Autograd.NoGrad();
+            foreach (var (x, y) in new[] { (trainX, trainY), (testX, testY) })
+                _ = model.Forward(x).ArgMax(1).Eq(y).Sum().Item<long>();
+        }, () =>
+        {
+            optimizer.Dispose();
+            criterion.Dispose();
+            foreach (var p in model.Parameters()) p.Dispose();
+            DisposeAll(trainX, trainY, testX, testY);
+        });
+    }
+
+    private static void DisposeAll(params Tensor[] tensors)
+    {
+        foreach (var t in tensors) t.Dispose();
+    }
+}

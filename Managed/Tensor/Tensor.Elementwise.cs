@@ -126,7 +126,8 @@ public sealed partial class Tensor
         // Bool arithmetic: + is "or", * is "and" (PyTorch's result for bool + bool and bool * bool).
         if (ct == DType.Bool && op == BinaryOp.Add) op = BinaryOp.LogicalOr;
         if (ct == DType.Bool && op == BinaryOp.Mul) op = BinaryOp.LogicalAnd;
-        var shape = Shapes.Broadcast(a._shape, b._shape, opName);
+        // Shape arrays are never written after construction, so equal shapes share one array.
+        var shape = Shapes.SameShape(a._shape, b._shape) ? a._shape : Shapes.Broadcast(a._shape, b._shape, opName);
         var outType = op.IsComparison() || op.IsLogical() ? DType.Bool : ct;
         var result = Allocate(shape, outType, a.Device);
         try
@@ -209,8 +210,10 @@ public sealed partial class Tensor
         {
             var la = a.LayoutAs(ct, ref ta);
             var lb = b.LayoutAs(ct, ref tb);
-            la = la.WithLayout(dst.Shape, Shapes.BroadcastStrides(la.Shape, la.Strides, dst.Shape, opName));
-            lb = lb.WithLayout(dst.Shape, Shapes.BroadcastStrides(lb.Shape, lb.Strides, dst.Shape, opName));
+            if (!Shapes.SameShape(la.Shape, dst.Shape))
+                la = la.WithLayout(dst.Shape, Shapes.BroadcastStrides(la.Shape, la.Strides, dst.Shape, opName));
+            if (!Shapes.SameShape(lb.Shape, dst.Shape))
+                lb = lb.WithLayout(dst.Shape, Shapes.BroadcastStrides(lb.Shape, lb.Strides, dst.Shape, opName));
             a.Backend.Binary(op, dst, la, lb);
         }
         finally

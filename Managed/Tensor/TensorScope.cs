@@ -13,12 +13,15 @@ namespace CudaTensor;
 public sealed class TensorScope : IDisposable
 {
     private static readonly AsyncLocal<TensorScope?> CurrentScope = new();
+    // Scopes not yet disposed, in any flow: while there are none, registering a tensor skips the AsyncLocal read.
+    private static int _liveScopes;
     private readonly TensorScope? _outer;
     private readonly Lock _lock = new();
     private List<Tensor>? _owned = [];
 
     internal TensorScope()
     {
+        Interlocked.Increment(ref _liveScopes);
         _outer = CurrentScope.Value;
         CurrentScope.Value = this;
     }
@@ -26,7 +29,10 @@ public sealed class TensorScope : IDisposable
     /// <summary>The innermost scope of the calling flow, or null.</summary>
     public static TensorScope? Current => CurrentScope.Value;
 
-    internal static void Register(Tensor t) => CurrentScope.Value?.Add(t);
+    internal static void Register(Tensor t)
+    {
+        if (Volatile.Read(ref _liveScopes) != 0) CurrentScope.Value?.Add(t);
+    }
 
     /// <summary>Takes back a just-created tensor that the library owns itself (autograd's saved tensors).</summary>
     internal static void Unregister(Tensor t)
@@ -81,6 +87,7 @@ public sealed class TensorScope : IDisposable
             _owned = null;
         }
         if (owned is null) return;
+        Interlocked.Decrement(ref _liveScopes);
         if (CurrentScope.Value == this) CurrentScope.Value = _outer;
         foreach (var t in owned) t.Dispose();
     }

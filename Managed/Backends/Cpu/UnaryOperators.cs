@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CudaTensor.Backends.Cpu;
 
@@ -155,6 +158,62 @@ internal readonly struct GeluOp<T> : IUnaryOperator<GeluOp<T>, T> where T : unma
     {
         double xd = double.CreateChecked(x);
         return T.CreateChecked(0.5 * xd * SpecialFunctions.Erfc(-xd * InvSqrt2));
+    }
+
+    // Float32 rows: vectorized in double lanes (see GeluFloat); Float64 keeps the scalar double formula above.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        {
+            GeluFloat.Invoke(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+            return;
+        }
+        for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
+}
+
+/// <summary>
+/// Gelu of float32 rows, 16 elements at a time in two <see cref="Vector512{T}"/> of doubles:
+/// x/2 · erfc(-x/√2), with erfc(|z|) = t·exp(-z² + P(t)), t = 1/(1 + |z|/2) (the Chebyshev fit of Numerical Recipes'
+/// erfcc, relative error below 1.2e-7 for every z), and erfc(-|z|) = 2 - erfc(|z|). In double the only other error is
+/// the final rounding to float, so each result is within 2e-7 relatively of the exact value, like the scalar path's
+/// float results, and the negative tail keeps its relative accuracy (no 1 + erf cancellation).
+/// </summary>
+internal static class GeluFloat
+{
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (; i + 16 <= x.Length; i += 16)
+        {
+            var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+            var (lo, hi) = Vector512.Widen(v);
+            Vector512.Narrow(Gelu(lo), Gelu(hi)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] = (float)GeluOp<double>.Invoke(x[i], 0, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Gelu(Vector512<double> x)
+    {
+        var z = Vector512.Abs(x) * Vector512.Create(0.70710678118654752440);
+        var t = Vector512<double>.One / (Vector512<double>.One + Vector512.Create(0.5) * z);
+        var p = Vector512.Create(0.17087277);
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-0.82215223));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(1.48851587));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-1.13520398));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.27886807));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-0.18628806));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.09678418));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.37409196));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(1.00002368));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-1.26551223));
+        var erfc = t * Vector512.Exp(p - z * z);
+        // x < 0: 1 + erf(x/√2) = erfc(|z|); x >= 0 (and NaN): 2 - erfc(|z|).
+        var onePlusErf = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), erfc, Vector512.Create(2.0) - erfc);
+        return Vector512.Create(0.5) * x * onePlusErf;
     }
 }
 

@@ -1,8 +1,9 @@
 namespace CudaTensor.Tests.Support;
 
 /// <summary>
-/// The devices every device-parametrized fixture runs on: the CPU always, plus CUDA devices once the CUDA
-/// backend exists and a GPU is present. Use with <c>[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Available))]</c>.
+/// The devices every device-parametrized fixture runs on: the CPU always, plus the first CUDA device when
+/// <see cref="Cuda.IsAvailable"/> (so the whole suite runs again on the GPU on a machine that has one). Use with
+/// <c>[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Available))]</c>.
 /// </summary>
 public static class TestDevices
 {
@@ -11,6 +12,7 @@ public static class TestDevices
         get
         {
             yield return Device.Cpu;
+            if (Cuda.IsAvailable) yield return Device.Cuda();
         }
     }
 }

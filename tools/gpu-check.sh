@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # GPU check: publishes the test runner self-contained (the GPU machines have no .NET), then, where a GPU
-# is present, prints nvidia-smi and Cuda.Diagnose(), runs the whole test suite (CPU and CUDA fixtures)
-# and the GPU micro-benchmarks, and ends with the benchmark table. Well under 10 minutes.
+# is present, prints nvidia-smi and Cuda.Diagnose(), runs the whole test suite (CPU and CUDA fixtures:
+# TestDevices adds cuda:0, and Tests/Cuda compares every backend primitive with the CPU), the binding's
+# micro-benchmarks and the CUDA backend's benchmarks (elementwise vs copy bandwidth, row sum/softmax,
+# SGEMM 4096, per-op overhead, MLP step with memory statistics), and ends with the benchmark tables.
+# Well under 10 minutes. Run the same shapes in PyTorch on the card for the ratios of docs/gpu-results.md.
+#
+#   CUDATENSOR_CUDA_SYNC=1 tools/gpu-check.sh --run   synchronizes after every kernel (names a faulting kernel)
 #
 #   tools/gpu-check.sh            publish (needs the .NET SDK) if needed, then run
 #   tools/gpu-check.sh --publish  publish only (on a machine with the SDK)
@@ -27,12 +32,14 @@ fi
 start=$SECONDS
 echo "== nvidia-smi"
 if command -v nvidia-smi >/dev/null; then nvidia-smi || true; else echo "nvidia-smi not found"; fi
-echo "== tests (all fixtures) and CUDA diagnostics"
 status=0
 # Keep the kernel cache inside the checkout so that the run leaves nothing elsewhere.
-CUDATENSOR_KERNEL_CACHE="${CUDATENSOR_KERNEL_CACHE:-$PWD/artifacts/kernel-cache}" \
-    "$runner" --diagnose || status=$?
-echo "== GPU benchmarks"
+export CUDATENSOR_KERNEL_CACHE="${CUDATENSOR_KERNEL_CACHE:-$PWD/artifacts/kernel-cache}"
+echo "== CUDA backend comparison tests first (a quick signal if the full run is cut short)"
+"$runner" --diagnose --filter 'CudaVsCpu|CachingAllocator' || status=1
+echo "== tests (all fixtures)"
+"$runner" || status=1
+echo "== GPU benchmarks (binding, then CUDA backend)"
 "$runner" --no-tests --bench || status=1
 echo "gpu-check: finished in $((SECONDS - start)) s, exit $status"
 exit $status

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using CudaTensor.NN;
+using CudaTensor.Optim;
+
+namespace CudaTensor.GpuRunner;
+
+/// <summary>
+/// Benchmarks of the CUDA backend through the public tensor API, the ones the CUDA backend issue asks for:
+/// elementwise add/mul/GELU on 2^24 and 2^26 floats as a fraction of the card's device-to-device copy bandwidth (the
+/// target is at least 85%), sum and softmax over rows of 1024 and 4096, SGEMM 4096^3 through MatMul, host overhead per
+/// op on tiny tensors, and one MLP training step (784-256-10, batch 128, SGD). Timed with CUDA events on the current
+/// stream (wall clock for the host-bound ones); medians.
+/// </summary>
+internal static class BackendBenchmarks
+{
+    private const int Repeats = 20;
+
+    public static int Run(StreamWriter stdout)
+    {
+        if (!Cuda.IsAvailable)
+        {
+            stdout.WriteLine("backend benchmarks skipped: " + Cuda.UnavailableReason);
+            return 0;
+        }
+        var cuda = Device.Cuda();
+        var rows = new List<(string Name, string Shape, string Value)>();
+        CultureInfo c = CultureInfo.InvariantCulture;
+
+        float Time(Action work)
+        {
+            work();
+            Cuda.Synchronize(cuda);
+            var times = new float[Repeats];
+            using var start = new CudaEvent(cuda, enableTiming: true);
+            using var end = new CudaEvent(cuda, enableTiming: true);
+            for (int i = 0; i < Repeats; i++)
+            {
+                start.Record();
+                work();
+                end.Record();
+                end.Synchronize();
+                times[i] = start.ElapsedMilliseconds(end);
+            }
+            Array.Sort(times);
+            return times[Repeats / 2];
+        }
+
+        foreach (int log2 in new[] { 24, 26 })
+        {
+            long n = 1L << log2;
+            using var a = Tensor.Rand([n], device: cuda);
+            using var b = Tensor.Rand([n], device: cuda);
+            using var y = Tensor.Empty([n], device: cuda);
+            double copyMs = Time(() => y.CopyFrom(a));
+            double copyRate = 2.0 * n * 4 / (copyMs * 1e-3) / 1e9; // read + write
+            rows.Add(("device-to-device copy (CopyFrom)", $"2^{log2} f32", string.Create(c, $"{copyRate:F0} GB/s")));
+            void Elementwise(string name, Func<Tensor> op, int tensorsMoved)
+            {
+                double ms = Time(() => op().Dispose());
+                double rate = (double)tensorsMoved * n * 4 / (ms * 1e-3) / 1e9;
+                rows.Add((name, $"2^{log2} f32", string.Create(c, $"{rate:F0} GB/s = {rate / copyRate:P0} of copy")));
+            }
+            Elementwise("add", () => a + b, 3);
+            Elementwise("mul", () => a * b, 3);
+            Elementwise("GELU", () => a.Gelu(), 2);
+        }
+
+        foreach (int len in new[] { 1024, 4096 })
+        {
+            long rowsCount = (1L << 24) / len;
+            using var x = Tensor.Randn([rowsCount, len], device: cuda);
+            double sumMs = Time(() => x.Sum(1).Dispose());
+            double softMs = Time(() => x.Softmax(1).Dispose());
+            rows.Add(("sum over rows", $"{rowsCount}x{len}", string.Create(c, $"{(double)rowsCount * len * 4 / (sumMs * 1e-3) / 1e9:F0} GB/s ({sumMs:F3} ms)")));
+            rows.Add(("softmax over rows", $"{rowsCount}x{len}", string.Create(c, $"{2.0 * rowsCount * len * 4 / (softMs * 1e-3) / 1e9:F0} GB/s ({softMs:F3} ms)")));
+        }
+
+        {
+            const int N = 4096;
+            using var a = Tensor.Randn([N, N], device: cuda);
+            using var b = Tensor.Randn([N, N], device: cuda);
+            double ms = Time(() => a.MatMul(b).Dispose());
+            rows.Add(("MatMul f32 (cuBLAS SGEMM)", "4096^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
+            Cuda.AllowTf32 = true;
+            ms = Time(() => a.MatMul(b).Dispose());
+            Cuda.AllowTf32 = false;
+            rows.Add(("MatMul f32, Cuda.AllowTf32", "4096^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
+        }
+
+        {
+            using var a = Tensor.Rand([4], device: cuda);
+            using var b = Tensor.Rand([4], device: cuda);
+            const int Ops = 20000;
+            for (int i = 0; i < 1000; i++) (a + b).Dispose();
+            Cuda.Synchronize(cuda);
+            var wall = Stopwatch.StartNew();
+            for (int i = 0; i < Ops; i++) (a + b).Dispose();
+            double submit = wall.Elapsed.TotalMicroseconds / Ops;
+            Cuda.Synchronize(cuda);
+            rows.Add(("host overhead per op (a + b, 4 floats)", "tiny", string.Create(c, $"{submit:F2} us submit, {wall.Elapsed.TotalMicroseconds / Ops:F2} us with sync")));
+        }
+
+        {
+            const int Batch = 128;
+            using var fc1 = new Linear(784, 256, device: cuda);
+            using var fc2 = new Linear(256, 10, device: cuda);
+            var parameters = fc1.Parameters().Concat(fc2.Parameters()).ToList();
+            using var opt = new SGD(parameters, lr: 0.01);
+            using var x = Tensor.Randn([Batch, 784], device: cuda);
+            using var target = Tensor.RandInt(0, 10, [Batch], device: cuda);
+            void Step()
+            {
+                using var scope = Tensor.NewScope();
+                opt.ZeroGrad();
+                var loss = Functional.CrossEntropy(fc2.Forward(fc1.Forward(x).Relu()), target);
+                loss.Backward();
+                opt.Step();
+            }
+            for (int i = 0; i < 20; i++) Step();
+            var before = Cuda.MemoryStats(cuda);
+            double ms = Time(Step);
+            const int Steps = 200;
+            var wall = Stopwatch.StartNew();
+            for (int i = 0; i < Steps; i++) Step();
+            Cuda.Synchronize(cuda);
+            double wallMs = wall.Elapsed.TotalMilliseconds / Steps;
+            var after = Cuda.MemoryStats(cuda);
+            rows.Add(("MLP step 784-256-10, SGD", $"batch {Batch}", string.Create(c, $"{ms:F3} ms GPU, {wallMs:F3} ms wall")));
+            rows.Add(("memory over those steps", "allocated/reserved", string.Create(c,
+                $"{after.AllocatedBytes - before.AllocatedBytes:+#;-#;0} B / {after.ReservedBytes - before.ReservedBytes:+#;-#;0} B, {after.DriverAllocations - before.DriverAllocations} cuMemAlloc")));
+        }
+
+        var device = Cuda.GetDeviceProperties(0);
+        stdout.WriteLine();
+        stdout.WriteLine($"CUDA backend benchmarks on {device.Name} (sm_{device.Architecture}); medians of {Repeats}; compare with PyTorch on the same card");
+        stdout.WriteLine($"| {"benchmark",-40} | {"shape",-18} | {"result",-44} |");
+        stdout.WriteLine($"|{new string('-', 42)}|{new string('-', 20)}|{new string('-', 46)}|");
+        foreach (var (name, shape, value) in rows) stdout.WriteLine($"| {name,-40} | {shape,-18} | {value,-44} |");
+        return 0;
+    }
+}

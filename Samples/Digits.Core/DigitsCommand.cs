@@ -33,6 +33,11 @@ public static class DigitsCommand
             output.WriteLine(DigitsOptions.Usage);
             return Success;
         }
+        if (options.Diagnose)
+        {
+            output.WriteLine(CudaTensor.Cuda.Diagnose());
+            return Success;
+        }
 
         try
         {

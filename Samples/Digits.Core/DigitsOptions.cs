@@ -35,6 +35,9 @@ public sealed record DigitsOptions
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
+    /// <summary>Whether <c>--diagnose</c> was given: print the CUDA report and exit.</summary>
+    public bool Diagnose { get; init; }
+
     /// <summary>The text printed by <c>--help</c>.</summary>
     public static string Usage { get; } = """
         Trains a 64-128-64-10 MLP on the 8x8 handwritten digits and reports its test accuracy.
@@ -50,6 +53,7 @@ public sealed record DigitsOptions
           --seed N                  seed of the split, initial weights, dropout and shuffling (default: 0)
           --out DIR                 folder for digits-mlp.safetensors and digits-training.png (default: out)
           --data FILE               the digits CSV (default: data/digits.csv next to the program)
+          --diagnose                print what CUDA libraries and devices were found (or why not) and exit
           -h, --help                show this text
         """;
 
@@ -65,6 +69,11 @@ public sealed record DigitsOptions
             if (arg is "-h" or "--help")
             {
                 options = options with { ShowHelp = true };
+                continue;
+            }
+            if (arg == "--diagnose")
+            {
+                options = options with { Diagnose = true };
                 continue;
             }
             if (!arg.StartsWith("--", StringComparison.Ordinal))

@@ -109,6 +109,19 @@ public sealed class DigitsTests
         Assert.That(DigitsOptions.Parse(["--help"]).ShowHelp, Is.True);
     }
 
+    [Test]
+    public void DiagnosePrintsTheCudaReportAndTrainsNothing()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string fresh = Path.Combine(Path.GetTempPath(), "cudatensor-diagnose-" + Guid.NewGuid().ToString("N"));
+        Assert.That(DigitsCommand.Run(["--diagnose", "--out", fresh], output, error), Is.EqualTo(DigitsCommand.Success));
+        // The report always has a line for the driver library (its path, or why it was not found) and a status.
+        Assert.That(output.ToString(), Does.Contain("CUDA driver:").And.Contain("Status:"));
+        Assert.That(output.ToString(), Does.Not.Contain("epoch"));
+        Assert.That(Directory.Exists(fresh), Is.False, "--diagnose must not train or write anything");
+    }
+
     [TestCase("--epochs", "0", "positive whole number")]
     [TestCase("--epochs", "many", "positive whole number")]
     [TestCase("--batch-size", "-4", "positive whole number")]

@@ -95,12 +95,21 @@ internal static unsafe class StridedLoop
             var baseArray = new nint[nops];
             for (int k = 0; k < nops; k++) baseArray[k] = bases[k];
             long[] sizeArray = sizes[..rank].ToArray(), strideArray = strides[..(rank * nops)].ToArray();
-            Parallel.For(0, chunks, c =>
+            try
             {
-                nint* b = stackalloc nint[MaxOperands];
-                for (int k = 0; k < nops; k++) b[k] = baseArray[k];
-                RunRange(kernel, nops, b, rank, sizeArray, strideArray, numel * c / chunks, numel * (c + 1) / chunks);
-            });
+                Parallel.For(0, chunks, c =>
+                {
+                    nint* b = stackalloc nint[MaxOperands];
+                    for (int k = 0; k < nops; k++) b[k] = baseArray[k];
+                    RunRange(kernel, nops, b, rank, sizeArray, strideArray, numel * c / chunks, numel * (c + 1) / chunks);
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // A kernel's error (e.g. integer division by zero) must look the same whether or not the op was
+                // large enough to run on several threads.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
         }
         else
         {

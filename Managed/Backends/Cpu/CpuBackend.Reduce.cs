@@ -44,7 +44,45 @@ internal sealed unsafe partial class CpuBackend
             return;
         }
         var outer = src.WithLayout(dst.Shape, src.Strides[..keep]);
-        StridedLoop.Run(new ReduceRows<T, TR>(inner), dst.Shape, [dst, outer], inner.Count);
+        if (inner.IsUnitRow && inner.Count >= SplitRowThreshold && Environment.ProcessorCount > 1)
+        {
+            // Long contiguous rows (a whole-tensor sum, a few huge rows): each row is split across the cores, so the
+            // outputs themselves are walked on this thread.
+            StridedLoop.Run(new ReduceRows<T, TR>(inner, splitRows: true), dst.Shape, [dst, outer], allowParallel: false);
+            return;
+        }
+        StridedLoop.Run(new ReduceRows<T, TR>(inner, splitRows: false), dst.Shape, [dst, outer], inner.Count);
+    }
+
+    /// <summary>
+    /// Contiguous reduced extent from which one row is reduced on several threads. One core reads ~50-90 GB/s from
+    /// cache and less from DRAM; a hand-off costs ~5-20 µs, so below 2^19 floats (2 MiB, ~25 µs) one thread wins.
+    /// </summary>
+    internal const long SplitRowThreshold = 1 << 19;
+
+    /// <summary>
+    /// Elements per partial result of a split row. Fixed (not derived from the thread count), and the partials are
+    /// combined in chunk order, so a result does not depend on the number of cores or on which thread ran first.
+    /// </summary>
+    private const int SplitChunk = 1 << 16;
+
+    private static T ReduceSplit<T, TR>(T* x, long len) where T : unmanaged, INumber<T> where TR : IReducer<T>
+    {
+        int chunks = (int)((len + SplitChunk - 1) / SplitChunk);
+        var partial = new T[chunks];
+        int threads = Math.Min(Environment.ProcessorCount, chunks);
+        nint xp = (nint)x;
+        Parallel.For(0, threads, t =>
+        {
+            for (int c = (int)((long)chunks * t / threads), end = (int)((long)chunks * (t + 1) / threads); c < end; c++)
+            {
+                long start = (long)c * SplitChunk;
+                partial[c] = TR.Reduce(new ReadOnlySpan<T>((T*)xp + start, (int)Math.Min(SplitChunk, len - start)));
+            }
+        });
+        T acc = partial[0];
+        for (int c = 1; c < chunks; c++) acc = TR.Combine(acc, partial[c]);
+        return acc;
     }
 
     /// <summary>The reduced axes after merging contiguous neighbours: sizes/strides outermost first.</summary>
@@ -77,7 +115,7 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
-    private readonly struct ReduceRows<T, TR>(ReducedLayout inner) : IRowKernel where T : unmanaged, INumber<T> where TR : IReducer<T>
+    private readonly struct ReduceRows<T, TR>(ReducedLayout inner, bool splitRows) : IRowKernel where T : unmanaged, INumber<T> where TR : IReducer<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(long n, byte** ptr, long* stride)
@@ -85,6 +123,11 @@ internal sealed unsafe partial class CpuBackend
             T* y = (T*)ptr[0];
             T* x = (T*)ptr[1];
             long sy = stride[0] / sizeof(T), sx = stride[1] / sizeof(T);
+            if (splitRows)
+            {
+                for (long i = 0; i < n; i++) y[i * sy] = ReduceSplit<T, TR>(x + i * sx, inner.Count);
+                return;
+            }
             if (inner.IsUnitRow && inner.Count <= int.MaxValue)
             {
                 // Each output reduces one contiguous run: vectorized whole-span reduce.

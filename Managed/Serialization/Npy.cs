@@ -114,12 +114,7 @@ public static class Npy
     /// <summary>Reads one tensor from <paramref name="stream"/>; a seekable stream must end where the data ends.</summary>
     public static Tensor Load(Stream stream, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (stream.CanSeek) return Read(stream, stream.Length - stream.Position, device ?? Device.Cpu, "Npy.Load");
-        using var buffered = new MemoryStream();
-        stream.CopyTo(buffered);
-        buffered.Position = 0;
-        return Read(buffered, buffered.Length, device ?? Device.Cpu, "Npy.Load");
+        return BoundedInput.Read(stream, (s, length) => Read(s, length, device ?? Device.Cpu, "Npy.Load"));
     }
 
     private static Tensor Read(Stream stream, long length, Device device, string what)

@@ -79,14 +79,7 @@ public static class SafeTensors
     /// <summary>Reads the tensors and the <c>__metadata__</c> map from <paramref name="stream"/> (from its position to its end).</summary>
     public static SafeTensorsContent LoadWithMetadata(Stream stream, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (stream.CanSeek) return Read(stream, stream.Length - stream.Position, device ?? Device.Cpu, "SafeTensors.Load");
-        // Without a length the declared sizes cannot be checked up front; buffering the actual bytes keeps memory
-        // proportional to what the stream really holds, not to what a header claims.
-        using var buffered = new MemoryStream();
-        stream.CopyTo(buffered);
-        buffered.Position = 0;
-        return Read(buffered, buffered.Length, device ?? Device.Cpu, "SafeTensors.Load");
+        return BoundedInput.Read(stream, (s, length) => Read(s, length, device ?? Device.Cpu, "SafeTensors.Load"));
     }
 
     /// <summary>Reads and validates only the header: names, dtypes, shapes and offsets, and the metadata.</summary>

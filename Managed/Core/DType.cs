@@ -52,7 +52,7 @@ public static class DTypes
     };
 
     // Category order used by promotion: bool < integer < floating.
-    private static int Category(DType d) => d == DType.Bool ? 0 : d.IsInteger() ? 1 : 2;
+    internal static int Category(DType d) => d == DType.Bool ? 0 : d.IsInteger() ? 1 : 2;
 
     /// <summary>
     /// The result dtype of an operation on two tensors (both dimensioned, i.e. neither a wrapped scalar):
@@ -72,10 +72,17 @@ public static class DTypes
     /// (a Float32 tensor times a double stays Float32), as in PyTorch.
     /// </summary>
     public static DType PromoteWithScalar(DType tensor, bool scalarIsFloating, bool scalarIsBool = false)
+        => CombineTiers(tensor, scalarIsFloating ? DefaultFloat : scalarIsBool ? DType.Bool : DType.Int64)!.Value;
+
+    /// <summary>
+    /// c10's combine_categories: the dtype of a higher promotion tier (dimensioned tensors over 0-d tensors over C#
+    /// numbers) wins, unless the lower tier is of a higher category (bool &lt; integer &lt; floating).
+    /// </summary>
+    internal static DType? CombineTiers(DType? higher, DType? lower)
     {
-        int scalarCategory = scalarIsFloating ? 2 : scalarIsBool ? 0 : 1;
-        if (scalarCategory <= Category(tensor)) return tensor;
-        return scalarCategory == 2 ? DefaultFloat : DType.Int64;
+        if (higher is not { } h) return lower;
+        if (lower is not { } l || h.IsFloatingPoint()) return h;
+        return h == DType.Bool || l.IsFloatingPoint() ? Promote(h, l) : h;
     }
 
     /// <summary>The dtype of the C# element type <typeparamref name="T"/>; throws for unsupported types.</summary>

@@ -31,7 +31,7 @@ public sealed partial class Tensor
         if (InPlaceNeedsGrad(source, nameof(CopyFrom))) return RebaseInPlace(old => ReplacedBy(old, source));
         var src = source.Layout;
         src = src.WithLayout(_shape, Shapes.BroadcastStrides(src.Shape, src.Strides, _shape, nameof(CopyFrom)));
-        if (Overlaps(source))
+        if (MayOverlap(source))
         {
             // Reading and writing one memory region in different orders would mix old and new values.
             using var staged = source.Clone();
@@ -58,8 +58,6 @@ public sealed partial class Tensor
         using var all = Full(old._shape, true, device: old.Device);
         return Where(all, value, old);
     }
-
-    private bool Overlaps(Tensor other) => ReferenceEquals(other.Storage, Storage) && !(other.StorageOffset == StorageOffset && other._strides.AsSpan().SequenceEqual(_strides));
 
     /// <summary>A contiguous copy with the same values and dtype, on the same device.</summary>
     public Tensor Clone()

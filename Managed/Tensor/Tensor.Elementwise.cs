@@ -91,18 +91,18 @@ public sealed partial class Tensor
             else if (t.Dim == 0) zeroDim = Join(zeroDim, t.DType);
             else dims = Join(dims, t.DType);
         }
-        return Combine(dims, Combine(zeroDim, wrapped)) ?? a.DType;
+        return DTypes.CombineTiers(dims, DTypes.CombineTiers(zeroDim, wrapped)) ?? a.DType;
 
         static DType Join(DType? acc, DType d) => acc is { } x ? DTypes.Promote(x, d) : d;
-
-        // c10's combine_categories: the higher tier wins unless the lower one is of a higher category.
-        static DType? Combine(DType? higher, DType? lower)
-        {
-            if (higher is not { } h) return lower;
-            if (lower is not { } l || h.IsFloatingPoint()) return h;
-            return h == DType.Bool || l.IsFloatingPoint() ? DTypes.Promote(h, l) : h;
-        }
     }
+
+    // Bool arithmetic: + is "or", * is "and" (PyTorch's result for bool + bool and bool * bool).
+    private static BinaryOp BoolArithmetic(BinaryOp op, DType dtype) => dtype != DType.Bool ? op : op switch
+    {
+        BinaryOp.Add => BinaryOp.LogicalOr,
+        BinaryOp.Mul => BinaryOp.LogicalAnd,
+        _ => op,
+    };
 
     /// <summary>The dtype an arithmetic op computes in, after PyTorch's promotion (wrapped numbers do not widen).</summary>
     private static DType ComputeType(BinaryOp op, Tensor a, Tensor b, string opName)
@@ -123,9 +123,7 @@ public sealed partial class Tensor
         string opName = name ?? op.ToString();
         CheckSameDevice(opName, a, b);
         var ct = ComputeType(op, a, b, opName);
-        // Bool arithmetic: + is "or", * is "and" (PyTorch's result for bool + bool and bool * bool).
-        if (ct == DType.Bool && op == BinaryOp.Add) op = BinaryOp.LogicalOr;
-        if (ct == DType.Bool && op == BinaryOp.Mul) op = BinaryOp.LogicalAnd;
+        op = BoolArithmetic(op, ct);
         // Shape arrays are never written after construction, so equal shapes share one array.
         var shape = Shapes.SameShape(a._shape, b._shape) ? a._shape : Shapes.Broadcast(a._shape, b._shape, opName);
         var outType = op.IsComparison() || op.IsLogical() ? DType.Bool : ct;
@@ -150,12 +148,11 @@ public sealed partial class Tensor
         var ct = ComputeType(op, this, other, opName);
         // As PyTorch's in-place ops: the result may be narrowed within its category (Float64 into Float32,
         // Int64 into Int32) but never moved to a lower one (float into int, int into bool).
-        if (Category(ct) > Category(DType))
+        if (DTypes.Category(ct) > DTypes.Category(DType))
             throw new InvalidOperationException(
                 $"{opName}: the result type {ct.Name()} of {Describe()} and {other.Describe()} cannot be stored in place in a {DType.Name()} tensor. " +
                 "Use the out-of-place op, or convert this tensor first.");
-        if (DType == DType.Bool && op == BinaryOp.Add) op = BinaryOp.LogicalOr;
-        if (DType == DType.Bool && op == BinaryOp.Mul) op = BinaryOp.LogicalAnd;
+        op = BoolArithmetic(op, DType);
         var shape = Shapes.Broadcast(_shape, other._shape, opName);
         if (!Shapes.SameShape(shape, _shape))
             throw new ArgumentException(
@@ -176,8 +173,6 @@ public sealed partial class Tensor
         BumpVersion();
         return this;
     }
-
-    private static int Category(DType t) => t.IsFloatingPoint() ? 2 : t == DType.Bool ? 0 : 1;
 
     /// <summary>Whether <paramref name="other"/> may read memory this tensor writes, in a different layout.</summary>
     internal bool MayOverlap(Tensor other)

@@ -13,7 +13,7 @@ namespace CudaTensor.Backends;
 /// <item>destinations may be any strided view, including a view of an input (in-place ops).</item>
 /// </list>
 /// </summary>
-internal interface IBackend
+internal partial interface IBackend
 {
     Device Device { get; }
 

@@ -11,7 +11,7 @@ namespace CudaTensor.Backends.Cuda;
 /// formulas from the one table in <c>Kernels/ops.cuh</c>; <see cref="Instantiations"/> lists every (program, dtype,
 /// kernel) the backend can launch, so the kernel-compile test covers a new op without being edited.
 /// </summary>
-internal static class CudaKernels
+internal static partial class CudaKernels
 {
     /// <summary>Programs compiled once per dtype (CT_T defined), with the dtypes each supports.</summary>
     public static IReadOnlyDictionary<string, DType[]> TypedPrograms { get; } = new Dictionary<string, DType[]>

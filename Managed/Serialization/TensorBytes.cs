@@ -30,7 +30,7 @@ internal static class TensorBytes
             {
                 long count = Math.Min(perChunk, total - start);
                 var span = buffer.AsSpan(0, (int)(count * elementSize));
-                dense.Backend.ReadToHost(Flat(dense, start, count), span);
+                dense.Backend.ReadToHost(dense.FlatLayout(start, count), span);
                 stream.Write(span);
             }
         }
@@ -74,7 +74,7 @@ internal static class TensorBytes
                             throw new InvalidDataException($"{what}: Bool element {start + bad} holds byte {span[bad]}, but a Bool must be 0 or 1.");
                     }
                     if (bigEndian) SwapBytes(span, elementSize);
-                    tensor.Backend.WriteFromHost(Flat(tensor, start, count), span);
+                    tensor.Backend.WriteFromHost(tensor.FlatLayout(start, count), span);
                 }
             }
             finally
@@ -89,9 +89,6 @@ internal static class TensorBytes
             throw;
         }
     }
-
-    private static Strided Flat(Tensor dense, long start, long count)
-        => new(dense.Storage, dense.StorageOffset + start, [count], [1], dense.DType);
 
     private static void SwapBytes(Span<byte> data, int elementSize)
     {

@@ -81,17 +81,24 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>The tensor on <paramref name="device"/> (a new view when already there).</summary>
+    /// <summary>
+    /// The tensor on <paramref name="device"/> (a new view when already there). Between the CPU and a GPU the bytes move
+    /// once, straight between the CPU tensor's pinned storage and device memory, on the GPU's current stream.
+    /// </summary>
     public Tensor To(Device device)
     {
         if (device == Device) return Alias();
-        // Cross-device copies go through the host; the CUDA backend will replace this with async copies.
-        var target = Backends.Backend.For(device);
         using var dense = Contiguous();
-        var bytes = new byte[dense.NumElements * DType.ElementSize()];
-        dense.Backend.ReadToHost(dense.Layout, bytes);
         var result = Allocate(_shape, DType, device);
-        target.WriteFromHost(result.Layout, bytes);
+        try
+        {
+            DeviceTransfer.Copy(result, dense);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
         Derivatives.RecordCopy("ToCopyBackward", result, this);
         return result;
     }

@@ -90,6 +90,9 @@ public sealed partial class Tensor : IDisposable
 
     internal Strided Layout => new(LiveStorage, StorageOffset, _shape, _strides, DType);
 
+    /// <summary>Elements [start, start + count) of a contiguous tensor as a 1-D layout.</summary>
+    internal Strided FlatLayout(long start, long count) => new(LiveStorage, StorageOffset + start, [count], [1], DType);
+
     internal long[] ShapeArray => _shape;
 
     internal long[] StridesArray => _strides;

@@ -7,6 +7,12 @@ namespace CudaTensor.Backends.Cuda;
 // Kernels/ops.cuh. Operands reach the kernel as one KernelLayout over the destination's shape.
 internal sealed unsafe partial class CudaBackend
 {
+    // The _c32 kernels take CT_VEC elements per thread and iteration (Kernels/elementwise.cu), so they need a quarter
+    // of the threads; a grid sized for n would leave three blocks in four with nothing to do.
+    private const int ElementsPerThread = 4;
+
+    private static long Threads(string variant, long n) => variant == "c32" ? (n + ElementsPerThread - 1) / ElementsPerThread : n;
+
     public void Copy(Strided dst, Strided src)
     {
         long n = dst.NumElements;
@@ -20,8 +26,9 @@ internal sealed unsafe partial class CudaBackend
             return;
         }
         ulong count = (ulong)n;
-        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Convert(dst.DType, Variant(layout)));
-        Launch(f, n, stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&layout)]);
+        string variant = Variant(layout);
+        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Convert(dst.DType, variant));
+        Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&layout)]);
     }
 
     public void Fill(Strided dst, Scalar value)
@@ -45,8 +52,9 @@ internal sealed unsafe partial class CudaBackend
         nint stream = Begin();
         var layout = KernelLayout.Build(dst.Shape, dst.Strides, src.Strides);
         ulong o = Ptr(dst, stream), i = Ptr(src, stream), count = (ulong)n;
-        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Unary(op, Variant(layout)));
-        Launch(f, n, stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&p0), (nint)(&p1), (nint)(&layout)]);
+        string variant = Variant(layout);
+        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Unary(op, variant));
+        Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&p0), (nint)(&p1), (nint)(&layout)]);
     }
 
     public void Predicate(PredicateOp op, Strided dst, Strided src)
@@ -62,8 +70,9 @@ internal sealed unsafe partial class CudaBackend
         nint stream = Begin();
         var layout = KernelLayout.Build(dst.Shape, dst.Strides, src.Strides);
         ulong o = Ptr(dst, stream), i = Ptr(src, stream), count = (ulong)n;
-        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Predicate(op, Variant(layout)));
-        Launch(f, n, stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&layout)]);
+        string variant = Variant(layout);
+        nint f = Kernel("elementwise.cu", src.DType, CudaKernels.Predicate(op, variant));
+        Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&i), (nint)(&count), (nint)(&layout)]);
     }
 
     public void Binary(BinaryOp op, Strided dst, Strided a, Strided b)
@@ -75,8 +84,9 @@ internal sealed unsafe partial class CudaBackend
         nint stream = Begin();
         var layout = KernelLayout.Build(dst.Shape, dst.Strides, a.Strides, b.Strides);
         ulong o = Ptr(dst, stream), pa = Ptr(a, stream), pb = Ptr(b, stream), count = (ulong)n;
-        nint f = Kernel("elementwise.cu", dtype, CudaKernels.Binary(op, Variant(layout)));
-        Launch(f, n, stream, [(nint)(&o), (nint)(&pa), (nint)(&pb), (nint)(&count), (nint)(&layout)]);
+        string variant = Variant(layout);
+        nint f = Kernel("elementwise.cu", dtype, CudaKernels.Binary(op, variant));
+        Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&pa), (nint)(&pb), (nint)(&count), (nint)(&layout)]);
     }
 
     public void Where(Strided dst, Strided cond, Strided a, Strided b)

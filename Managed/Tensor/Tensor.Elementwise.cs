@@ -82,16 +82,29 @@ public sealed partial class Tensor
     /// a double stays Float32, and an Int32 tensor plus a long stays Int32; a floating C# number counts as the
     /// default float dtype.
     /// </summary>
-    internal static DType ResultType(Tensor a, Tensor b)
+    internal static DType ResultType(Tensor a, Tensor b) => ResultType(a.DType, TierOf(a), b.DType, TierOf(b));
+
+    // The three promotion tiers, highest first.
+    private enum PromotionTier { Dims, ZeroDim, Wrapped }
+
+    private static PromotionTier TierOf(Tensor t) => t.IsWrappedNumber ? PromotionTier.Wrapped : t.Dim == 0 ? PromotionTier.ZeroDim : PromotionTier.Dims;
+
+    private static DType ResultType(DType a, PromotionTier tierA, DType b, PromotionTier tierB)
     {
         DType? dims = null, zeroDim = null, wrapped = null;
-        foreach (var t in (ReadOnlySpan<Tensor>)[a, b])
+        Add(a, tierA);
+        Add(b, tierB);
+        return DTypes.CombineTiers(dims, DTypes.CombineTiers(zeroDim, wrapped)) ?? a;
+
+        void Add(DType d, PromotionTier tier)
         {
-            if (t.IsWrappedNumber) wrapped = Join(wrapped, t.DType.IsFloatingPoint() ? DTypes.DefaultFloat : t.DType);
-            else if (t.Dim == 0) zeroDim = Join(zeroDim, t.DType);
-            else dims = Join(dims, t.DType);
+            switch (tier)
+            {
+                case PromotionTier.Wrapped: wrapped = Join(wrapped, d.IsFloatingPoint() ? DTypes.DefaultFloat : d); break;
+                case PromotionTier.ZeroDim: zeroDim = Join(zeroDim, d); break;
+                default: dims = Join(dims, d); break;
+            }
         }
-        return DTypes.CombineTiers(dims, DTypes.CombineTiers(zeroDim, wrapped)) ?? a.DType;
 
         static DType Join(DType? acc, DType d) => acc is { } x ? DTypes.Promote(x, d) : d;
     }
@@ -105,9 +118,8 @@ public sealed partial class Tensor
     };
 
     /// <summary>The dtype an arithmetic op computes in, after PyTorch's promotion (wrapped numbers do not widen).</summary>
-    private static DType ComputeType(BinaryOp op, Tensor a, Tensor b, string opName)
+    private static DType ComputeType(BinaryOp op, DType t, string opName)
     {
-        var t = ResultType(a, b);
         if (op.IsLogical()) return DType.Bool;
         // True division and float powers of integers give floats.
         if (op == BinaryOp.Div && !t.IsFloatingPoint()) return DTypes.DefaultFloat;
@@ -122,7 +134,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(b);
         string opName = name ?? op.ToString();
         CheckSameDevice(opName, a, b);
-        var ct = ComputeType(op, a, b, opName);
+        var ct = ComputeType(op, ResultType(a, b), opName);
         op = BoolArithmetic(op, ct);
         // Shape arrays are never written after construction, so equal shapes share one array.
         var shape = Shapes.SameShape(a._shape, b._shape) ? a._shape : Shapes.Broadcast(a._shape, b._shape, opName);
@@ -145,13 +157,8 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(other);
         CheckSameDevice(opName, this, other);
-        var ct = ComputeType(op, this, other, opName);
-        // As PyTorch's in-place ops: the result may be narrowed within its category (Float64 into Float32,
-        // Int64 into Int32) but never moved to a lower one (float into int, int into bool).
-        if (DTypes.Category(ct) > DTypes.Category(DType))
-            throw new InvalidOperationException(
-                $"{opName}: the result type {ct.Name()} of {Describe()} and {other.Describe()} cannot be stored in place in a {DType.Name()} tensor. " +
-                "Use the out-of-place op, or convert this tensor first.");
+        var ct = ComputeType(op, ResultType(this, other), opName);
+        CheckInPlaceResult(ct, other.Describe(), opName);
         op = BoolArithmetic(op, DType);
         var shape = Shapes.Broadcast(_shape, other._shape, opName);
         if (!Shapes.SameShape(shape, _shape))
@@ -172,6 +179,18 @@ public sealed partial class Tensor
         }
         BumpVersion();
         return this;
+    }
+
+    /// <summary>
+    /// As PyTorch's in-place ops: the result may be narrowed within its category (Float64 into Float32, Int64 into
+    /// Int32) but never moved to a lower one (float into int, int into bool).
+    /// </summary>
+    private void CheckInPlaceResult(DType ct, string other, string opName)
+    {
+        if (DTypes.Category(ct) > DTypes.Category(DType))
+            throw new InvalidOperationException(
+                $"{opName}: the result type {ct.Name()} of {Describe()} and {other} cannot be stored in place in a {DType.Name()} tensor. " +
+                "Use the out-of-place op, or convert this tensor first.");
     }
 
     /// <summary>Whether <paramref name="other"/> may read memory this tensor writes, in a different layout.</summary>
@@ -216,23 +235,6 @@ public sealed partial class Tensor
             ta?.Dispose();
             tb?.Dispose();
         }
-    }
-
-    // Wrapped numbers are stored at full width (Float64/Int64) so that converting them to the compute dtype
-    // rounds once; their flag keeps them from widening the tensor's dtype.
-    private static DType WrappedType(Scalar s) => s.IsFloatingPoint ? DType.Float64 : s.IsBool ? DType.Bool : DType.Int64;
-
-    internal static Tensor BinaryScalar(BinaryOp op, Tensor a, Scalar b, bool scalarFirst, string? name = null)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        using var s = WrapNumber(b, WrappedType(b), a.Device);
-        return scalarFirst ? Binary(op, s, a, name) : Binary(op, a, s, name);
-    }
-
-    internal Tensor BinaryScalarInPlace(BinaryOp op, Scalar b, string opName)
-    {
-        using var s = WrapNumber(b, WrappedType(b), Device);
-        return BinaryInPlace(op, s, opName);
     }
 
     /// <summary>Refuses in-place writes into expanded tensors, where one memory location stands for several elements.</summary>

@@ -35,7 +35,8 @@ internal sealed partial class CpuBackend
     {
         switch (dst.DType)
         {
-            case DType.Float32: Run(new ElementwiseRows.Fill<float>((float)value.ToDouble()), dst); break;
+            // An integer converts to float directly: through double it could round twice.
+            case DType.Float32: Run(new ElementwiseRows.Fill<float>(value.IsFloatingPoint ? (float)value.ToDouble() : value.ToInt64()), dst); break;
             case DType.Float64: Run(new ElementwiseRows.Fill<double>(value.ToDouble()), dst); break;
             case DType.Int32: Run(new ElementwiseRows.Fill<int>((int)value.ToInt64()), dst); break;
             case DType.Int64: Run(new ElementwiseRows.Fill<long>(value.ToInt64()), dst); break;

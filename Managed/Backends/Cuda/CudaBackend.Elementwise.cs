@@ -38,7 +38,8 @@ internal sealed unsafe partial class CudaBackend
         nint stream = Begin();
         var layout = KernelLayout.Build(dst.Shape, dst.Strides);
         ulong o = Ptr(dst, stream), count = (ulong)n;
-        double vd = value.ToDouble();
+        // An integer meant for a float tensor is rounded to float here, once: through double it could round twice.
+        double vd = dst.DType == DType.Float32 && !value.IsFloatingPoint ? (float)value.ToInt64() : value.ToDouble();
         long vl = value.ToInt64();
         nint f = Kernel("elementwise.cu", dst.DType, layout.IsContiguous ? "ct_fill_c64" : "ct_fill_s64");
         Launch(f, n, stream, [(nint)(&o), (nint)(&count), (nint)(&vd), (nint)(&vl), (nint)(&layout)]);

@@ -51,6 +51,7 @@
 //                       receive the integer threshold T(p) (BernoulliThreshold).
 // =====================================================================================
 
+using CudaTensor.Backends.Cpu;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -318,18 +319,23 @@ internal static class RandomFill
         int chunks = Math.Min(workers * 4, (n + MinChunk - 1) / MinChunk);
         int chunkLength = ((n + chunks - 1) / chunks + 3) & ~3;
         chunks = (n + chunkLength - 1) / chunkLength;
-        int per = TSampler.PerBlock;
 
         fixed (T* pinned = destination)
         {
-            nint address = (nint)pinned;
-            Parallel.For(0, chunks, c =>
-            {
-                int first = c * chunkLength;
-                int length = Math.Min(chunkLength, n - first);
-                var part = new Span<T>((T*)address + first, length);
-                FillRange(part, seed, startBlock + (ulong)(first / per), sampler);
-            });
+            CpuWorkers.For(new FillJob<T, TSampler>(pinned, n, chunkLength, seed, startBlock, sampler), chunks);
+        }
+    }
+
+    // Chunk c of a parallel fill: its own span, starting at its own block.
+    private readonly unsafe struct FillJob<T, TSampler>(T* destination, int n, int chunkLength, ulong seed, ulong startBlock, TSampler sampler) : IChunkJob
+        where T : unmanaged
+        where TSampler : struct, IBlockSampler<T>
+    {
+        public void Run(int chunk, int chunks)
+        {
+            int first = chunk * chunkLength;
+            var part = new Span<T>(destination + first, Math.Min(chunkLength, n - first));
+            FillRange(part, seed, startBlock + (ulong)(first / TSampler.PerBlock), sampler);
         }
     }
 

@@ -69,20 +69,25 @@ internal sealed unsafe partial class CpuBackend
     private static T ReduceSplit<T, TR>(T* x, long len) where T : unmanaged, INumber<T> where TR : IReducer<T>
     {
         int chunks = (int)((len + SplitChunk - 1) / SplitChunk);
-        var partial = new T[chunks];
-        int threads = Math.Min(Environment.ProcessorCount, chunks);
-        nint xp = (nint)x;
-        Parallel.For(0, threads, t =>
+        // A whole-tensor sum of 2^20 floats has 16 partials: no heap array for those.
+        Span<T> partial = chunks <= 1024 ? stackalloc T[chunks] : new T[chunks];
+        fixed (T* pp = partial)
         {
-            for (int c = (int)((long)chunks * t / threads), end = (int)((long)chunks * (t + 1) / threads); c < end; c++)
-            {
-                long start = (long)c * SplitChunk;
-                partial[c] = TR.Reduce(new ReadOnlySpan<T>((T*)xp + start, (int)Math.Min(SplitChunk, len - start)));
-            }
-        });
+            CpuWorkers.For(new SplitJob<T, TR>(x, len, pp), chunks);
+        }
         T acc = partial[0];
         for (int c = 1; c < chunks; c++) acc = TR.Combine(acc, partial[c]);
         return acc;
+    }
+
+    // Chunk c of a split row into partial[c].
+    private readonly struct SplitJob<T, TR>(T* x, long len, T* partial) : IChunkJob where T : unmanaged, INumber<T> where TR : IReducer<T>
+    {
+        public void Run(int chunk, int chunks)
+        {
+            long start = (long)chunk * SplitChunk;
+            partial[chunk] = TR.Reduce(new ReadOnlySpan<T>(x + start, (int)Math.Min(SplitChunk, len - start)));
+        }
     }
 
     /// <summary>The reduced axes after merging contiguous neighbours: sizes/strides outermost first.</summary>

@@ -15,8 +15,8 @@ internal unsafe interface IRowKernel
 /// The general strided iterator of the CPU backend. It drops size-1 dimensions, merges dimensions that are
 /// contiguous with their inner neighbour for every operand (so a contiguous tensor becomes one long row),
 /// then walks the outer dimensions and hands rows to the kernel. Above <see cref="ParallelThreshold"/>
-/// elements the index space is split into equal ranges, one per core; tiny tensors never leave the
-/// calling thread, because per-op overhead matters more than throughput for them.
+/// elements the index space is split into equal ranges that the cores claim (<see cref="CpuWorkers"/>); tiny
+/// tensors never leave the calling thread, because per-op overhead matters more than throughput for them.
 /// </summary>
 internal static unsafe class StridedLoop
 {
@@ -88,33 +88,30 @@ internal static unsafe class StridedLoop
         }
         rank = merged;
 
-        int threads = Environment.ProcessorCount;
+        int threads = CpuWorkers.MaxThreads;
         if (allowParallel && threads > 1 && numel * workPerElement >= ParallelThreshold)
         {
-            int chunks = (int)Math.Min(threads, Math.Max(1, numel / 4096));
-            var baseArray = new nint[nops];
-            for (int k = 0; k < nops; k++) baseArray[k] = bases[k];
-            long[] sizeArray = sizes[..rank].ToArray(), strideArray = strides[..(rank * nops)].ToArray();
-            try
+            // A few chunks per thread: a thread that starts late (preempted) leaves its share to the others.
+            int chunks = (int)Math.Min(threads * 4, Math.Max(1, numel / 4096));
+            fixed (long* ps = sizes, pst = strides)
             {
-                Parallel.For(0, chunks, c =>
-                {
-                    nint* b = stackalloc nint[MaxOperands];
-                    for (int k = 0; k < nops; k++) b[k] = baseArray[k];
-                    RunRange(kernel, nops, b, rank, sizeArray, strideArray, numel * c / chunks, numel * (c + 1) / chunks);
-                });
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                // A kernel's error (e.g. integer division by zero) must look the same whether or not the op was
-                // large enough to run on several threads.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                CpuWorkers.For(new RangeJob<TKernel>(kernel, nops, bases, rank, ps, pst, numel), chunks);
             }
         }
         else
         {
             RunRange(kernel, nops, bases, rank, sizes, strides, 0, numel);
         }
+    }
+
+    // Elements [numel·c/chunks, numel·(c+1)/chunks) of the merged layout; the pointers are the caller's stack, which
+    // outlives the job.
+    private readonly struct RangeJob<TKernel>(TKernel kernel, int nops, nint* bases, int rank, long* sizes, long* strides, long numel) : IChunkJob
+        where TKernel : struct, IRowKernel
+    {
+        public void Run(int chunk, int chunks)
+            => RunRange(kernel, nops, bases, rank, new ReadOnlySpan<long>(sizes, rank), new ReadOnlySpan<long>(strides, rank * nops),
+                numel * chunk / chunks, numel * (chunk + 1) / chunks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

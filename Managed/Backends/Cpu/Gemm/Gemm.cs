@@ -131,7 +131,7 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TOps : IGemmVectorOps<TVec, T>
     {
-        int threads = MaxThreads > 0 ? Math.Min(MaxThreads, GemmWorkers.MaxThreads) : GemmWorkers.MaxThreads;
+        int threads = MaxThreads > 0 ? Math.Min(MaxThreads, CpuWorkers.MaxThreads) : CpuWorkers.MaxThreads;
         long multiplyAdds = (long)args.M * args.N * args.K;
         if (threads > 1 && multiplyAdds >= ParallelMultiplyAdds)
         {
@@ -149,7 +149,7 @@ internal static unsafe partial class Gemm
             {
                 fixed (Args<T>* context = &args)
                 {
-                    if (GemmWorkers.TryRun(&RunChunk<T, TVec, TOps>, context, chunks))
+                    if (CpuWorkers.TryRun(&RunChunk<T, TVec, TOps>, context, chunks))
                     {
                         return;
                     }

@@ -1,16 +1,25 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace CudaTensor.Backends.Cpu;
 
+/// <summary>One job of <see cref="CpuWorkers.For{TJob}"/>: runs chunk <c>chunk</c> of <c>chunks</c>; called concurrently.</summary>
+internal interface IChunkJob
+{
+    void Run(int chunk, int chunks);
+}
+
 /// <summary>
-/// A tiny persistent thread team for GEMM: one worker per extra core. Work is cut into chunks that the caller and
+/// The CPU backend's persistent thread team (GEMM, large elementwise loops, split reductions, random fills): one
+/// worker per extra core. Work is cut into chunks that the caller and
 /// the workers claim from a shared counter, so a worker that is late (asleep, or preempted by another process) just
 /// leaves its chunks to the caller instead of stalling it. A worker spins for a short while after each job before
 /// it sleeps, because waking a sleeping thread costs tens of microseconds, which would dominate the small products
 /// of a training step issued back to back. Only one caller uses the team at a time; a concurrent caller is told so
 /// and runs on its own thread.
 /// </summary>
-internal static unsafe class GemmWorkers
+internal static unsafe class CpuWorkers
 {
     /// <summary>How long an idle worker polls for the next job before it blocks: 0.5 ms.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 2000;
@@ -81,6 +90,47 @@ internal static unsafe class GemmWorkers
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="job"/> for every chunk in [0, <paramref name="chunks"/>) on the team, or on the calling
+    /// thread alone when the team is busy (another caller, or a job that itself runs a parallel loop). The first
+    /// exception a chunk throws is rethrown here, with its stack, once every chunk has finished or been skipped, so
+    /// an error looks the same whichever thread met it.
+    /// </summary>
+    public static void For<TJob>(in TJob job, int chunks) where TJob : struct, IChunkJob
+    {
+        if (chunks <= 0) return;
+        var frame = new Frame<TJob> { Job = job };
+        if (chunks == 1 || !TryRun(&RunFrame<TJob>, Unsafe.AsPointer(ref frame), chunks))
+        {
+            for (int c = 0; c < chunks; c++) frame.Job.Run(c, chunks);
+            return;
+        }
+        if (frame.Error is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    // Lives on the caller's stack for the duration of TryRun, which returns only once no worker can touch it.
+    private struct Frame<TJob> where TJob : struct, IChunkJob
+    {
+        public TJob Job;
+        public Exception? Error;
+    }
+
+    private static void RunFrame<TJob>(void* context, int chunk, int chunks) where TJob : struct, IChunkJob
+    {
+        ref var frame = ref Unsafe.AsRef<Frame<TJob>>(context);
+        if (Volatile.Read(ref frame.Error) is not null) return;
+        try
+        {
+            frame.Job.Run(chunk, chunks);
+        }
+#pragma warning disable CA1031 // Any exception is carried to the caller's thread; an escaping one would end the process.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Interlocked.CompareExchange(ref frame.Error, e, null);
+        }
+    }
+
     private static void RunChunks()
     {
         int chunks = s_chunks;
@@ -110,7 +160,7 @@ internal static unsafe class GemmWorkers
                 var thread = new Thread(WorkerLoop, maxStackSize: 256 * 1024)
                 {
                     IsBackground = true,
-                    Name = $"CudaTensor GEMM worker {i}",
+                    Name = $"CudaTensor CPU worker {i}",
                 };
                 thread.Start();
             }

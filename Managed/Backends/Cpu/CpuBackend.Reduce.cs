@@ -317,16 +317,28 @@ internal sealed unsafe partial class CpuBackend
             System.Numerics.Tensors.TensorPrimitives.Subtract(x, max, y);
             if (log)
             {
-                T sum = T.Zero;
-                foreach (var v in y) sum += T.Exp(v);
-                System.Numerics.Tensors.TensorPrimitives.Subtract(y, T.Log(sum), y);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(y, T.Log(SumExp(y)), y);
             }
             else
             {
-                System.Numerics.Tensors.TensorPrimitives.Exp(y, y);
-                T sum = System.Numerics.Tensors.TensorPrimitives.Sum(y);
-                System.Numerics.Tensors.TensorPrimitives.Divide(y, sum, y);
+                ExpOp<T>.Invoke(y, y, T.Zero, T.Zero);
+                System.Numerics.Tensors.TensorPrimitives.Divide(y, System.Numerics.Tensors.TensorPrimitives.Sum(y), y);
             }
+        }
+
+        // Σ e^y over a row whose values must stay, through a small stack buffer (x may be y itself).
+        private static T SumExp(ReadOnlySpan<T> y)
+        {
+            const int Block = 256;
+            Span<T> buffer = stackalloc T[Block];
+            T sum = T.Zero;
+            for (int i = 0; i < y.Length; i += Block)
+            {
+                var part = buffer[..Math.Min(Block, y.Length - i)];
+                ExpOp<T>.Invoke(y.Slice(i, part.Length), part, T.Zero, T.Zero);
+                sum += System.Numerics.Tensors.TensorPrimitives.Sum<T>(part);
+            }
+            return sum;
         }
 
         private void StridedRow(T* x, T* y)

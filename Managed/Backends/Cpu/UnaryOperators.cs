@@ -86,7 +86,13 @@ internal readonly struct ReciprocalOp<T> : IUnaryOperator<ReciprocalOp<T>, T> wh
 internal readonly struct ExpOp<T> : IUnaryOperator<ExpOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T x, T p0, T p1) => T.Exp(x);
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Exp(x, y);
+
+    // Float32 rows in float lanes (FloatExp): TensorPrimitives evaluates float exp in double lanes, half as many per vector.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (typeof(T) == typeof(float) && FloatExp.IsSupported) FloatExp.Invoke(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+        else TensorPrimitives.Exp(x, y);
+    }
 }
 
 internal readonly struct LogOp<T> : IUnaryOperator<LogOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -8,7 +8,8 @@ public static class ModuleExtensions
 {
     /// <summary>
     /// Moves every parameter and buffer (and each parameter's gradient) to <paramref name="device"/>, keeping each
-    /// tensor object, so an optimizer built before the move keeps working (see <see cref="Module.Apply"/>). Returns the module.
+    /// tensor object, so an optimizer built before the move keeps working (see <see cref="Module.Apply"/>); once the
+    /// optimizer has state, move that too with <c>optimizer.To(device)</c>. Returns the module.
     /// </summary>
     public static T To<T>(this T module, Device device) where T : Module
     {

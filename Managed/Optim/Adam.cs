@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor.Optim;
 
 /// <summary>
@@ -99,10 +101,25 @@ internal static class AdamUpdate
 
     private static Tensor NewZeros(Tensor param) => ParameterState.KeepOutsideScopes(Tensor.ZerosLike(param));
 
+    /// <summary>One update: fused into one pass when <see cref="FusedStep.Applies"/>, else composed from elementwise ops.</summary>
     public static void Apply(ParamGroup group, Tensor param, Tensor grad, ParameterState state, bool decoupledWeightDecay)
     {
-        double lr = group.Lr, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], weightDecay = group["weight_decay"];
         bool amsgrad = group.Flag("amsgrad");
+        var (expAvg, expAvgSq, maxExpAvgSq) = States(param, state, amsgrad);
+        if (!FusedStep.Applies(param, grad, expAvg, expAvgSq, maxExpAvgSq))
+        {
+            ApplyComposed(group, param, grad, state, decoupledWeightDecay);
+            return;
+        }
+        long step = ++state.Step;
+        var args = new AdamStepArgs(group.Lr, group["beta1"], group["beta2"], group["eps"], group["weight_decay"],
+            decoupledWeightDecay, amsgrad, group.Flag("maximize"), step);
+        FusedStep.Adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, args);
+    }
+
+    // The state tensors, created (zero) on first use; max_exp_avg_sq only with AMSGrad.
+    private static (Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq) States(Tensor param, ParameterState state, bool amsgrad)
+    {
         var expAvg = state.Get("exp_avg");
         if (expAvg is null)
         {
@@ -113,6 +130,15 @@ internal static class AdamUpdate
         var maxExpAvgSq = state.Get("max_exp_avg_sq");
         if (amsgrad && maxExpAvgSq is null)
             maxExpAvgSq = state.Tensors["max_exp_avg_sq"] = NewZeros(param);
+        return (expAvg, expAvgSq, amsgrad ? maxExpAvgSq : null);
+    }
+
+    /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
+    public static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state, bool decoupledWeightDecay)
+    {
+        double lr = group.Lr, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], weightDecay = group["weight_decay"];
+        bool amsgrad = group.Flag("amsgrad");
+        var (expAvg, expAvgSq, maxExpAvgSq) = States(param, state, amsgrad);
 
         var g = group.Flag("maximize") ? -grad : grad;
         long step = ++state.Step;

@@ -92,13 +92,17 @@ public abstract class Optimizer : IDisposable
     protected static Tensor NewStateFrom(Tensor source) => ParameterState.KeepOutsideScopes(source.Clone());
 
     /// <summary>Performs one optimization step on every parameter that has a gradient.</summary>
+    /// <exception cref="InvalidOperationException">A gradient does not match its parameter's dtype and device, or a
+    /// parameter's state is on another device than the parameter (see <see cref="To(Device)"/>).</exception>
     public void Step()
     {
         using var noGrad = Autograd.NoGrad();
-        foreach (var group in _groups)
+        for (int g = 0; g < _groups.Count; g++)
         {
-            foreach (var p in group.Params)
+            var group = _groups[g];
+            for (int i = 0; i < group.Params.Count; i++)
             {
+                var p = group.Params[i];
                 var grad = p.Grad;
                 if (grad is null) continue;
                 if (grad.Device != p.Device || grad.DType != p.DType)
@@ -109,10 +113,51 @@ public abstract class Optimizer : IDisposable
                     state = new ParameterState();
                     _state[p] = state;
                 }
+                else
+                {
+                    foreach (var (key, t) in state.Tensors)
+                    {
+                        if (t.Device != p.Device) throw StateDeviceMismatch(GetType().Name, g, i, p, key, t.Device);
+                    }
+                }
                 using var scope = Tensor.NewScope();
                 Update(group, p, grad, state);
             }
         }
+    }
+
+    /// <summary>
+    /// The error of a step whose parameter moved to another device (e.g. with <c>Module.To</c>) while its state stayed
+    /// behind: the fix is to move the state too, or to move the model before the state exists.
+    /// </summary>
+    internal static InvalidOperationException StateDeviceMismatch(string optimizer, int group, int index, Tensor param, string stateName, Device stateDevice)
+        => new($"{optimizer}.Step: parameter {index} of group {group} ({param.Describe()}) is on {param.Device}, but its optimizer state " +
+               $"'{stateName}' is on {stateDevice}. Call optimizer.To({AsCode(param.Device)}) after moving the model (it moves every state tensor), " +
+               "or move the model before the first step.");
+
+    private static string AsCode(Device device) => device.IsCpu ? "Device.Cpu" : $"Device.Cuda({device.Index.ToString(CultureInfo.InvariantCulture)})";
+
+    /// <summary>
+    /// Moves every state tensor to <paramref name="device"/> (call it after moving the model with <c>Module.To</c>, whose
+    /// parameters keep their identity, so the state stays attached to them). Like a module's parameters, each state
+    /// tensor object is kept and re-pointed at a copy of its data on the device, so references to
+    /// <see cref="State"/>'s tensors see the moved data. State created later lives on its parameter's device.
+    /// </summary>
+    /// <returns>This optimizer.</returns>
+    public Optimizer To(Device device)
+    {
+        using var noGrad = Autograd.NoGrad();
+        foreach (var state in _state.Values)
+        {
+            foreach (var t in state.Tensors.Values)
+            {
+                if (t.Device == device) continue;
+                using var moved = t.To(device);
+                TensorScope.Unregister(moved); // disposed right here; t takes its own reference to the storage
+                t.ReplaceData(moved);
+            }
+        }
+        return this;
     }
 
     /// <summary>

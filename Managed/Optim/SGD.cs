@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor.Optim;
 
 /// <summary>
@@ -50,6 +52,36 @@ public sealed class SGD : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+        => SgdUpdate.Apply(group, param, grad, state);
+}
+
+/// <summary>The update of <see cref="SGD"/>: fused when <see cref="FusedStep.Applies"/>, else composed from elementwise ops.</summary>
+internal static class SgdUpdate
+{
+    public static void Apply(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(param);
+        ArgumentNullException.ThrowIfNull(state);
+        double momentum = group["momentum"];
+        var buf = momentum != 0 ? state.Get("momentum_buffer") : null;
+        bool first = momentum != 0 && buf is null;
+        // The first buffer is written whole by the kernel (a copy of the gradient), so it needs no zeroing.
+        var fresh = first ? ParameterState.KeepOutsideScopes(Tensor.EmptyLike(param)) : null;
+        if (!FusedStep.Applies(param, grad, buf ?? fresh))
+        {
+            fresh?.Dispose();
+            ApplyComposed(group, param, grad, state);
+            return;
+        }
+        if (fresh is not null) state.Tensors["momentum_buffer"] = buf = fresh;
+        var args = new SgdStepArgs(group.Lr, momentum, group["dampening"], group["weight_decay"], group.Flag("nesterov"), group.Flag("maximize"), first);
+        FusedStep.Sgd(param, grad, buf, args);
+        state.Step++;
+    }
+
+    /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
+    public static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
@@ -62,7 +94,7 @@ public sealed class SGD : Optimizer
             var buf = state.Get("momentum_buffer");
             if (buf is null)
             {
-                buf = NewStateFrom(g);
+                buf = ParameterState.KeepOutsideScopes(g.Clone());
                 state.Tensors["momentum_buffer"] = buf;
             }
             else

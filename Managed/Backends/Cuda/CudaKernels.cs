@@ -21,6 +21,7 @@ internal static partial class CudaKernels
         ["softmax.cu"] = [DType.Float32, DType.Float64],
         ["index.cu"] = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool],
         ["matmul_int.cu"] = [DType.Int32, DType.Int64],
+        [OptimProgram] = OptimDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -106,6 +107,7 @@ internal static partial class CudaKernels
         foreach (var dtype in TypedPrograms["matmul_int.cu"]) yield return ("matmul_int.cu", dtype, "ct_matmul_int");
         foreach (var k in new[] { "ct_uniform_f32", "ct_uniform_f64", "ct_normal_f32", "ct_normal_f64", "ct_integers_i32", "ct_integers_i64", "ct_bernoulli_f32", "ct_bernoulli_f64" })
             yield return ("random.cu", null, k);
+        foreach (var k in OptimInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

@@ -1,0 +1,43 @@
+using System.Numerics;
+
+namespace CudaTensor.Backends.Cpu;
+
+// Fused optimizer updates: the dtype is dispatched once to a generic kernel (OptimizerKernels.cs), which runs
+// over contiguous element ranges on one or all cores.
+internal sealed unsafe partial class CpuBackend
+{
+    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
+    {
+        switch (param.DType)
+        {
+            case DType.Float32: AdamStep<float>(param, grad, expAvg, expAvgSq, maxExpAvgSq, args); break;
+            case DType.Float64: AdamStep<double>(param, grad, expAvg, expAvgSq, maxExpAvgSq, args); break;
+            default: throw Unsupported(nameof(AdamStep), param.DType);
+        }
+    }
+
+    private static void AdamStep<T>(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* vmax = maxExpAvgSq is { } x ? (T*)Address(x) : null;
+        var kernel = new AdamKernel<T>((T*)Address(param), (T*)Address(grad), (T*)Address(expAvg), (T*)Address(expAvgSq), vmax, args);
+        ContiguousRanges.Run(kernel, param.NumElements);
+    }
+
+    public void SgdStep(Strided param, Strided grad, Strided? momentumBuffer, in SgdStepArgs args)
+    {
+        switch (param.DType)
+        {
+            case DType.Float32: SgdStep<float>(param, grad, momentumBuffer, args); break;
+            case DType.Float64: SgdStep<double>(param, grad, momentumBuffer, args); break;
+            default: throw Unsupported(nameof(SgdStep), param.DType);
+        }
+    }
+
+    private static void SgdStep<T>(Strided param, Strided grad, Strided? momentumBuffer, in SgdStepArgs args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* b = momentumBuffer is { } m ? (T*)Address(m) : null;
+        ContiguousRanges.Run(new SgdKernel<T>((T*)Address(param), (T*)Address(grad), b, args), param.NumElements);
+    }
+}

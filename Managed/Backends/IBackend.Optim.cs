@@ -1,0 +1,22 @@
+namespace CudaTensor.Backends;
+
+// Fused optimizer updates: one pass over a parameter, its gradient and its state, instead of the ~12 elementwise
+// ops (each a full read and write) the composed formulas take. Operands are contiguous, of one floating dtype
+// (Float32 or Float64), on this backend's device, with the same number of elements; the optimizer checks this and
+// keeps the composed path for everything else. Arithmetic runs in the element type, with the host scalars of the
+// argument structs rounded to it once, in the same order of operations as the composed path.
+internal partial interface IBackend
+{
+    /// <summary>
+    /// One Adam/AdamW step in place (see <see cref="AdamStepArgs"/>): updates <paramref name="param"/>,
+    /// <paramref name="expAvg"/>, <paramref name="expAvgSq"/> and, with AMSGrad, <paramref name="maxExpAvgSq"/>
+    /// (null without AMSGrad); reads <paramref name="grad"/>.
+    /// </summary>
+    void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args);
+
+    /// <summary>
+    /// One SGD step in place (see <see cref="SgdStepArgs"/>): updates <paramref name="param"/> and, with momentum,
+    /// <paramref name="momentumBuffer"/> (null without momentum); reads <paramref name="grad"/>.
+    /// </summary>
+    void SgdStep(Strided param, Strided grad, Strided? momentumBuffer, in SgdStepArgs args);
+}

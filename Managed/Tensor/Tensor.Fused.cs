@@ -59,7 +59,8 @@ public sealed partial class Tensor
                 long bad = input.Backend.CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, Rows(logits, rows, classes), targets.Layout, w?.Layout, ignoreIndex, labelSmoothing);
                 if (bad >= 0)
                 {
-                    long value = targets.Reshape(-1).ToArray<long>()[bad];
+                    long value;
+                    using (var flat = targets.Reshape(-1)) value = flat.ToArray<long>()[bad];
                     loss.Dispose();
                     rowWeight.Dispose();
                     throw new ArgumentOutOfRangeException(nameof(target), $"{op}: target {value} is out of bounds for {classes} classes (valid: 0..{classes - 1}, or ignoreIndex {ignoreIndex}).");

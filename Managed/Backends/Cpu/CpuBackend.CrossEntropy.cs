@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace CudaTensor.Backends.Cpu;
 
@@ -69,6 +70,8 @@ internal sealed unsafe partial class CpuBackend
     private readonly struct CrossEntropyForwardRows<T>(CrossEntropyRows c, nint loss, nint rowWeight, nint bad) : IRowRangeKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Called a few times per step on large data: without this it would run unoptimized for its first ~30 calls.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
             ((long*)bad)[chunk] = -1;
@@ -124,6 +127,8 @@ internal sealed unsafe partial class CpuBackend
     private readonly struct CrossEntropyBackwardRows<T>(CrossEntropyRows c, nint dlogits, nint grad) : IRowRangeKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Called a few times per step on large data: without this it would run unoptimized for its first ~30 calls.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
             var w = c.Weights<T>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace CudaTensor.Backends.Cpu;
 
@@ -43,6 +44,8 @@ internal sealed unsafe partial class CpuBackend
     private readonly struct LayerNormForwardRows<T>(nint y, nint mean, nint rstd, nint x, nint weight, nint bias, int len, T eps) : IRowRangeKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Called a few times per step on large data: without this it would run unoptimized for its first ~30 calls.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
             var w = new ReadOnlySpan<T>((T*)weight, weight == 0 ? 0 : len);
@@ -96,6 +99,8 @@ internal sealed unsafe partial class CpuBackend
     private readonly struct LayerNormBackwardRows<T>(nint dx, nint dy, nint x, nint mean, nint rstd, nint weight, nint partial, int len) : IRowRangeKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Called a few times per step on large data: without this it would run unoptimized for its first ~30 calls.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
             var w = new ReadOnlySpan<T>((T*)weight, weight == 0 ? 0 : len);

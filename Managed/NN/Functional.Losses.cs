@@ -70,10 +70,10 @@ public static partial class Functional
         return ComposedCrossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
     }
 
-    // The fused primitive needs logits and weights of one floating dtype on one device, and weights without gradient
+    // The fused primitive needs Float32 or Float64 logits, weights of that dtype on the same device, and weights without gradient
     // (PyTorch does not differentiate class weights either; the composed path does, so such calls keep it).
     private static bool CanFuseCrossEntropy(Tensor input, Tensor? weight, long classes)
-        => input.DType.IsFloatingPoint() && classes > 0
+        => (input.DType is DType.Float32 or DType.Float64) && classes > 0
            && (weight is null || (weight.DType == input.DType && weight.Device == input.Device && !(weight.RequiresGrad && Autograd.IsGradEnabled)));
 
     private static Tensor FusedCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing, int classDim)

@@ -21,6 +21,12 @@ public interface IWorkloadFactory
     /// <summary>Softmax over the rows of a [rows, cols] matrix.</summary>
     Body Softmax(int rows, int cols);
 
+    /// <summary>
+    /// Layer norm over the rows of a [rows, cols] matrix with weight and bias, forward and backward: the gradients of
+    /// the input, weight and bias for a fixed upstream gradient.
+    /// </summary>
+    Body LayerNorm(int rows, int cols);
+
     /// <summary><paramref name="ops"/> times: a + b on one-element tensors, then dispose the result.</summary>
     Body OverheadAdd(bool requiresGrad, int ops);
 
@@ -68,6 +74,8 @@ public static class Catalog
         foreach (var n in ElementwiseSizes)
             list.Add(new Workload($"sum/{n}", Metric.Bandwidth, 4.0 * n, n, () => f.Sum(n), $"read/{n}"));
         list.Add(new Workload("softmax/1024x1024", Metric.Bandwidth, 8.0 * 1024 * 1024, 1024 * 1024, () => f.Softmax(1024, 1024), $"scale/{1 << 20}"));
+        // Forward reads x and writes y, backward reads x and dy and writes dx: 20 B/element at least.
+        list.Add(new Workload("layernorm/1024x1024", Metric.Bandwidth, 20.0 * 1024 * 1024, 1024 * 1024, () => f.LayerNorm(1024, 1024), $"scale/{1 << 20}"));
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));

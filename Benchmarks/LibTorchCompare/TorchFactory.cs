@@ -66,6 +66,21 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
+    public Body LayerNorm(int rows, int cols)
+    {
+        var x = Randn(rows, cols).requires_grad_();
+        var w = ones(cols).requires_grad_();
+        var b = zeros(cols).requires_grad_();
+        var g = Randn(rows, cols);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            var y = nn.functional.layer_norm(x, new long[] { cols }, w, b);
+            torch.autograd.grad(new[] { y }, new[] { x, w, b }, new[] { g });
+        }, () => DisposeAll(x, w, b, g));
+    }
+
+    /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {
         var a = ones(1, requires_grad: requiresGrad);

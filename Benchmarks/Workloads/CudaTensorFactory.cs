@@ -62,6 +62,23 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
     }
 
     /// <inheritdoc/>
+    public Body LayerNorm(int rows, int cols)
+    {
+        var x = Randn(rows, cols);
+        x.RequiresGrad = true;
+        var w = Tensor.Ones([cols], device: device, requiresGrad: true);
+        var b = Tensor.Zeros([cols], device: device, requiresGrad: true);
+        var g = Randn(rows, cols);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            var y = Functional.LayerNorm(x, [cols], w, b);
+            // A view of g per run: a gradient passed straight through by a node is adopted by the scope and disposed with it.
+            Autograd.Grad([y], [x, w, b], [g.Detach()]);
+        }, () => DisposeAll(x, w, b, g));
+    }
+
+    /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {
         var a = Tensor.Ones([1], device: device, requiresGrad: requiresGrad);

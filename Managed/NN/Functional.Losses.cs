@@ -40,7 +40,8 @@ public static partial class Functional
     /// <summary>
     /// Cross-entropy between logits <paramref name="input"/> [N, C] (or [C], or [N, C, d1, ...]) and either class
     /// indices (an integer <paramref name="target"/> of shape [N] / [] / [N, d1, ...]) or class probabilities (a
-    /// floating <paramref name="target"/> of the input's shape), computed as PyTorch does through
+    /// floating <paramref name="target"/> of the input's shape), with PyTorch's definitions: class indices take one fused
+    /// pass per sample (log-sum-exp, loss, and in backward the softmax gradient), probabilities go through
     /// <see cref="Tensor.LogSoftmax"/>. <paramref name="weight"/> [C] rescales each class; with class indices the
     /// mean divides by the total weight of the counted targets, with probabilities by the number of samples.
     /// <paramref name="labelSmoothing"/> ε mixes the target with the uniform distribution: (1 - ε)·target + ε/C.
@@ -64,6 +65,44 @@ public static partial class Functional
                 throw new ArgumentException($"{nameof(CrossEntropy)}: ignoreIndex is not supported with class-probability targets (got {ignoreIndex}).", nameof(ignoreIndex));
             return ProbabilityCrossEntropy(input, target, weight, reduction, labelSmoothing, classDim, classes);
         }
+        if (CanFuseCrossEntropy(input, weight, classes))
+            return FusedCrossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing, classDim);
+        return ComposedCrossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    // The fused primitive needs Float32 or Float64 logits, weights of that dtype on the same device, and weights without gradient
+    // (PyTorch does not differentiate class weights either; the composed path does, so such calls keep it).
+    private static bool CanFuseCrossEntropy(Tensor input, Tensor? weight, long classes)
+        => (input.DType is DType.Float32 or DType.Float64) && classes > 0
+           && (weight is null || (weight.DType == input.DType && weight.Device == input.Device && !(weight.RequiresGrad && Autograd.IsGradEnabled)));
+
+    private static Tensor FusedCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing, int classDim)
+    {
+        CheckClassTarget(input, target, nameof(CrossEntropy));
+        if (weight is not null) ClassWeightView(weight, input, classDim, nameof(CrossEntropy)).Dispose();
+        var (loss, rowWeight) = Tensor.CrossEntropyRows(input, target, weight, ignoreIndex, labelSmoothing, nameof(CrossEntropy));
+        using (rowWeight)
+        {
+            if (reduction == Reduction.None) return loss;
+            using (loss)
+            {
+                if (reduction == Reduction.Sum) return loss.Sum();
+                // Σ loss / Σ w[t] over the counted targets: NaN when none is counted, as in PyTorch.
+                using var total = loss.Sum();
+                using var weightSum = rowWeight.Sum();
+                return total / weightSum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cross-entropy with class indices composed from LogSoftmax, Gather and reductions: the definition the fused path
+    /// implements, kept as the reference of the tests and for the calls the fused path does not take.
+    /// </summary>
+    internal static Tensor ComposedCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing)
+    {
+        int classDim = input.Dim == 1 ? 0 : 1;
+        long classes = input.Shape[classDim];
         using var ct = ClassTarget(input, target, weight, ignoreIndex, nameof(CrossEntropy));
         using var logp = input.LogSoftmax(classDim);
         var nll = ct.Nll(logp, reduction);
@@ -257,19 +296,10 @@ public static partial class Functional
     /// <summary>Validated class-index targets with their ignore mask and per-sample weights.</summary>
     private static ClassTargets ClassTarget(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, string op)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(target);
-        if (input.Dim == 0)
-            throw new ArgumentException($"{op}: the input must have a class dimension, got a 0-d tensor.", nameof(input));
-        if (!target.DType.IsInteger())
-            throw new ArgumentException(
-                $"{op}: expected class indices (an Int64 target of shape {Fmt(ExpectedTargetShape(input))}) or, for cross-entropy, class probabilities " +
-                $"(a floating target of the input's shape {Fmt(input.Shape)}); got a {target.DType.Name()} target of shape {Fmt(target.Shape)}.", nameof(target));
+        CheckClassTarget(input, target, op);
         int classDim = input.Dim == 1 ? 0 : 1;
         long classes = input.Shape[classDim];
         var expected = ExpectedTargetShape(input);
-        if (!target.Shape.SequenceEqual(expected))
-            throw new ArgumentException($"{op}: expected a target of shape {Fmt(expected)} for an input of shape {Fmt(input.Shape)}, got {Fmt(target.Shape)}.", nameof(target));
         var t64 = target.To(DType.Int64);
         var ignored = t64.Eq(ignoreIndex);
         using (var low = t64.Lt(0))
@@ -300,6 +330,22 @@ public static partial class Functional
             sampleWeight = Tensor.Where(ignored, 0.0, shaped);
         }
         return new ClassTargets(classDim, safe, ignored, sampleWeight, weightView);
+    }
+
+    /// <summary>Checks the dtype and shape of class-index targets (their range is checked where they are read).</summary>
+    private static void CheckClassTarget(Tensor input, Tensor target, string op)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (input.Dim == 0)
+            throw new ArgumentException($"{op}: the input must have a class dimension, got a 0-d tensor.", nameof(input));
+        if (!target.DType.IsInteger())
+            throw new ArgumentException(
+                $"{op}: expected class indices (an Int64 target of shape {Fmt(ExpectedTargetShape(input))}) or, for cross-entropy, class probabilities " +
+                $"(a floating target of the input's shape {Fmt(input.Shape)}); got a {target.DType.Name()} target of shape {Fmt(target.Shape)}.", nameof(target));
+        var expected = ExpectedTargetShape(input);
+        if (!target.Shape.SequenceEqual(expected))
+            throw new ArgumentException($"{op}: expected a target of shape {Fmt(expected)} for an input of shape {Fmt(input.Shape)}, got {Fmt(target.Shape)}.", nameof(target));
     }
 
     private static long[] ExpectedTargetShape(Tensor input)

@@ -2,8 +2,9 @@ namespace CudaTensor.NN;
 
 /// <summary>
 /// The stateless forms of the layers and losses (PyTorch's <c>torch.nn.functional</c>); the module classes call
-/// these. Everything is composed from differentiable tensor ops, so gradients (and gradients of gradients) come
-/// from autograd. Intermediate tensors are disposed as soon as they are consumed (the graph keeps its own
+/// these. Most are composed from differentiable tensor ops, so gradients (and gradients of gradients) come from
+/// autograd; layer normalization and cross-entropy with class indices run fused row primitives with one backward node
+/// each (whose recorded backward, under createGraph, is composed again). Intermediate tensors are disposed as soon as they are consumed (the graph keeps its own
 /// references); the results belong to the caller. Tip: <c>using F = CudaTensor.NN.Functional;</c>.
 /// </summary>
 public static partial class Functional
@@ -55,6 +56,25 @@ public static partial class Functional
         if (k == 0 || input.Dim < k || !input.Shape[^k..].SequenceEqual(normalizedShape))
             throw new ArgumentException(
                 $"{nameof(LayerNorm)}: expected an input whose last {k} dimension(s) are {Fmt(normalizedShape)}, got shape {Fmt(input.Shape)}.", nameof(input));
+        if (CanFuseLayerNorm(input, normalizedShape, weight, bias)) return Tensor.LayerNormRows(input, k, weight, bias, eps);
+        return ComposedLayerNorm(input, normalizedShape, weight, bias, eps);
+    }
+
+    // The fused primitive needs a non-empty Float32 or Float64 input (its kernels' dtypes) and, when given, weight and bias of exactly the normalized
+    // shape with the input's dtype and device; anything else (broadcast or promoted parameters) takes the composed path.
+    private static bool CanFuseLayerNorm(Tensor input, long[] normalizedShape, Tensor? weight, Tensor? bias)
+    {
+        static bool Fits(Tensor? p, Tensor input, long[] shape) => p is null || (p.DType == input.DType && p.Device == input.Device && p.Shape.SequenceEqual(shape));
+        return (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0 && Fits(weight, input, normalizedShape) && Fits(bias, input, normalizedShape);
+    }
+
+    /// <summary>
+    /// Layer normalization composed from Mean, Rsqrt and elementwise ops: the definition the fused path implements,
+    /// kept as the reference of the tests and for the calls the fused path does not take.
+    /// </summary>
+    internal static Tensor ComposedLayerNorm(Tensor input, long[] normalizedShape, Tensor? weight, Tensor? bias, double eps)
+    {
+        int k = normalizedShape.Length;
         var dims = Enumerable.Range(input.Dim - k, k).ToArray();
         using var mean = input.Mean(dims, keepDim: true);
         using var centered = input - mean;

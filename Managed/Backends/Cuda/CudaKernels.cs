@@ -19,6 +19,8 @@ internal static partial class CudaKernels
         ["elementwise.cu"] = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool],
         ["reduce.cu"] = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool],
         ["softmax.cu"] = [DType.Float32, DType.Float64],
+        ["layernorm.cu"] = FusedDTypes,
+        ["cross_entropy.cu"] = FusedDTypes,
         ["index.cu"] = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool],
         ["matmul_int.cu"] = [DType.Int32, DType.Int64],
         [OptimProgram] = OptimDTypes,
@@ -98,6 +100,7 @@ internal static partial class CudaKernels
             yield return ("softmax.cu", dtype, "ct_softmax_rows");
             yield return ("softmax.cu", dtype, "ct_log_softmax_rows");
         }
+        foreach (var fused in FusedInstantiations()) yield return fused;
         foreach (var dtype in TypedPrograms["index.cu"])
         {
             yield return ("index.cu", dtype, "ct_gather");

@@ -69,11 +69,19 @@ public sealed class TensorScope : IDisposable
         return tensor;
     }
 
-    /// <summary>Hands <paramref name="tensor"/> to the enclosing scope (or to nobody at the outermost level).</summary>
+    /// <summary>
+    /// Hands <paramref name="tensor"/> to the enclosing scope (or to nobody at the outermost level). A tensor this scope
+    /// does not own (created outside it, or already kept) is left as it is: whoever owns it keeps it.
+    /// </summary>
     public Tensor MoveToOuter(Tensor tensor)
     {
-        Keep(tensor);
-        _outer?.Add(tensor);
+        ArgumentNullException.ThrowIfNull(tensor);
+        bool owned;
+        lock (_lock)
+        {
+            owned = _owned?.Remove(tensor) ?? false;
+        }
+        if (owned) _outer?.Add(tensor);
         return tensor;
     }
 

@@ -97,6 +97,38 @@ public class LifetimeTests(Device device)
     }
 
     [Test]
+    public void MoveToOuterLeavesATensorTheScopeDoesNotOwnAlone()
+    {
+        using var outside = Tensor.Ones([2], device: device);
+        using var outer = Tensor.NewScope();
+        using (var scope = Tensor.NewScope())
+        {
+            Assert.That(scope.MoveToOuter(outside), Is.SameAs(outside));
+        }
+        outer.Dispose();
+        Assert.That(outside.IsDisposed, Is.False, "created outside both scopes: neither may dispose it");
+    }
+
+    [Test]
+    public void GradInsideAScopeLeavesTheCallersGradOutputAlive()
+    {
+        // Add's backward passes the incoming gradient straight through to its inputs.
+        using var a = Tensor.Ones([3], device: device);
+        a.RequiresGrad = true;
+        using var b = Tensor.Ones([3], device: device);
+        b.RequiresGrad = true;
+        using var y = a + b;
+        using var gradOutput = Tensor.FromArray(new float[] { 1, 2, 3 }, [3], device);
+        using (var scope = Tensor.NewScope())
+        {
+            var grads = Autograd.Grad([y], [a, b], [gradOutput]);
+            TensorAssert.Close(grads[0]!, [1, 2, 3], [3]);
+        }
+        Assert.That(gradOutput.IsDisposed, Is.False);
+        TensorAssert.Close(gradOutput, [1, 2, 3], [3]);
+    }
+
+    [Test]
     public void NestedScopes()
     {
         Tensor outerT, innerT;

@@ -213,7 +213,8 @@ internal static class GeluFloat
         var ax = Vector512.Abs(x);
         // t = 1/(1 + |z|/2) with |z| = |x|/√2: the 14-bit reciprocal estimate and one Newton step (~1 ulp), several
         // times cheaper than a 512-bit division.
-        var d = Vector512.FusedMultiplyAdd(ax, Vector512.Create(0.35355339059327376f), Vector512<float>.One);
+        // |x| is capped so that d stays finite: the Newton step would turn 1/inf into 0·inf = NaN (erfc is 0 there anyway).
+        var d = Vector512.FusedMultiplyAdd(Vector512.MinNative(ax, Vector512.Create(1e30f)), Vector512.Create(0.35355339059327376f), Vector512<float>.One);
         var t0 = Avx512F.Reciprocal14(d);
         var t = Vector512.FusedMultiplyAdd(t0, Vector512.FusedMultiplyAdd(-d, t0, Vector512<float>.One), t0);
         var s = Vector512.FusedMultiplyAdd(t, Vector512.Create(2f), Vector512.Create(-1f));

@@ -72,4 +72,26 @@ public sealed class FloatExpTests
             Assert.That(part, Is.EqualTo(all[..n]), $"n = {n}");
         }
     }
+
+    [TestCase(1)]
+    [TestCase(16)]
+    [TestCase(37)]
+    [TestCase(1024)]
+    public void ShiftedExponentialsAndTheirSumInOnePass(int n)
+    {
+        var rng = new Random(n);
+        var x = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+        float shift = x.Max();
+        var y = new float[n];
+        float sum = FloatExp.ExpShiftedSum(x, shift, y);
+        double expectedSum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double e = Math.Exp(x[i] - shift);
+            expectedSum += e;
+            Assert.That(y[i], Is.EqualTo(e).Within(3e-7 * e), $"element {i}");
+        }
+        Assert.That(sum, Is.EqualTo(expectedSum).Within(1e-6 * expectedSum));
+        Assert.That(FloatExp.ExpShiftedSum(x, shift, default), Is.EqualTo(sum), "the sum alone is the same sum");
+    }
 }

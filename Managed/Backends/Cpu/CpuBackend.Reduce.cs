@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CudaTensor.Ops;
 
 namespace CudaTensor.Backends.Cpu;
@@ -314,6 +315,11 @@ internal sealed unsafe partial class CpuBackend
         {
             // Subtracting the max keeps exp from overflowing; an all -inf row gives NaN, as in PyTorch.
             T max = System.Numerics.Tensors.TensorPrimitives.Max(x);
+            if (typeof(T) == typeof(float) && FloatExp.IsSupported)
+            {
+                FloatRow(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), Unsafe.As<T, float>(ref max));
+                return;
+            }
             System.Numerics.Tensors.TensorPrimitives.Subtract(x, max, y);
             if (log)
             {
@@ -322,7 +328,23 @@ internal sealed unsafe partial class CpuBackend
             else
             {
                 ExpOp<T>.Invoke(y, y, T.Zero, T.Zero);
-                System.Numerics.Tensors.TensorPrimitives.Divide(y, System.Numerics.Tensors.TensorPrimitives.Sum(y), y);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(y, T.One / System.Numerics.Tensors.TensorPrimitives.Sum(y), y);
+            }
+        }
+
+        // Float32 rows: exp, shift and sum in one pass; the normalization multiplies by 1/sum, as PyTorch's CPU kernel.
+        private void FloatRow(ReadOnlySpan<float> x, Span<float> y, float max)
+        {
+            if (log)
+            {
+                float lse = MathF.Log(FloatExp.ExpShiftedSum(x, max, default));
+                System.Numerics.Tensors.TensorPrimitives.Subtract(x, max, y);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(y, lse, y);
+            }
+            else
+            {
+                float sum = FloatExp.ExpShiftedSum(x, max, y);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(y, 1 / sum, y);
             }
         }
 

@@ -31,6 +31,40 @@ internal static class FloatExp
         }
     }
 
+    /// <summary>
+    /// y = e^(x - shift) and Σ y in one pass over a row (softmax, with the row's max as the shift); with an empty
+    /// <paramref name="y"/> only the sum. <paramref name="y"/> may be <paramref name="x"/> itself.
+    /// </summary>
+    public static float ExpShiftedSum(ReadOnlySpan<float> x, float shift, Span<float> y)
+    {
+        bool store = !y.IsEmpty;
+        var s = Vector512.Create(shift);
+        var acc = Vector512<float>.Zero;
+        int i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (; i + 16 <= x.Length; i += 16)
+        {
+            var e = Exp(Vector512.LoadUnsafe(ref xr, (nuint)i) - s);
+            if (store) e.StoreUnsafe(ref yr, (nuint)i);
+            acc += e;
+        }
+        float sum = Vector512.Sum(acc);
+        if (i < x.Length)
+        {
+            Span<float> buffer = stackalloc float[16];
+            x[i..].CopyTo(buffer);
+            var e = Exp(Vector512.Create<float>(buffer) - s);
+            for (int k = 0; i + k < x.Length; k++)
+            {
+                float v = e.GetElement(k);
+                if (store) y[i + k] = v;
+                sum += v;
+            }
+        }
+        return sum;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {

@@ -91,8 +91,10 @@ internal static unsafe class StridedLoop
         int threads = CpuWorkers.MaxThreads;
         if (allowParallel && threads > 1 && numel * workPerElement >= ParallelThreshold)
         {
-            // A few chunks per thread: a thread that starts late (preempted) leaves its share to the others.
-            int chunks = (int)Math.Min(threads * 4, Math.Max(1, numel / 4096));
+            // A few chunks per thread (a thread that starts late leaves its share to the others), each worth at least
+            // 4096 elements of work: rows of a softmax count as their length, not as one element each.
+            double units = Math.Max(1, numel * workPerElement / 4096);
+            int chunks = (int)Math.Min(Math.Min(threads * 4, numel), units);
             fixed (long* ps = sizes, pst = strides)
             {
                 CpuWorkers.For(new RangeJob<TKernel>(kernel, nops, bases, rank, ps, pst, numel), chunks);

@@ -74,7 +74,10 @@ internal sealed unsafe partial class CpuBackend
         Span<T> partial = chunks <= 1024 ? stackalloc T[chunks] : new T[chunks];
         fixed (T* pp = partial)
         {
-            CpuWorkers.For(new SplitJob<T, TR>(x, len, pp), chunks);
+            // A thread takes runs of consecutive chunks, so each reads a long sequential stream (what the hardware
+            // prefetchers follow best), yet there are several runs per thread for balance.
+            int runs = Math.Min(chunks, CpuWorkers.MaxThreads * 4);
+            CpuWorkers.For(new SplitJob<T, TR>(x, len, pp, chunks), runs);
         }
         T acc = partial[0];
         for (int c = 1; c < chunks; c++) acc = TR.Combine(acc, partial[c]);
@@ -82,12 +85,16 @@ internal sealed unsafe partial class CpuBackend
     }
 
     // Chunk c of a split row into partial[c].
-    private readonly struct SplitJob<T, TR>(T* x, long len, T* partial) : IChunkJob where T : unmanaged, INumber<T> where TR : IReducer<T>
+    // Run r of runs: chunks [chunks·r/runs, chunks·(r+1)/runs), each into its own partial[c].
+    private readonly struct SplitJob<T, TR>(T* x, long len, T* partial, int chunks) : IChunkJob where T : unmanaged, INumber<T> where TR : IReducer<T>
     {
-        public void Run(int chunk, int chunks)
+        public void Run(int run, int runs)
         {
-            long start = (long)chunk * SplitChunk;
-            partial[chunk] = TR.Reduce(new ReadOnlySpan<T>(x + start, (int)Math.Min(SplitChunk, len - start)));
+            for (int c = (int)((long)chunks * run / runs), end = (int)((long)chunks * (run + 1) / runs); c < end; c++)
+            {
+                long start = (long)c * SplitChunk;
+                partial[c] = TR.Reduce(new ReadOnlySpan<T>(x + start, (int)Math.Min(SplitChunk, len - start)));
+            }
         }
     }
 

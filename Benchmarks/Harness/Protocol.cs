@@ -11,8 +11,12 @@ namespace CudaTensor.Benchmarks;
 /// </summary>
 public sealed class Protocol
 {
-    /// <summary>Warm-up per body, in seconds.</summary>
-    public double WarmupSeconds { get; init; } = 0.5;
+    /// <summary>
+    /// Warm-up per body, in seconds. A second: the JIT promotes hot methods to optimized code on a background thread,
+    /// and while both cores of a 2-core machine are busy with a parallel op that thread waits its turn, so right after
+    /// the start (a run with <c>--filter</c>) large elementwise ops ran at one core's speed for about a second.
+    /// </summary>
+    public double WarmupSeconds { get; init; } = 1.0;
 
     /// <summary>Target length of one sample, in seconds.</summary>
     public double SampleSeconds { get; init; } = 0.1;

@@ -11,25 +11,11 @@ namespace CudaTensor.Backends.Cpu;
 /// bits of the rounding sum instead of a float-to-int conversion. About 2 ulp; ±inf and NaN as the C library.
 /// Span forms elsewhere fall back to <see cref="System.Numerics.Tensors.TensorPrimitives"/> without AVX-512.
 /// </summary>
-internal static class FloatExp
+internal readonly struct FloatExp : IFloatLaneFunction
 {
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        for (; i + 16 <= x.Length; i += 16) Exp(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-        if (i < x.Length)
-        {
-            // The tail through the same formula, so a result does not depend on the element's position in its row.
-            Span<float> buffer = stackalloc float[16];
-            x[i..].CopyTo(buffer);
-            var r = Exp(Vector512.Create<float>(buffer));
-            for (int k = 0; i + k < x.Length; k++) y[i + k] = r.GetElement(k);
-        }
-    }
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> y) => FloatLanes.Map<FloatExp>(x, y);
 
     /// <summary>
     /// y = e^(x - shift) and Σ y in one pass over a row (softmax, with the row's max as the shift); with an empty
@@ -45,7 +31,7 @@ internal static class FloatExp
         ref float yr = ref MemoryMarshal.GetReference(y);
         for (; i + 16 <= x.Length; i += 16)
         {
-            var e = Exp(Vector512.LoadUnsafe(ref xr, (nuint)i) - s);
+            var e = Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i) - s);
             if (store) e.StoreUnsafe(ref yr, (nuint)i);
             acc += e;
         }
@@ -54,7 +40,7 @@ internal static class FloatExp
         {
             Span<float> buffer = stackalloc float[16];
             x[i..].CopyTo(buffer);
-            var e = Exp(Vector512.Create<float>(buffer) - s);
+            var e = Invoke(Vector512.Create<float>(buffer) - s);
             for (int k = 0; i + k < x.Length; k++)
             {
                 float v = e.GetElement(k);
@@ -66,7 +52,7 @@ internal static class FloatExp
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
+    public static Vector512<float> Invoke(Vector512<float> x)
     {
         // e^89 overflows and e^-104 is below half the smallest subnormal: clamping there changes no result and keeps
         // k within the range the two-halves scale covers. (NaN is restored at the end.)

@@ -189,26 +189,12 @@ internal readonly struct GeluOp<T> : IUnaryOperator<GeluOp<T>, T> where T : unma
 /// the normal float range; below that it is flushed to -0 (|GELU| &lt; 1e-38). Without AVX-512 the rows take the
 /// scalar double formula.
 /// </summary>
-internal static class GeluFloat
+internal readonly struct GeluFloat : IFloatLaneFunction
 {
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        for (; i + 16 <= x.Length; i += 16) Gelu(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-        if (i < x.Length)
-        {
-            // The tail through the same formula, so a result does not depend on the element's position in its row.
-            Span<float> buffer = stackalloc float[16];
-            x[i..].CopyTo(buffer);
-            var r = Gelu(Vector512.Create<float>(buffer));
-            for (int k = 0; i + k < x.Length; k++) y[i + k] = r.GetElement(k);
-        }
-    }
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> y) => FloatLanes.Map<GeluFloat>(x, y);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Gelu(Vector512<float> x)
+    public static Vector512<float> Invoke(Vector512<float> x)
     {
         var ax = Vector512.Abs(x);
         // t = 1/(1 + |z|/2) with |z| = |x|/√2: the 14-bit reciprocal estimate and one Newton step (~1 ulp), several

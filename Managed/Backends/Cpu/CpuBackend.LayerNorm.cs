@@ -2,11 +2,13 @@ using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace CudaTensor.Backends.Cpu;
 
 // Fused layer normalization over contiguous rows. Statistics use two passes in the element type (the mean, then the
 // mean of squared deviations): unlike E[x²] - E[x]², this loses no precision when the mean is large next to the spread.
+// With 512-bit vectors the rows go through LayerNormRows (fewest passes); the TensorPrimitives form remains for others.
 internal sealed unsafe partial class CpuBackend
 {
     public void LayerNormForward(Strided y, Strided mean, Strided rstd, Strided x, Strided? weight, Strided? bias, double eps)
@@ -48,6 +50,12 @@ internal sealed unsafe partial class CpuBackend
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (long r = start; r < end; r++)
+                    (((T*)mean)[r], ((T*)rstd)[r]) = LayerNormRows<T>.Forward((T*)x + r * len, (T*)y + r * len, (T*)weight, (T*)bias, len, eps);
+                return;
+            }
             var w = new ReadOnlySpan<T>((T*)weight, weight == 0 ? 0 : len);
             var b = new ReadOnlySpan<T>((T*)bias, bias == 0 ? 0 : len);
             T n = T.CreateChecked(len);
@@ -103,6 +111,17 @@ internal sealed unsafe partial class CpuBackend
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(long start, long end, int chunk)
         {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                T* dwp = partial == 0 ? null : (T*)partial + 2L * chunk * len;
+                T* dbp = partial == 0 ? null : (T*)partial + (2L * chunk + 1) * len;
+                for (long r = start; r < end; r++)
+                {
+                    LayerNormRows<T>.Backward((T*)dx + r * len, (T*)dy + r * len, (T*)x + r * len, (T*)weight, dwp, dbp,
+                        ((T*)mean)[r], ((T*)rstd)[r], len);
+                }
+                return;
+            }
             var w = new ReadOnlySpan<T>((T*)weight, weight == 0 ? 0 : len);
             T[] rented = ArrayPool<T>.Shared.Rent(2 * len);
             try

@@ -17,16 +17,28 @@ public sealed partial class Tensor
         var y = Allocate(input.ShapeArray, input.DType, input.Device);
         var mean = Allocate([rows], input.DType, input.Device);
         var rstd = Allocate([rows], input.DType, input.Device);
-        using (Autograd.NoGrad())
-        using (var x = input.Contiguous())
-        using (var w = weight?.Contiguous())
-        using (var b = bias?.Contiguous())
+        try
         {
-            input.Backend.LayerNormForward(Rows(y, rows, len), mean.Layout, rstd.Layout, Rows(x, rows, len), w?.Layout, b?.Layout, eps);
+            using (Autograd.NoGrad())
+            using (var x = input.Contiguous())
+            using (var w = weight?.Contiguous())
+            using (var b = bias?.Contiguous())
+            {
+                input.Backend.LayerNormForward(Rows(y, rows, len), mean.Layout, rstd.Layout, Rows(x, rows, len), w?.Layout, b?.Layout, eps);
+            }
+            Derivatives.RecordLayerNorm(y, input, weight, bias, mean, rstd, normalizedDims, eps);
         }
-        Derivatives.RecordLayerNorm(y, input, weight, bias, mean, rstd, normalizedDims, eps);
-        mean.Dispose();
-        rstd.Dispose();
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+        finally
+        {
+            // The node keeps its own references to the statistics.
+            mean.Dispose();
+            rstd.Dispose();
+        }
         return y;
     }
 

@@ -1,19 +1,19 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CudaTensor.Backends.Cpu;
 
 /// <summary>
 /// e^x of float32 rows in float lanes, 16 elements per <see cref="Vector512{T}"/>: x = k·ln2 + r with |r| ≤ ln2/2
-/// (Cody-Waite, ln2 in two parts), e^r by its Taylor polynomial to r^7 (truncation below 6e-9 relative), times 2^k
-/// applied as two halves so that results from the smallest subnormal to overflow come out right. k is read from the
-/// bits of the rounding sum instead of a float-to-int conversion. About 2 ulp; ±inf and NaN as the C library.
+/// (Cody-Waite, ln2 in two parts), e^r by its Taylor polynomial to r^7 (truncation below 6e-9 relative), times 2^k by
+/// VSCALEFPS, which rounds subnormal results and overflow correctly. About 2 ulp; ±inf and NaN as the C library.
 /// Span forms elsewhere fall back to <see cref="System.Numerics.Tensors.TensorPrimitives"/> without AVX-512.
 /// </summary>
 internal readonly struct FloatExp : IFloatLaneFunction
 {
-    public static bool IsSupported => Vector512.IsHardwareAccelerated;
+    public static bool IsSupported => Avx512F.IsSupported;
 
     public static void Invoke(ReadOnlySpan<float> x, Span<float> y) => FloatLanes.Map<FloatExp>(x, y);
 
@@ -55,12 +55,11 @@ internal readonly struct FloatExp : IFloatLaneFunction
     public static Vector512<float> Invoke(Vector512<float> x)
     {
         // e^89 overflows and e^-104 is below half the smallest subnormal: clamping there changes no result and keeps
-        // k within the range the two-halves scale covers. (NaN is restored at the end.)
+        // k small enough for the rounding trick below. (NaN is restored at the end.)
         var xc = Vector512.MaxNative(Vector512.MinNative(x, Vector512.Create(89f)), Vector512.Create(-104f));
-        // k = round(x / ln2) by the 1.5·2^23 trick: the sum's low mantissa bits hold k + 2^22.
+        // k = round(x / ln2) by the 1.5·2^23 trick.
         var magic = Vector512.Create(12582912f);
-        var sum = Vector512.FusedMultiplyAdd(xc, Vector512.Create(1.44269504088896341f), magic);
-        var k = sum - magic;
+        var k = Vector512.FusedMultiplyAdd(xc, Vector512.Create(1.44269504088896341f), magic) - magic;
         var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), xc);
         r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187e-06f), r);
         var p = Vector512.Create(1f / 5040);
@@ -71,12 +70,8 @@ internal readonly struct FloatExp : IFloatLaneFunction
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        // 2^k = 2^k1 · 2^k2 with k1 = floor(k/2): for k in [-150, 128] both halves are normal powers of two.
-        var ki = sum.AsInt32() - Vector512.Create(0x4B400000);
-        var k1 = Vector512.ShiftRightArithmetic(ki, 1);
-        var s1 = Vector512.ShiftLeft(k1 + Vector512.Create(127), 23).AsSingle();
-        var s2 = Vector512.ShiftLeft(ki - k1 + Vector512.Create(127), 23).AsSingle();
-        var e = p * s1 * s2;
+        // p·2^k in one instruction (VSCALEFPS), rounded once, subnormal results and overflow included.
+        var e = Avx512F.Scale(p, k);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 }

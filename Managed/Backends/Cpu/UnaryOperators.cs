@@ -231,11 +231,10 @@ internal readonly struct GeluFloat : IFloatLaneFunction
         var x2 = x * x;
         var w = Vector512.Create(0.5f) * x2;
         var wLo = Vector512.Create(0.5f) * Vector512.FusedMultiplyAdd(x, x, -x2);
-        var wc = Vector512.Min(w, Vector512.Create(MaxW));
+        var wc = Vector512.MinNative(w, Vector512.Create(MaxW)); // NaN x gives NaN through the final product anyway
         // k = round(w / ln 2) by the 1.5·2^23 trick; r = w - k·ln 2 in two parts, |r| ≤ ln2/2.
         var magic = Vector512.Create(12582912f);
-        var sum = Vector512.FusedMultiplyAdd(wc, Vector512.Create(1.44269504088896341f), magic);
-        var k = sum - magic;
+        var k = Vector512.FusedMultiplyAdd(wc, Vector512.Create(1.44269504088896341f), magic) - magic;
         var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), wc);
         r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187e-06f), r);
         var u = -(r + wLo);
@@ -248,9 +247,8 @@ internal readonly struct GeluFloat : IFloatLaneFunction
         var b0 = Vector512.FusedMultiplyAdd(a1, u2, a0);
         var b1 = Vector512.FusedMultiplyAdd(a3, u2, a2);
         var p = Vector512.FusedMultiplyAdd(b1, u2 * u2, b0);
-        // 2^-k: k ≤ 126 here, so 127 - k is a normal exponent; k is read from the rounding sum's low bits.
-        var scale = Vector512.ShiftLeft(Vector512.Create(127 + 0x4B400000) - sum.AsInt32(), 23).AsSingle();
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(w, Vector512.Create(MaxW)), Vector512<float>.Zero, p * scale);
+        // p·2^-k in one instruction (VSCALEFPS).
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(w, Vector512.Create(MaxW)), Vector512<float>.Zero, Avx512F.Scale(p, -k));
     }
 }
 

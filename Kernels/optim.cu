@@ -1,8 +1,8 @@
 // optim.cu - fused optimizer updates: one pass over a parameter, its gradient and its state (contiguous, same length),
-// in place. The formulas and their order of operations are those of AdamStepArgs.cs and SgdStepArgs.cs, i.e. of the
-// composed elementwise ops: every product, sum, quotient and square root is rounded on its own (the _rn intrinsics
-// keep NVRTC from contracting a*b+c into an FMA), so results match the CPU backend bit for bit. Host scalars arrive
-// as double and are rounded to the element type once. Floating dtypes only.
+// in place. The formulas and their order of operations are those of AdamStepArgs.cs, SgdStepArgs.cs and
+// RmspropStepArgs.cs, i.e. of the composed elementwise ops: every product, sum, quotient and square root is rounded
+// on its own (the _rn intrinsics keep NVRTC from contracting a*b+c into an FMA), so results match the CPU backend bit
+// for bit. Host scalars arrive as double and are rounded to the element type once. Floating dtypes only.
 #include "ct_common.cuh"
 
 #if CT_IS_FLOAT
@@ -76,6 +76,47 @@ extern "C" __global__ void ct_sgd_step(T* p, const T* g, T* b, unsigned long lon
             gv = (flags & CT_SGD_NESTEROV) ? ct_add(gv, ct_mul(bv, momentum)) : bv;
         }
         p[i] = ct_add(pv, ct_mul(gv, neg_lr));
+    }
+}
+
+// Flags of ct_rmsprop_step.
+#define CT_RMSPROP_MAXIMIZE 1
+#define CT_RMSPROP_DECAY 2     // g = g + p * wd
+#define CT_RMSPROP_CENTERED 4  // ga = lerp(ga, g, 1 - alpha); the denominator is sqrt(v - ga * ga) + eps
+#define CT_RMSPROP_FROM_END 8  // lerp weight >= 0.5: ga = g - (g - ga) * (1 - weight)
+#define CT_RMSPROP_MOMENTUM 16 // b = b * momentum + g / avg; p = p + b * (-lr)
+
+extern "C" __global__ void ct_rmsprop_step(T* p, const T* g, T* v, T* ga, T* b, unsigned long long n,
+                                           double wd_d, double alpha_d, double one_minus_alpha_d, double lerp_d, double eps_d,
+                                           double momentum_d, double neg_lr_d, int flags)
+{
+    const T wd = (T)wd_d, alpha = (T)alpha_d, one_minus_alpha = (T)one_minus_alpha_d, lerp = (T)lerp_d, eps = (T)eps_d;
+    const T momentum = (T)momentum_d, neg_lr = (T)neg_lr_d;
+    CT_LOOP64(i, n)
+    {
+        T pv = p[i], gv = g[i], vv = v[i];
+        if (flags & CT_RMSPROP_MAXIMIZE) gv = -gv;
+        if (flags & CT_RMSPROP_DECAY) gv = ct_add(gv, ct_mul(pv, wd));
+        vv = ct_mul(vv, alpha);
+        vv = ct_add(vv, ct_mul(ct_mul(gv, gv), one_minus_alpha));
+        v[i] = vv;
+        T second = vv;
+        if (flags & CT_RMSPROP_CENTERED)
+        {
+            T gav = ga[i];
+            T diff = ct_sub(gv, gav);
+            gav = (flags & CT_RMSPROP_FROM_END) ? ct_sub(gv, ct_mul(diff, lerp)) : ct_add(gav, ct_mul(diff, lerp));
+            ga[i] = gav;
+            second = ct_sub(vv, ct_mul(gav, gav));
+        }
+        T avg = ct_add(ct_sqrt(second), eps);
+        T step = ct_div(gv, avg);
+        if (flags & CT_RMSPROP_MOMENTUM)
+        {
+            step = ct_add(ct_mul(b[i], momentum), step);
+            b[i] = step;
+        }
+        p[i] = ct_add(pv, ct_mul(step, neg_lr));
     }
 }
 #endif

@@ -19,4 +19,11 @@ internal partial interface IBackend
     /// <paramref name="momentumBuffer"/> (null without momentum); reads <paramref name="grad"/>.
     /// </summary>
     void SgdStep(Strided param, Strided grad, Strided? momentumBuffer, in SgdStepArgs args);
+
+    /// <summary>
+    /// One RMSprop step in place (see <see cref="RmspropStepArgs"/>): updates <paramref name="param"/>,
+    /// <paramref name="squareAvg"/>, when centered <paramref name="gradAvg"/> (else null) and, with momentum,
+    /// <paramref name="momentumBuffer"/> (else null); reads <paramref name="grad"/>.
+    /// </summary>
+    void RmspropStep(Strided param, Strided grad, Strided squareAvg, Strided? gradAvg, Strided? momentumBuffer, in RmspropStepArgs args);
 }

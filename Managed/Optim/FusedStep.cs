@@ -3,9 +3,9 @@ using CudaTensor.Backends;
 namespace CudaTensor.Optim;
 
 /// <summary>
-/// The optimizers' bridge to the backends' fused updates (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>):
-/// one pass over a parameter, its gradient and its state instead of a dozen elementwise ops. It applies in the common
-/// case only — every operand contiguous, of the parameter's shape, dtype (Float32 or Float64) and device, and no two
+/// The optimizers' bridge to the backends' fused updates (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>,
+/// <see cref="IBackend.RmspropStep"/>): one pass over a parameter, its gradient and its state instead of a dozen
+/// elementwise ops. It applies in the common case only — every operand contiguous, of the parameter's shape, dtype (Float32 or Float64) and device, and no two
 /// sharing memory — and the optimizers keep their composed formulas for everything else (a transposed or expanded
 /// gradient, say). Both paths give the same results: the backends round each operation as the composed ops do.
 /// </summary>
@@ -46,6 +46,16 @@ internal static class FusedStep
     {
         param.Backend.SgdStep(param.Layout, grad.Layout, momentumBuffer?.Layout, args);
         param.BumpVersion();
+        momentumBuffer?.BumpVersion();
+    }
+
+    /// <summary>One RMSprop update in place; the caller checked <see cref="Applies"/>.</summary>
+    public static void Rmsprop(Tensor param, Tensor grad, Tensor squareAvg, Tensor? gradAvg, Tensor? momentumBuffer, in RmspropStepArgs args)
+    {
+        param.Backend.RmspropStep(param.Layout, grad.Layout, squareAvg.Layout, gradAvg?.Layout, momentumBuffer?.Layout, args);
+        param.BumpVersion();
+        squareAvg.BumpVersion();
+        gradAvg?.BumpVersion();
         momentumBuffer?.BumpVersion();
     }
 }

@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor.Optim;
 
 /// <summary>
@@ -50,14 +52,39 @@ public sealed class RMSprop : Optimizer
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
     {
+        // One pass over the operands when their layouts allow it; the composed formulas for everything else.
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(param);
+        ArgumentNullException.ThrowIfNull(state);
+        var (squareAvg, gradAvg, buf) = States(group, param, state);
+        if (!FusedStep.Applies(param, grad, squareAvg, gradAvg, buf))
+        {
+            ApplyComposed(group, param, grad, state);
+            return;
+        }
+        state.Step++;
+        var args = new RmspropStepArgs(group.Lr, group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
+            group.Flag("centered"), group.Flag("maximize"));
+        FusedStep.Rmsprop(param, grad, squareAvg, gradAvg, buf, args);
+    }
+
+    // The state tensors, created (zero) on first use: momentum_buffer only with momentum, grad_avg only when centered.
+    private static (Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer) States(ParamGroup group, Tensor param, ParameterState state)
+    {
+        var squareAvg = state.Get("square_avg") ?? (state.Tensors["square_avg"] = NewState(param));
+        var buf = group["momentum"] > 0 ? state.Get("momentum_buffer") ?? (state.Tensors["momentum_buffer"] = NewState(param)) : null;
+        var gradAvg = group.Flag("centered") ? state.Get("grad_avg") ?? (state.Tensors["grad_avg"] = NewState(param)) : null;
+        return (squareAvg, gradAvg, buf);
+    }
+
+    /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
+    internal static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
+    {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
         double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], weightDecay = group["weight_decay"], momentum = group["momentum"];
-        bool centered = group.Flag("centered");
-        var squareAvg = state.Get("square_avg") ?? (state.Tensors["square_avg"] = NewState(param));
-        var buf = momentum > 0 ? state.Get("momentum_buffer") ?? (state.Tensors["momentum_buffer"] = NewState(param)) : null;
-        var gradAvg = centered ? state.Get("grad_avg") ?? (state.Tensors["grad_avg"] = NewState(param)) : null;
+        var (squareAvg, gradAvg, buf) = States(group, param, state);
 
         var g = group.Flag("maximize") ? -grad : grad;
         state.Step++;

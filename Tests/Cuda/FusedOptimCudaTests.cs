@@ -6,9 +6,9 @@ using NUnit.Framework;
 namespace CudaTensor.Tests.CudaBackend;
 
 /// <summary>
-/// The fused optimizer primitives (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>) on CUDA against the
-/// CPU backend, over several steps from the same random state, for every flag of the kernels and sizes that end in a
-/// partial block. Skipped with the reason on machines without a usable GPU.
+/// The fused optimizer primitives (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>,
+/// <see cref="IBackend.RmspropStep"/>) on CUDA against the CPU backend, over several steps from the same random state,
+/// for every flag of the kernels and sizes that end in a partial block. Skipped with the reason on machines without a usable GPU.
 /// </summary>
 [TestFixture]
 [Category("Gpu")]
@@ -121,6 +121,42 @@ public class FusedOptimCudaTests
         }
     }
 
+    public static IEnumerable<TestCaseData> RmspropCases()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        foreach (double weightDecay in new[] { 0.0, 0.1 })
+        foreach (bool centered in new[] { false, true })
+        foreach (double momentum in new[] { 0.0, 0.9 })
+        foreach (bool maximize in new[] { false, true })
+        foreach (double alpha in new[] { 0.99, 0.3 })
+        {
+            yield return new TestCaseData(dtype, weightDecay, centered, momentum, maximize, alpha);
+        }
+    }
+
+    [TestCaseSource(nameof(RmspropCases))]
+    public void RmspropStepMatchesCpu(DType dtype, double weightDecay, bool centered, double momentum, bool maximize, double alpha)
+    {
+        foreach (long n in new long[] { 1, 1000, 70_001 })
+        {
+            var gen = new Generator(13);
+            using var p = new Twins(1, n, dtype, gen, positive: false);
+            using var squareAvg = new Twins(1, n, dtype, gen, positive: true); // never negative
+            using var state = new Twins(2, n, dtype, gen, positive: false); // grad_avg and momentum_buffer
+            var args = new RmspropStepArgs(0.01, alpha, 1e-6, weightDecay, momentum, centered, maximize);
+            for (int step = 1; step <= 4; step++)
+            {
+                using var grad = new Twins(1, n, dtype, gen, positive: false);
+                FusedStep.Rmsprop(p.Cpu[0], grad.Cpu[0], squareAvg.Cpu[0], centered ? state.Cpu[0] : null, momentum > 0 ? state.Cpu[1] : null, args);
+                FusedStep.Rmsprop(p.Gpu[0], grad.Gpu[0], squareAvg.Gpu[0], centered ? state.Gpu[0] : null, momentum > 0 ? state.Gpu[1] : null, args);
+            }
+            AssertSame(p.Cpu[0], p.Gpu[0], dtype, $"param (n = {n})");
+            AssertSame(squareAvg.Cpu[0], squareAvg.Gpu[0], dtype, $"square_avg (n = {n})");
+            AssertSame(state.Cpu[0], state.Gpu[0], dtype, $"grad_avg (n = {n})");
+            AssertSame(state.Cpu[1], state.Gpu[1], dtype, $"momentum_buffer (n = {n})");
+        }
+    }
+
     [Test]
     public void EmptyParametersAreANoOp()
     {
@@ -130,6 +166,7 @@ public class FusedOptimCudaTests
         using var v = Tensor.Zeros([0], device: Device.Cuda());
         FusedStep.Adam(p, g, m, v, null, new AdamStepArgs(0.1, 0.9, 0.999, 1e-8, 0, false, false, false, 1));
         FusedStep.Sgd(p, g, m, new SgdStepArgs(0.1, 0.9, 0, 0, false, false, true));
+        FusedStep.Rmsprop(p, g, v, m, null, new RmspropStepArgs(0.1, 0.99, 1e-8, 0, 0, Centered: true, Maximize: false));
         Assert.That(p.NumElements, Is.Zero);
     }
 }

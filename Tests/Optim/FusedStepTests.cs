@@ -11,7 +11,7 @@ namespace CudaTensor.Tests.Optim;
 /// agree bit for bit; the tolerances (float64 1e-12, float32 1e-6 relative) are what the contract promises.
 /// </summary>
 [TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Available))]
-public class FusedStepTests(Device device)
+public partial class FusedStepTests(Device device)
 {
     // Not a multiple of any vector width, so every row of kernels ends in a partial vector.
     private static readonly long[] Shape = [37, 129];
@@ -123,7 +123,7 @@ public class FusedStepTests(Device device)
     }
 
     [Test]
-    public void NonContiguousGradientsTakeTheComposedPath([Values("adam", "adamw-amsgrad", "sgd-nesterov")] string kind)
+    public void NonContiguousGradientsTakeTheComposedPath([Values("adam", "adamw-amsgrad", "sgd-nesterov", "rmsprop-centered-momentum")] string kind)
     {
         // A gradient seen through a transpose (e.g. from a custom hook), and the same values contiguous.
         var gen = new Generator(11);
@@ -135,6 +135,7 @@ public class FusedStepTests(Device device)
         {
             "adam" => new Adam([p], lr: 0.05, weightDecay: 0.1),
             "adamw-amsgrad" => new AdamW([p], lr: 0.05, amsgrad: true),
+            "rmsprop-centered-momentum" => new RMSprop([p], lr: 0.01, weightDecay: 0.1, momentum: 0.9, centered: true),
             _ => new SGD([p], lr: 0.05, momentum: 0.9, nesterov: true),
         };
         using var strided = Make(p1);

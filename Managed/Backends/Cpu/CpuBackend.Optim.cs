@@ -40,4 +40,22 @@ internal sealed unsafe partial class CpuBackend
         T* b = momentumBuffer is { } m ? (T*)Address(m) : null;
         ContiguousRanges.Run(new SgdKernel<T>((T*)Address(param), (T*)Address(grad), b, args), param.NumElements);
     }
+
+    public void RmspropStep(Strided param, Strided grad, Strided squareAvg, Strided? gradAvg, Strided? momentumBuffer, in RmspropStepArgs args)
+    {
+        switch (param.DType)
+        {
+            case DType.Float32: RmspropStep<float>(param, grad, squareAvg, gradAvg, momentumBuffer, args); break;
+            case DType.Float64: RmspropStep<double>(param, grad, squareAvg, gradAvg, momentumBuffer, args); break;
+            default: throw Unsupported(nameof(RmspropStep), param.DType);
+        }
+    }
+
+    private static void RmspropStep<T>(Strided param, Strided grad, Strided squareAvg, Strided? gradAvg, Strided? momentumBuffer, in RmspropStepArgs args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* ga = gradAvg is { } a ? (T*)Address(a) : null;
+        T* b = momentumBuffer is { } m ? (T*)Address(m) : null;
+        ContiguousRanges.Run(new RmspropKernel<T>((T*)Address(param), (T*)Address(grad), (T*)Address(squareAvg), ga, b, args), param.NumElements);
+    }
 }

@@ -1,11 +1,12 @@
 namespace CudaTensor.Backends.Cuda;
 
 // Fused optimizer updates (optim.cu): one grid-stride kernel per step over contiguous operands, queued on the current
-// stream like every other primitive. The flag values mirror the CT_ADAM_* and CT_SGD_* defines of optim.cu.
+// stream like every other primitive. The flag values mirror the CT_ADAM_*, CT_SGD_* and CT_RMSPROP_* defines of optim.cu.
 internal sealed unsafe partial class CudaBackend
 {
     private const int AdamMaximize = 1, AdamDecoupled = 2, AdamCoupled = 4, AdamFromEnd = 8, AdamAmsgrad = 16;
     private const int SgdMaximize = 1, SgdDecay = 2, SgdMomentum = 4, SgdFirst = 8, SgdNesterov = 16;
+    private const int RmspropMaximize = 1, RmspropDecay = 2, RmspropCentered = 4, RmspropFromEnd = 8, RmspropMomentum = 16;
 
     public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
     {
@@ -43,5 +44,25 @@ internal sealed unsafe partial class CudaBackend
         nint f = Kernel(CudaKernels.OptimProgram, param.DType, CudaKernels.SgdStepKernel);
         Launch(f, n, stream, [(nint)(&p), (nint)(&g), (nint)(&b), (nint)(&count),
             (nint)(&wd), (nint)(&momentum), (nint)(&gradWeight), (nint)(&negLr), (nint)(&flags)]);
+    }
+
+    public void RmspropStep(Strided param, Strided grad, Strided squareAvg, Strided? gradAvg, Strided? momentumBuffer, in RmspropStepArgs args)
+    {
+        if (!param.DType.IsFloatingPoint()) throw Unsupported(nameof(RmspropStep), param.DType);
+        long n = param.NumElements;
+        if (n == 0) return;
+        nint stream = Begin();
+        ulong p = Ptr(param, stream), g = Ptr(grad, stream), v = Ptr(squareAvg, stream);
+        ulong ga = gradAvg is { } a ? Ptr(a, stream) : 0, b = momentumBuffer is { } mb ? Ptr(mb, stream) : 0, count = (ulong)n;
+        int flags = (args.Maximize ? RmspropMaximize : 0)
+            | (args.HasWeightDecay ? RmspropDecay : 0)
+            | (gradAvg is not null ? RmspropCentered : 0)
+            | (args.LerpFromEnd ? RmspropFromEnd : 0)
+            | (momentumBuffer is not null ? RmspropMomentum : 0);
+        double wd = args.WeightDecay, alpha = args.Alpha, oneMinusAlpha = args.OneMinusAlpha, lerp = args.LerpFactor, eps = args.Eps;
+        double momentum = args.Momentum, negLr = -args.Lr;
+        nint f = Kernel(CudaKernels.OptimProgram, param.DType, CudaKernels.RmspropStepKernel);
+        Launch(f, n, stream, [(nint)(&p), (nint)(&g), (nint)(&v), (nint)(&ga), (nint)(&b), (nint)(&count),
+            (nint)(&wd), (nint)(&alpha), (nint)(&oneMinusAlpha), (nint)(&lerp), (nint)(&eps), (nint)(&momentum), (nint)(&negLr), (nint)(&flags)]);
     }
 }

@@ -8,6 +8,7 @@ internal static partial class CudaKernels
 
     public const string AdamStepKernel = "ct_adam_step";
     public const string SgdStepKernel = "ct_sgd_step";
+    public const string RmspropStepKernel = "ct_rmsprop_step";
 
     /// <summary>The dtypes the fused optimizer updates support (the CPU backend's too).</summary>
     /// <remarks>A new array per call, not a static field: <see cref="TypedPrograms"/>, in another part of this class,
@@ -20,6 +21,7 @@ internal static partial class CudaKernels
         {
             yield return (OptimProgram, dtype, AdamStepKernel);
             yield return (OptimProgram, dtype, SgdStepKernel);
+            yield return (OptimProgram, dtype, RmspropStepKernel);
         }
     }
 }

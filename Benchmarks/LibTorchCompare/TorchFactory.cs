@@ -81,6 +81,20 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
+    public Body Conv2d(int n, int c, int h, int w, int outChannels)
+    {
+        var x = Randn(n, c, h, w).requires_grad_();
+        var k = Randn(outChannels, c, 3, 3).requires_grad_();
+        var g = Randn(n, outChannels, h, w);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            var y = nn.functional.conv2d(x, k, padding: new long[] { 1, 1 });
+            torch.autograd.grad(new[] { y }, new[] { x, k }, new[] { g });
+        }, () => DisposeAll(x, k, g));
+    }
+
+    /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {
         var a = ones(1, requires_grad: requiresGrad);

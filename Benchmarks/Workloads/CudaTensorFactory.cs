@@ -73,9 +73,24 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
         {
             using var scope = Tensor.NewScope();
             var y = Functional.LayerNorm(x, [cols], w, b);
-            // A view of g per run: a gradient passed straight through by a node is adopted by the scope and disposed with it.
-            Autograd.Grad([y], [x, w, b], [g.Detach()]);
+            Autograd.Grad([y], [x, w, b], [g]);
         }, () => DisposeAll(x, w, b, g));
+    }
+
+    /// <inheritdoc/>
+    public Body Conv2d(int n, int c, int h, int w, int outChannels)
+    {
+        var x = Randn(n, c, h, w);
+        x.RequiresGrad = true;
+        var k = Randn(outChannels, c, 3, 3);
+        k.RequiresGrad = true;
+        var g = Randn(n, outChannels, h, w);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            var y = Functional.Conv2d(x, k, padding: 1);
+            Autograd.Grad([y], [x, k], [g]);
+        }, () => DisposeAll(x, k, g));
     }
 
     /// <inheritdoc/>

@@ -19,31 +19,52 @@ internal sealed unsafe partial class CpuBackend
         var dstBase = dst.WithLayout(index.Shape, WithZero(dst.Strides, dim));
         var srcView = src.WithLayout(index.Shape, src.Strides);
         long size = dst.Shape[dim], step = dst.Strides[dim];
+        bool rows = RowsAreDisjoint(dst, index, dim);
         if (!accumulate)
         {
             // Assignment only moves bits: dispatch on the element size.
             switch (dst.DType.ElementSize())
             {
-                case 8: RunScatter<long, Assign<long>>(dstBase, index, srcView, size, step, dim); break;
-                case 4: RunScatter<int, Assign<int>>(dstBase, index, srcView, size, step, dim); break;
-                default: RunScatter<byte, Assign<byte>>(dstBase, index, srcView, size, step, dim); break;
+                case 8: RunScatter<long, Assign<long>>(dstBase, index, srcView, size, step, dim, rows); break;
+                case 4: RunScatter<int, Assign<int>>(dstBase, index, srcView, size, step, dim, rows); break;
+                default: RunScatter<byte, Assign<byte>>(dstBase, index, srcView, size, step, dim, rows); break;
             }
             return;
         }
         switch (dst.DType)
         {
-            case DType.Float32: RunScatter<float, Accumulate<float>>(dstBase, index, srcView, size, step, dim); break;
-            case DType.Float64: RunScatter<double, Accumulate<double>>(dstBase, index, srcView, size, step, dim); break;
-            case DType.Int32: RunScatter<int, Accumulate<int>>(dstBase, index, srcView, size, step, dim); break;
-            case DType.Int64: RunScatter<long, Accumulate<long>>(dstBase, index, srcView, size, step, dim); break;
+            case DType.Float32: RunScatter<float, Accumulate<float>>(dstBase, index, srcView, size, step, dim, rows); break;
+            case DType.Float64: RunScatter<double, Accumulate<double>>(dstBase, index, srcView, size, step, dim, rows); break;
+            case DType.Int32: RunScatter<int, Accumulate<int>>(dstBase, index, srcView, size, step, dim, rows); break;
+            case DType.Int64: RunScatter<long, Accumulate<long>>(dstBase, index, srcView, size, step, dim, rows); break;
             default: throw Unsupported("ScatterAdd", dst.DType);
         }
     }
 
-    // Several indices may hit one element, so scatter runs on one thread, in order.
-    private static void RunScatter<T, TMode>(Strided dstBase, Strided index, Strided src, long size, long step, int dim)
+    // Several indices may hit one element, and writes must land in order. When `dim` is the last dimension and the
+    // destination's elements are all distinct in memory, only elements of one row can collide: whole rows go to threads
+    // (the im2col backward of a convolution is such a scatter-add). Otherwise scatter runs on one thread.
+    private static void RunScatter<T, TMode>(Strided dstBase, Strided index, Strided src, long size, long step, int dim, bool rowsAreDisjoint)
         where T : unmanaged where TMode : IScatterMode<T>
-        => StridedLoop.Run(new ScatterRows<T, TMode>(size, step, dim), index.Shape, [dstBase, index, src], allowParallel: false);
+        => StridedLoop.Run(new ScatterRows<T, TMode>(size, step, dim), index.Shape, [dstBase, index, src], 1, allowParallel: rowsAreDisjoint,
+            chunkAlign: rowsAreDisjoint ? index.Shape[dim] : 1);
+
+    // Whether a scatter along `dim` can give whole rows to threads (see RunScatter).
+    private static bool RowsAreDisjoint(Strided dst, Strided index, int dim)
+        => dim == index.Rank - 1 && index.Shape[dim] > 0 && IsNonOverlapping(dst.Shape, dst.Strides);
+
+    // No two elements share memory: by increasing |stride|, each stride clears the extent of the smaller ones.
+    private static bool IsNonOverlapping(long[] shape, long[] strides)
+    {
+        var dims = Enumerable.Range(0, shape.Length).Where(d => shape[d] > 1).OrderBy(d => Math.Abs(strides[d])).ToArray();
+        long extent = 1;
+        foreach (int d in dims)
+        {
+            if (Math.Abs(strides[d]) < extent) return false;
+            extent = Math.Abs(strides[d]) * shape[d];
+        }
+        return true;
+    }
 
     private static long[] WithZero(long[] strides, int dim)
     {

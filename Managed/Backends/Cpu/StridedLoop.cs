@@ -38,6 +38,15 @@ internal static unsafe class StridedLoop
     /// </summary>
     public static void Run<TKernel>(TKernel kernel, long[] shape, ReadOnlySpan<Strided> ops, double workPerElement = 1, bool allowParallel = true)
         where TKernel : struct, IRowKernel
+        => Run(kernel, shape, ops, workPerElement, allowParallel, chunkAlign: 1);
+
+    /// <summary>
+    /// As <see cref="Run{TKernel}(TKernel, long[], ReadOnlySpan{Strided}, double, bool)"/>, with parallel chunks that
+    /// start at multiples of <paramref name="chunkAlign"/> elements in row-major order (which must divide the element
+    /// count): a chunk then holds whole rows of the last dimension, for kernels whose writes collide only within a row.
+    /// </summary>
+    public static void Run<TKernel>(TKernel kernel, long[] shape, ReadOnlySpan<Strided> ops, double workPerElement, bool allowParallel, long chunkAlign)
+        where TKernel : struct, IRowKernel
     {
         long numel = Shapes.NumElements(shape);
         if (numel == 0) return;
@@ -94,10 +103,10 @@ internal static unsafe class StridedLoop
             // A few chunks per thread (a thread that starts late leaves its share to the others), each worth at least
             // 4096 elements of work: rows of a softmax count as their length, not as one element each.
             double units = Math.Max(1, numel * workPerElement / 4096);
-            int chunks = (int)Math.Min(Math.Min(threads * 4, numel), units);
+            int chunks = (int)Math.Min(Math.Min(threads * 4, numel / chunkAlign), units);
             fixed (long* ps = sizes, pst = strides)
             {
-                CpuWorkers.For(new RangeJob<TKernel>(kernel, nops, bases, rank, ps, pst, numel), chunks);
+                CpuWorkers.For(new RangeJob<TKernel>(kernel, nops, bases, rank, ps, pst, numel, chunkAlign), chunks);
             }
         }
         else
@@ -106,14 +115,17 @@ internal static unsafe class StridedLoop
         }
     }
 
-    // Elements [numel·c/chunks, numel·(c+1)/chunks) of the merged layout; the pointers are the caller's stack, which
-    // outlives the job.
-    private readonly struct RangeJob<TKernel>(TKernel kernel, int nops, nint* bases, int rank, long* sizes, long* strides, long numel) : IChunkJob
+    // Chunk c of the merged layout's elements, its ends at multiples of align; the pointers are the caller's stack,
+    // which outlives the job.
+    private readonly struct RangeJob<TKernel>(TKernel kernel, int nops, nint* bases, int rank, long* sizes, long* strides, long numel, long align) : IChunkJob
         where TKernel : struct, IRowKernel
     {
         public void Run(int chunk, int chunks)
-            => RunRange(kernel, nops, bases, rank, new ReadOnlySpan<long>(sizes, rank), new ReadOnlySpan<long>(strides, rank * nops),
-                numel * chunk / chunks, numel * (chunk + 1) / chunks);
+        {
+            long units = numel / align;
+            RunRange(kernel, nops, bases, rank, new ReadOnlySpan<long>(sizes, rank), new ReadOnlySpan<long>(strides, rank * nops),
+                units * chunk / chunks * align, units * (chunk + 1) / chunks * align);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

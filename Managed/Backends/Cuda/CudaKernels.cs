@@ -24,6 +24,7 @@ internal static partial class CudaKernels
         ["index.cu"] = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool],
         ["matmul_int.cu"] = [DType.Int32, DType.Int64],
         [OptimProgram] = OptimDTypes,
+        [WindowProgram] = WindowDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -111,6 +112,7 @@ internal static partial class CudaKernels
         foreach (var k in new[] { "ct_uniform_f32", "ct_uniform_f64", "ct_normal_f32", "ct_normal_f64", "ct_integers_i32", "ct_integers_i64", "ct_bernoulli_f32", "ct_bernoulli_f64" })
             yield return ("random.cu", null, k);
         foreach (var k in OptimInstantiations()) yield return k;
+        foreach (var k in WindowInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

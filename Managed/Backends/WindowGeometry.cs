@@ -19,4 +19,23 @@ internal readonly record struct WindowGeometry(
 
     /// <summary>Window positions per image: OutHeight·OutWidth.</summary>
     public long Positions => OutHeight * OutWidth;
+
+    /// <summary>
+    /// Checks the operands of a window primitive: one dtype, image [planes, Height, Width] and cols [planes, Taps,
+    /// Positions], both contiguous. The backends index them as flat arrays, so anything else would read or write out
+    /// of bounds.
+    /// </summary>
+    public void Validate(string op, Strided cols, Strided image)
+    {
+        if (cols.DType != image.DType)
+            throw new ArgumentException($"{op}: the columns and the image must share a dtype, got {cols.DType.Name()} and {image.DType.Name()}; convert one with To(dtype).");
+        long planes = image.Rank == 3 ? image.Shape[0] : -1;
+        bool shapes = planes >= 0 && cols.Rank == 3
+            && image.Shape[1] == Height && image.Shape[2] == Width
+            && cols.Shape[0] == planes && cols.Shape[1] == Taps && cols.Shape[2] == Positions;
+        if (!shapes)
+            throw new ArgumentException($"{op} needs image [planes, {Height}, {Width}] and cols [planes, {Taps}, {Positions}] for its geometry; got image {Shapes.Format(image.Shape)} and cols {Shapes.Format(cols.Shape)}.");
+        if (!cols.IsContiguous || !image.IsContiguous)
+            throw new ArgumentException($"{op} needs contiguous cols and image: make a contiguous copy first (Contiguous()).");
+    }
 }

@@ -136,7 +136,15 @@ public static class GradCases
         new("MaskedSelect", x => x[0].MaskedSelect(x[0].Gt(0)), [M]),
     ];
 
-    public static IEnumerable<GradCase> All() => [.. Unary(), .. Binary(), .. Reductions(), .. ShapeAndIndexing()];
+    // Sliding windows (NN.Functional over Unfold2d/Fold2d): the second order of a convolution runs through both nodes.
+    public static IEnumerable<GradCase> Windows() =>
+    [
+        new("Conv2d", x => CudaTensor.NN.Functional.Conv2d(x[0], x[1], x[2], stride: (2, 1), padding: (1, 2), dilation: (1, 2)), [[2, 3, 5, 6], [4, 3, 2, 3], [4]], SecondOrder: true),
+        new("Conv2dGrouped", x => CudaTensor.NN.Functional.Conv2d(x[0], x[1], groups: 2), [[1, 4, 4, 3], [2, 2, 3, 2]], SecondOrder: true),
+        new("MaxPool2d", x => CudaTensor.NN.Functional.MaxPool2d(x[0], (3, 2), stride: 2, padding: 1, ceilMode: true), [[2, 2, 5, 6]]),
+    ];
+
+    public static IEnumerable<GradCase> All() => [.. Unary(), .. Binary(), .. Reductions(), .. ShapeAndIndexing(), .. Windows()];
 
     public static IEnumerable<GradCase> StridedCases() => All().Where(c => !c.NeedsContiguous);
 

@@ -11,7 +11,7 @@ internal sealed unsafe partial class CudaBackend
 
     public void Im2Col(Strided cols, Strided image, in WindowGeometry g, double padValue)
     {
-        RequireWindowOperands("Im2Col", cols, image, g);
+        g.Validate("Im2Col", cols, image);
         long n = cols.NumElements;
         if (n == 0) return;
         nint stream = Begin();
@@ -29,7 +29,7 @@ internal sealed unsafe partial class CudaBackend
 
     public void Col2Im(Strided image, Strided cols, in WindowGeometry g)
     {
-        RequireWindowOperands("Col2Im", cols, image, g);
+        g.Validate("Col2Im", cols, image);
         if (!image.DType.IsFloatingPoint()) throw Unsupported("Col2Im", image.DType);
         long n = image.NumElements;
         if (n == 0) return;
@@ -69,20 +69,4 @@ internal sealed unsafe partial class CudaBackend
         DType.Bool => padValue != 0 ? 1UL : 0UL,
         _ => throw Unsupported("Im2Col", dtype),
     };
-
-    // The kernels index both operands as contiguous arrays of exactly the documented shapes: anything else would read
-    // or write out of bounds on the device, so it is rejected here.
-    private static void RequireWindowOperands(string op, Strided cols, Strided image, in WindowGeometry g)
-    {
-        if (cols.DType != image.DType)
-            throw new ArgumentException($"{op} needs cols and image of one dtype; got cols {cols.DType.Name()} and image {image.DType.Name()}: convert one to the other's dtype first.");
-        long planes = image.Rank == 3 ? image.Shape[0] : -1;
-        bool shapes = planes >= 0 && cols.Rank == 3
-            && image.Shape[1] == g.Height && image.Shape[2] == g.Width
-            && cols.Shape[0] == planes && cols.Shape[1] == g.Taps && cols.Shape[2] == g.Positions;
-        if (!shapes)
-            throw new ArgumentException($"{op} needs image [planes, {g.Height}, {g.Width}] and cols [planes, {g.Taps}, {g.Positions}] for its geometry; got image [{string.Join(", ", image.Shape)}] and cols [{string.Join(", ", cols.Shape)}].");
-        if (!cols.IsContiguous || !image.IsContiguous)
-            throw new ArgumentException($"{op} needs contiguous cols and image: make a contiguous copy first.");
-    }
 }

@@ -1,0 +1,140 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace CudaTensor.Backends.Cpu;
+
+// Sliding windows. Im2Col writes each column row (plane, tap) as one segment per output row: a contiguous copy when
+// the window moves by one column (most convolutions), a strided read otherwise, the padding filled at the ends. Col2Im
+// builds each image row from the column segments that read it, taps in order, so rows are independent (split across
+// the cores without collisions) and every pixel's sum has the same order whatever the thread count, as on CUDA.
+internal sealed unsafe partial class CpuBackend
+{
+    public void Im2Col(Strided cols, Strided image, in WindowGeometry g, double padValue)
+    {
+        g.Validate(nameof(Im2Col), cols, image);
+        switch (image.DType)
+        {
+            case DType.Float32: Unfold(cols, image, g, (float)padValue); break;
+            case DType.Float64: Unfold(cols, image, g, padValue); break;
+            case DType.Int32: Unfold(cols, image, g, int.CreateSaturating(padValue)); break;
+            case DType.Int64: Unfold(cols, image, g, long.CreateSaturating(padValue)); break;
+            default: Unfold(cols, image, g, padValue != 0 ? (byte)1 : (byte)0); break;
+        }
+    }
+
+    public void Col2Im(Strided image, Strided cols, in WindowGeometry g)
+    {
+        g.Validate(nameof(Col2Im), cols, image);
+        switch (image.DType)
+        {
+            case DType.Float32: Fold<float>(image, cols, g); break;
+            case DType.Float64: Fold<double>(image, cols, g); break;
+            default: throw Unsupported(nameof(Col2Im), image.DType);
+        }
+    }
+
+    private static void Unfold<T>(Strided cols, Strided image, in WindowGeometry g, T pad) where T : unmanaged
+    {
+        long planes = image.NumElements / Math.Max(1, g.Height * g.Width), rows = planes * g.Taps;
+        if (rows == 0 || g.Positions == 0) return;
+        RowRange.Run(new Im2ColRows<T>((T*)Address(cols), (T*)Address(image), g, pad), rows, RowRange.Chunks(rows, g.Positions, 1));
+    }
+
+    private static void Fold<T>(Strided image, Strided cols, in WindowGeometry g) where T : unmanaged, INumber<T>
+    {
+        long rows = image.NumElements / Math.Max(1, g.Width);
+        if (rows == 0 || g.Width == 0) return;
+        RowRange.Run(new Col2ImRows<T>((T*)Address(image), (T*)Address(cols), g), rows, RowRange.Chunks(rows, g.Width * g.Taps, 1));
+    }
+
+    /// <summary>
+    /// The window positions [first, end) along one axis whose tap at <paramref name="offset"/> (tap·dilation - padding)
+    /// lands inside [0, <paramref name="size"/>): position·stride + offset ∈ [0, size).
+    /// </summary>
+    private static (int First, int End) Inside(long positions, long stride, long offset, long size)
+    {
+        long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        long last = size - 1 - offset; // the largest position·stride still inside
+        long end = last < 0 ? 0 : Math.Min(positions, last / stride + 1);
+        first = Math.Min(first, positions);
+        return ((int)first, (int)Math.Max(first, end));
+    }
+
+    // Rows (plane, tap) of the columns, each OutHeight segments of OutWidth.
+    private readonly struct Im2ColRows<T>(T* cols, T* image, WindowGeometry g, T pad) : IRowRangeKernel where T : unmanaged
+    {
+        public void Rows(long start, long end, int chunk)
+        {
+            long hw = g.Height * g.Width;
+            int ow = (int)g.OutWidth;
+            for (long r = start; r < end; r++)
+            {
+                long plane = r / g.Taps, tap = r % g.Taps, i = tap / g.KernelWidth, j = tap % g.KernelWidth;
+                long columnOffset = j * g.DilationW - g.PadW;
+                var (first, last) = Inside(g.OutWidth, g.StrideW, columnOffset, g.Width);
+                T* src = image + plane * hw;
+                T* dst = cols + r * g.Positions;
+                for (long oy = 0; oy < g.OutHeight; oy++, dst += ow)
+                {
+                    var row = new Span<T>(dst, ow);
+                    long y = oy * g.StrideH - g.PadH + i * g.DilationH;
+                    if ((ulong)y >= (ulong)g.Height)
+                    {
+                        row.Fill(pad);
+                        continue;
+                    }
+                    row[..first].Fill(pad);
+                    row[last..].Fill(pad);
+                    T* s = src + y * g.Width + first * g.StrideW + columnOffset;
+                    if (g.StrideW == 1)
+                    {
+                        new ReadOnlySpan<T>(s, last - first).CopyTo(row[first..last]);
+                    }
+                    else
+                    {
+                        for (int k = first; k < last; k++, s += g.StrideW) row[k] = *s;
+                    }
+                }
+            }
+        }
+    }
+
+    // Rows (plane, y) of the image: zero, then add every column segment that reads the row, taps (i, j) in order.
+    private readonly struct Col2ImRows<T>(T* image, T* cols, WindowGeometry g) : IRowRangeKernel where T : unmanaged, INumber<T>
+    {
+        public void Rows(long start, long end, int chunk)
+        {
+            int w = (int)g.Width;
+            for (long r = start; r < end; r++)
+            {
+                long plane = r / g.Height, y = r % g.Height;
+                var row = new Span<T>(image + r * g.Width, w);
+                row.Clear();
+                for (long i = 0; i < g.KernelHeight; i++)
+                {
+                    // The output row whose tap row i reads image row y, if any.
+                    long t = y + g.PadH - i * g.DilationH;
+                    if (t < 0 || t % g.StrideH != 0 || t / g.StrideH >= g.OutHeight) continue;
+                    long oy = t / g.StrideH;
+                    for (long j = 0; j < g.KernelWidth; j++)
+                    {
+                        long columnOffset = j * g.DilationW - g.PadW;
+                        var (first, last) = Inside(g.OutWidth, g.StrideW, columnOffset, g.Width);
+                        if (first == last) continue;
+                        T* src = cols + ((plane * g.Taps + i * g.KernelWidth + j) * g.OutHeight + oy) * g.OutWidth;
+                        long x0 = first * g.StrideW + columnOffset;
+                        if (g.StrideW == 1)
+                        {
+                            var segment = row.Slice((int)x0, last - first);
+                            TensorPrimitives.Add(segment, new ReadOnlySpan<T>(src + first, last - first), segment);
+                        }
+                        else
+                        {
+                            for (int k = first; k < last; k++) row[(int)(x0 + (k - first) * g.StrideW)] += src[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

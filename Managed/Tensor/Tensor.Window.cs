@@ -1,0 +1,64 @@
+using CudaTensor.Backends;
+
+namespace CudaTensor;
+
+// Sliding windows as tensor ops: Unfold2d lays every window of a batch of images out as columns (im2col), Fold2d sums
+// columns back onto the images (col2im, its adjoint). Convolution is a matrix product over the columns and pooling a
+// reduction over them (NN.Functional); each op is one backend primitive and one autograd node, the other op being its
+// gradient, so gradients of gradients follow.
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Columns [N, C, taps·positions] of <paramref name="input"/> [N, C, H, W] (any dtype): entry (tap, position) is
+    /// the pixel that tap of that window reads, or <paramref name="padValue"/> in the padding.
+    /// </summary>
+    internal static Tensor Unfold2d(Tensor input, in WindowGeometry g, double padValue)
+    {
+        long n = input.Shape[0], c = input.Shape[1];
+        var cols = Allocate([n, c, g.Taps * g.Positions], input.DType, input.Device);
+        try
+        {
+            using (Autograd.NoGrad())
+            using (var x = input.Contiguous())
+            {
+                input.Backend.Im2Col(Planes(cols, n * c, g.Taps, g.Positions), Planes(x, n * c, g.Height, g.Width), g, padValue);
+            }
+            Derivatives.RecordUnfold2d(cols, input, g);
+        }
+        catch
+        {
+            cols.Dispose();
+            throw;
+        }
+        return cols;
+    }
+
+    /// <summary>
+    /// Images [N, C, H, W] from columns <paramref name="cols"/> [N, C, taps·positions] (Float32 or Float64): each
+    /// pixel is the sum of the entries that read it.
+    /// </summary>
+    internal static Tensor Fold2d(Tensor cols, in WindowGeometry g)
+    {
+        long n = cols.Shape[0], c = cols.Shape[1];
+        var image = Allocate([n, c, g.Height, g.Width], cols.DType, cols.Device);
+        try
+        {
+            using (Autograd.NoGrad())
+            using (var x = cols.Contiguous())
+            {
+                cols.Backend.Col2Im(Planes(image, n * c, g.Height, g.Width), Planes(x, n * c, g.Taps, g.Positions), g);
+            }
+            Derivatives.RecordFold2d(image, cols, g);
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+        return image;
+    }
+
+    // A contiguous tensor seen as [planes, rows, cols].
+    private static Strided Planes(Tensor t, long planes, long rows, long cols)
+        => t.Layout.WithLayout([planes, rows, cols], [rows * cols, cols, 1]);
+}

@@ -18,7 +18,7 @@ public sealed class GeluFloatTests
     {
         var xs = new List<float>();
         // Every 61st float bit pattern from -13 to 10, and a sweep through the small values around 0. Runs of
-        // consecutive values: most vectors take the table, those below -5.6 the erfc formula.
+        // consecutive values: most vectors take the table, those below the clamp the erfc formula.
         for (float v = -13f; v < 10f; v = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(v) + (v < 0 ? -61 : 61)))
         {
             xs.Add(v);
@@ -35,19 +35,20 @@ public sealed class GeluFloatTests
     [Test]
     public void EveryFloatAroundTheTableEdgesAndTheIntervalBoundaries()
     {
-        // The clamp at ±5.615 (where the table ends and the erfc formula or the clamped value takes over) and the
-        // boundaries j·23/128 ± 23/256 between intervals, where the index may round either way: 64 consecutive floats each.
+        // The clamp (where the table ends and the erfc formula or the clamped value takes over), the point past which
+        // Φ(x) rounds to 1, and the boundaries (j ± 1/2)·width between intervals, where the index may round either way:
+        // 64 consecutive floats around each.
         var x = new List<float>();
         void Around(float c)
         {
             int bits = BitConverter.SingleToInt32Bits(c);
             for (int k = -32; k < 32; k++) x.Add(BitConverter.Int32BitsToSingle(bits + k));
         }
-        foreach (float edge in new[] { 5.615234375f, -5.615234375f, 5.42f, 0f }) Around(edge);
+        foreach (float edge in new[] { GeluFloatTable.Clamp, -GeluFloatTable.Clamp, 5.42f, 0f }) Around(edge);
         for (int j = 0; j <= 32; j++)
         {
-            Around((j + 0.5f) * 0.1796875f);
-            Around(-(j + 0.5f) * 0.1796875f);
+            Around((j + 0.5f) * GeluFloatTable.Width);
+            Around(-(j + 0.5f) * GeluFloatTable.Width);
         }
         var xs = x.Where(v => Math.Abs(v) >= 1e-37f).ToArray(); // normal results only: a subnormal one keeps fewer bits
         var y = new float[xs.Length];
@@ -59,7 +60,7 @@ public sealed class GeluFloatTests
     [Test]
     public void AnElementsResultDependsOnItsValueAlone()
     {
-        // A lane below -5.6 sends its vector through the erfc formula too; its neighbours must still give the values
+        // A lane below the clamp sends its vector through the erfc formula too; its neighbours must still give the values
         // they give in a vector of their own, wherever the row puts them (unrolled pair, single vector, tail).
         var rng = new Random(7);
         var values = new float[37];

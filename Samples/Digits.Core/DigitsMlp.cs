@@ -6,7 +6,7 @@ namespace CudaTensor.Samples.Digits;
 /// The classifier: 64 pixels -> 128 -> 64 -> 10 logits, ReLU after each hidden layer, dropout after each ReLU.
 /// Its state dict holds <c>fc1.weight</c>, <c>fc1.bias</c>, ..., <c>fc3.bias</c>.
 /// </summary>
-public sealed class DigitsMlp : Module
+public sealed class DigitsMlp : Module, IDigitsModel
 {
     private readonly Linear _fc1, _fc2, _fc3;
     private readonly Dropout _drop1, _drop2;
@@ -36,7 +36,8 @@ public sealed class DigitsMlp : Module
         return _fc3.Forward(d2);
     }
 
-    /// <summary>A one-line description, e.g. <c>64-128-64-10 MLP (ReLU, dropout 0.1), 17,226 parameters</c>.</summary>
+    /// <inheritdoc/>
+    /// <remarks>For example <c>64-128-64-10 MLP (ReLU, dropout 0.1), 17,226 parameters</c>.</remarks>
     public string Describe()
         => $"{_fc1.InFeatures}-{_fc1.OutFeatures}-{_fc2.OutFeatures}-{_fc3.OutFeatures} MLP (ReLU, dropout {_drop1.P:0.###}), "
            + $"{Parameters().Sum(p => p.NumElements):N0} parameters";

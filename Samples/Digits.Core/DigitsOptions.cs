@@ -11,6 +11,9 @@ public sealed record DigitsOptions
     /// <summary>Where to train; null picks the GPU when one is usable, else the CPU.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>Which classifier to train.</summary>
+    public DigitsModelKind Model { get; init; } = DigitsModelKind.Mlp;
+
     /// <summary>Passes over the training split.</summary>
     public int Epochs { get; init; } = 30;
 
@@ -40,18 +43,19 @@ public sealed record DigitsOptions
 
     /// <summary>The text printed by <c>--help</c>.</summary>
     public static string Usage { get; } = """
-        Trains a 64-128-64-10 MLP on the 8x8 handwritten digits and reports its test accuracy.
+        Trains a classifier of the 8x8 handwritten digits (a 64-128-64-10 MLP, or a small CNN) and reports its test accuracy.
 
         Usage: dotnet run --project Samples/Digits -c Release -- [options]
 
         Options:
           --device cpu|cuda|cuda:N  where to train (default: the GPU when one is usable, else the CPU)
+          --model mlp|cnn           the MLP, or two 3x3 convolutions with max pooling and a linear layer (default: mlp)
           --epochs N                passes over the training split (default: 30)
           --batch-size N            samples per mini-batch (default: 64)
           --lr X                    Adam learning rate (default: 0.001)
-          --dropout P               dropout probability after each hidden layer, 0 <= P < 1 (default: 0.1)
+          --dropout P               dropout probability, 0 <= P < 1 (default: 0.1; the MLP after each hidden layer, the CNN before its linear layer)
           --seed N                  seed of the split, initial weights, dropout and shuffling (default: 0)
-          --out DIR                 folder for digits-mlp.safetensors and digits-training.png (default: out)
+          --out DIR                 folder for digits-MODEL.safetensors and digits-training.png (default: out)
           --data FILE               the digits CSV (default: data/digits.csv next to the program)
           --diagnose                print what CUDA libraries and devices were found (or why not) and exit
           -h, --help                show this text
@@ -96,6 +100,7 @@ public sealed record DigitsOptions
             options = name switch
             {
                 "--device" => options with { Device = ParseDevice(Value()) },
+                "--model" => options with { Model = ParseModel(Value()) },
                 "--epochs" => options with { Epochs = ParsePositiveInt(name, Value()) },
                 "--batch-size" => options with { BatchSize = ParsePositiveInt(name, Value()) },
                 "--lr" => options with { LearningRate = ParseLearningRate(Value()) },
@@ -114,6 +119,13 @@ public sealed record DigitsOptions
         if (CudaTensor.Device.TryParse(text, out var device)) return device;
         throw new OptionsException($"--device '{text}' is not a device: use cpu, cuda or cuda:N.");
     }
+
+    private static DigitsModelKind ParseModel(string text) => text.ToLowerInvariant() switch
+    {
+        "mlp" => DigitsModelKind.Mlp,
+        "cnn" => DigitsModelKind.Cnn,
+        _ => throw new OptionsException($"--model '{text}' is not a model: use mlp or cnn."),
+    };
 
     private static int ParsePositiveInt(string name, string text)
     {

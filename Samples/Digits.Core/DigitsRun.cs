@@ -17,8 +17,8 @@ public sealed record DigitsResult(Device Device, IReadOnlyList<EpochStats> Histo
 /// <summary>The whole program: data, training with progress lines, saving, and the reload check.</summary>
 public static class DigitsRun
 {
-    /// <summary>File name of the saved weights inside the output folder.</summary>
-    public const string WeightsFileName = "digits-mlp.safetensors";
+    /// <summary>File name of the saved weights inside the output folder: <c>digits-mlp.safetensors</c> or <c>digits-cnn.safetensors</c>.</summary>
+    public static string WeightsFileName(DigitsModelKind kind) => $"digits-{DigitsModels.Name(kind)}.safetensors";
 
     /// <summary>File name of the plot inside the output folder.</summary>
     public const string PlotFileName = "digits-training.png";
@@ -44,9 +44,9 @@ public static class DigitsRun
         // One seed fixes everything random: the split (above), the initial weights and dropout (the global
         // generator), and the shuffling (the loader's own generator).
         Tensor.ManualSeed(options.Seed);
-        using var model = new DigitsMlp((int)data.Features, DigitsData.Classes, options.Dropout).To(device);
+        using var model = DigitsModels.Create(options.Model, (int)data.Features, DigitsData.Classes, options.Dropout).To(device);
         log.WriteLine(string.Format(inv, "Model: {0}; cross-entropy, Adam lr {1}, batch size {2}, {3} epochs",
-            model.Describe(), options.LearningRate, options.BatchSize, options.Epochs));
+            ((IDigitsModel)model).Describe(), options.LearningRate, options.BatchSize, options.Epochs));
 
         var history = new List<EpochStats>(options.Epochs);
         using (var trainer = new Trainer(model, data, device, options))
@@ -66,32 +66,33 @@ public static class DigitsRun
         log.WriteLine($"Final test accuracy: {testAccuracy}");
 
         Directory.CreateDirectory(options.OutputDirectory);
-        string weightsPath = Path.Combine(options.OutputDirectory, WeightsFileName);
+        string weightsFile = WeightsFileName(options.Model);
+        string weightsPath = Path.Combine(options.OutputDirectory, weightsFile);
         string plotPath = Path.Combine(options.OutputDirectory, PlotFileName);
         SafeTensors.Save(model.StateDict(), weightsPath, new Dictionary<string, string>
         {
-            ["model"] = "DigitsMlp",
+            ["model"] = model.GetType().Name,
             ["test_accuracy"] = testAccuracy.Fraction.ToString("R", inv),
         });
-        TrainingPlot.SavePng(history, plotPath, $"Digits MLP on {device}: test accuracy {Accuracy.Percent(testAccuracy.Fraction)}");
+        TrainingPlot.SavePng(history, plotPath, $"Digits {options.Model.ToString().ToUpperInvariant()} on {device}: test accuracy {Accuracy.Percent(testAccuracy.Fraction)}");
         log.WriteLine($"Saved weights: {weightsPath}");
         log.WriteLine($"Saved plot:    {plotPath}");
 
-        var reloaded = EvaluateSaved(weightsPath, data, device, options.Dropout);
+        var reloaded = EvaluateSaved(weightsPath, data, device, options.Dropout, options.Model);
         string verdict = reloaded == testAccuracy ? "the same as the trained model" : $"DIFFERENT from the trained model's {testAccuracy}";
-        log.WriteLine($"Reloaded {WeightsFileName} into a fresh model: test accuracy {reloaded}, {verdict}");
+        log.WriteLine($"Reloaded {weightsFile} into a fresh model: test accuracy {reloaded}, {verdict}");
 
         return new DigitsResult(device, history, testAccuracy, reloaded, weightsPath, plotPath);
     }
 
     /// <summary>Loads the state dict at <paramref name="weightsPath"/> into a fresh model (strict) and measures its test accuracy.</summary>
-    public static Accuracy EvaluateSaved(string weightsPath, DigitsData data, Device device, double dropout = 0.1)
+    public static Accuracy EvaluateSaved(string weightsPath, DigitsData data, Device device, double dropout = 0.1, DigitsModelKind kind = DigitsModelKind.Mlp)
     {
         ArgumentNullException.ThrowIfNull(data);
         var state = SafeTensors.Load(weightsPath, device);
         try
         {
-            using var fresh = new DigitsMlp((int)data.Features, DigitsData.Classes, dropout).To(device);
+            using var fresh = DigitsModels.Create(kind, (int)data.Features, DigitsData.Classes, dropout).To(device);
             fresh.LoadStateDict(state);
             return Trainer.Evaluate(fresh, data.TestFeatures, data.TestLabels, device);
         }

@@ -30,7 +30,7 @@ public readonly record struct Accuracy(long Correct, long Total)
 /// <summary>Mini-batch training with cross-entropy and Adam, and evaluation.</summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly DigitsMlp _model;
+    private readonly Module _model;
     private readonly DataLoader _loader;
     private readonly CrossEntropyLoss _criterion = new();
     private readonly Adam _optimizer;
@@ -42,7 +42,7 @@ public sealed class Trainer : IDisposable
     /// <param name="data">The training samples (CPU tensors; batches are delivered on <paramref name="device"/>).</param>
     /// <param name="device">Where the model lives.</param>
     /// <param name="options">Batch size, learning rate and seed (the seed fixes the shuffling).</param>
-    public Trainer(DigitsMlp model, DigitsData data, Device device, DigitsOptions options)
+    public Trainer(Module model, DigitsData data, Device device, DigitsOptions options)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);

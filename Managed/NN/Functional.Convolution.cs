@@ -39,6 +39,24 @@ public static partial class Functional
         var kernel = new Size2(weight.Shape[2], weight.Shape[3]);
         var geometry = Windows(nameof(Conv2d), input.Shape, kernel, stride ?? 1, padding ?? 0, dilation ?? 1, ceilMode: false);
 
+        if (CanFuseConv2d(input, weight, bias, groups)) return Tensor.Conv2dSingleGroup(input, weight, bias, geometry);
+        return ComposedConv2d(input, weight, bias, geometry, groups);
+    }
+
+    // The convolution primitive takes one group of Float32 or Float64 data with the weight and bias in the input's dtype
+    // and on its device; anything else (groups, promotion, a mismatch to report) takes the composed path.
+    private static bool CanFuseConv2d(Tensor input, Tensor weight, Tensor? bias, int groups)
+        => groups == 1 && (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0
+           && weight.DType == input.DType && weight.Device == input.Device
+           && (bias is null || (bias.DType == input.DType && bias.Device == input.Device));
+
+    /// <summary>
+    /// Convolution composed from Unfold2d and a matrix product per group: the definition the primitive implements, kept
+    /// for grouped convolutions, for the calls the primitive does not take, and as the tests' reference.
+    /// </summary>
+    internal static Tensor ComposedConv2d(Tensor input, Tensor weight, Tensor? bias, WindowGeometry geometry, int groups)
+    {
+        long n = input.Shape[0], o = weight.Shape[0], cg = weight.Shape[1];
         long k = geometry.Taps, l = geometry.Positions;
         using var cols = Tensor.Unfold2d(input, geometry, 0.0);           // [N, C, K·L]
         using var colsGrouped = cols.Reshape(n, groups, cg * k, l);      // row (g, cg, k) matches the weight's flattening
@@ -81,7 +99,7 @@ public static partial class Functional
     }
 
     /// <summary>The windows of a sliding-window op over <paramref name="inputShape"/> [N, C, H, W], validated.</summary>
-    private static WindowGeometry Windows(string op, ReadOnlySpan<long> inputShape, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceilMode)
+    internal static WindowGeometry Windows(string op, ReadOnlySpan<long> inputShape, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceilMode)
     {
         if (kernel.Height < 1 || kernel.Width < 1 || stride.Height < 1 || stride.Width < 1 || dilation.Height < 1 || dilation.Width < 1 || padding.Height < 0 || padding.Width < 0)
             throw new ArgumentException($"{op}: kernel size {kernel}, stride {stride} and dilation {dilation} must be positive and padding {padding} non-negative.");

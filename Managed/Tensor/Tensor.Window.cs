@@ -58,6 +58,35 @@ public sealed partial class Tensor
         return image;
     }
 
+    /// <summary>
+    /// 2-D convolution with one group of <paramref name="input"/> [N, C, H, W] and <paramref name="weight"/>
+    /// [O, C, KH, KW], plus <paramref name="bias"/> [O] (floating dtypes, one device, shapes checked by the caller):
+    /// [N, O, OH, OW] from the backend's convolution primitive, with one autograd node.
+    /// </summary>
+    internal static Tensor Conv2dSingleGroup(Tensor input, Tensor weight, Tensor? bias, in WindowGeometry g)
+    {
+        long n = input.Shape[0], o = weight.Shape[0], rows = weight.NumElements / Math.Max(1, o);
+        var y = Allocate([n, o, g.OutHeight, g.OutWidth], input.DType, input.Device);
+        try
+        {
+            using (Autograd.NoGrad())
+            using (var x = input.Contiguous())
+            using (var w = weight.Contiguous())
+            using (var b = bias?.Contiguous())
+            {
+                input.Backend.Conv2dForward(y.Layout.WithLayout([n, o, g.Positions], [o * g.Positions, g.Positions, 1]), x.Layout,
+                    w.Layout.WithLayout([o, rows], [rows, 1]), b?.Layout, g);
+            }
+            Derivatives.RecordConv2d(y, input, weight, bias, g);
+        }
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+        return y;
+    }
+
     // A contiguous tensor seen as [planes, rows, cols].
     private static Strided Planes(Tensor t, long planes, long rows, long cols)
         => t.Layout.WithLayout([planes, rows, cols], [rows * cols, cols, 1]);

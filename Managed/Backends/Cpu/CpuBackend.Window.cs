@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace CudaTensor.Backends.Cpu;
 
@@ -99,42 +100,69 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
-    // Rows (plane, y) of the image: zero, then add every column segment that reads the row, taps (i, j) in order.
+    // Rows (plane, y) of the image: zero, then add every column segment that reads the row, taps (i, j) in order. The
+    // column ranges of the taps j do not depend on the row, so they are found once per range of rows: an image row is
+    // often a few dozen elements, and divisions per segment would cost more than its additions.
     private readonly struct Col2ImRows<T>(T* image, T* cols, WindowGeometry g) : IRowRangeKernel where T : unmanaged, INumber<T>
     {
         public void Rows(long start, long end, int chunk)
         {
-            int w = (int)g.Width;
+            int kw = (int)g.KernelWidth;
+            Span<int> first = stackalloc int[kw], count = stackalloc int[kw];
+            Span<long> x0 = stackalloc long[kw];
+            for (int j = 0; j < kw; j++)
+            {
+                long columnOffset = j * g.DilationW - g.PadW;
+                var (f, l) = Inside(g.OutWidth, g.StrideW, columnOffset, g.Width);
+                (first[j], count[j], x0[j]) = (f, l - f, f * g.StrideW + columnOffset);
+            }
             for (long r = start; r < end; r++)
             {
                 long plane = r / g.Height, y = r % g.Height;
-                var row = new Span<T>(image + r * g.Width, w);
-                row.Clear();
+                T* row = image + r * g.Width;
+                new Span<T>(row, (int)g.Width).Clear();
                 for (long i = 0; i < g.KernelHeight; i++)
                 {
                     // The output row whose tap row i reads image row y, if any.
                     long t = y + g.PadH - i * g.DilationH;
-                    if (t < 0 || t % g.StrideH != 0 || t / g.StrideH >= g.OutHeight) continue;
-                    long oy = t / g.StrideH;
-                    for (long j = 0; j < g.KernelWidth; j++)
+                    long oy = g.StrideH == 1 ? t : t / g.StrideH;
+                    if (t < 0 || oy >= g.OutHeight || (g.StrideH != 1 && oy * g.StrideH != t)) continue;
+                    T* tapRow = cols + ((plane * g.Taps + i * kw) * g.OutHeight + oy) * g.OutWidth;
+                    for (int j = 0; j < kw; j++, tapRow += g.OutHeight * g.OutWidth)
                     {
-                        long columnOffset = j * g.DilationW - g.PadW;
-                        var (first, last) = Inside(g.OutWidth, g.StrideW, columnOffset, g.Width);
-                        if (first == last) continue;
-                        T* src = cols + ((plane * g.Taps + i * g.KernelWidth + j) * g.OutHeight + oy) * g.OutWidth;
-                        long x0 = first * g.StrideW + columnOffset;
+                        if (count[j] == 0) continue;
+                        T* src = tapRow + first[j];
                         if (g.StrideW == 1)
                         {
-                            var segment = row.Slice((int)x0, last - first);
-                            TensorPrimitives.Add(segment, new ReadOnlySpan<T>(src + first, last - first), segment);
+                            AddInto(row + x0[j], src, count[j]);
                         }
                         else
                         {
-                            for (int k = first; k < last; k++) row[(int)(x0 + (k - first) * g.StrideW)] += src[k];
+                            for (int k = 0; k < count[j]; k++) row[x0[j] + k * g.StrideW] += src[k];
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// dst[i] += src[i] for a short segment (an image row is often a few dozen elements): inline vector steps, since a
+    /// library call per segment costs as much as the additions at these lengths.
+    /// </summary>
+    private static void AddInto<T>(T* dst, T* src, int n) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<T>.Count <= n; i += Vector512<T>.Count)
+                Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<T>.Count <= n; i += Vector256<T>.Count)
+                Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        }
+        for (; i < n; i++) dst[i] += src[i];
     }
 }

@@ -10,7 +10,8 @@ public sealed class GeluFloatTests
     [SetUp]
     public void RequireAvx512()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.Ignore("GeluFloat needs AVX-512; this CPU takes the scalar double formula instead.");
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported || !System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported)
+            Assert.Ignore("GeluFloat needs AVX-512 F and DQ; this CPU takes the scalar double formula instead.");
     }
 
     [Test]

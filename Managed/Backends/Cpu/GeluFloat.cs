@@ -70,7 +70,8 @@ internal static class GeluFloat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> FromTable(Vector512<float> x, in Table t)
     {
-        var a = Vector512.MinNative(Vector512.Create(GeluFloatTable.Clamp), Vector512.Abs(x));
+        // a = min(|x|, clamp) in one VRANGEPS (imm 0b1010: the smaller magnitude, sign cleared); NaN stays NaN.
+        var a = Avx512DQ.Range(x, Vector512.Create(GeluFloatTable.Clamp), 0b1010);
         var v = Vector512.FusedMultiplyAdd(a, Vector512.Create(1f / GeluFloatTable.Width), Vector512.Create(Magic));
         var j = v.AsInt32(); // VPERMT2PS reads the low five bits: the interval
         var u = Vector512.FusedMultiplyAdd(v - Vector512.Create(Magic), Vector512.Create(-GeluFloatTable.Width), a);
@@ -80,7 +81,7 @@ internal static class GeluFloat
         p = Vector512.FusedMultiplyAdd(p, u, Avx512F.PermuteVar16x32x2(t.C2Lo, j, t.C2Hi));
         p = Vector512.FusedMultiplyAdd(p, u, Avx512F.PermuteVar16x32x2(t.C1Lo, j, t.C1Hi));
         p = Vector512.FusedMultiplyAdd(p, u, Avx512F.PermuteVar16x32x2(t.C0Lo, j, t.C0Hi));
-        return Vector512.FusedMultiplyAdd(-a, p, Vector512.MaxNative(Vector512<float>.Zero, x));
+        return Avx512F.FusedMultiplyAddNegated(a, p, Vector512.MaxNative(Vector512<float>.Zero, x)); // max(x, 0) - a·p
     }
 
     /// <summary>

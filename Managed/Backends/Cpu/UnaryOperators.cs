@@ -170,7 +170,7 @@ internal readonly struct GeluOp<T> : IUnaryOperator<GeluOp<T>, T> where T : unma
     // Float32 rows: vectorized in float lanes (see GeluFloat); Float64 keeps the scalar double formula above.
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
     {
-        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported && Avx512DQ.IsSupported)
         {
             GeluFloat.Invoke(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
             return;

@@ -33,10 +33,12 @@ public sealed class WindowTests(Device device)
             Out(a[0], a[2], a[4], a[6], a[8]), Out(a[1], a[3], a[5], a[7], a[9]));
     }
 
-    /// <summary>cols[p, i·KW + j, oy·OW + ox] by the definition; NaN marks the padding.</summary>
-    private static double[] Unfold(double[] image, long planes, WindowGeometry g)
+    /// <summary>
+    /// Calls <paramref name="visit"/>(column index, pixel index or -1 in the padding) for every entry of the columns,
+    /// by the definition: tap (i, j) of window (oy, ox) reads row oy·strideH - padH + i·dilationH (columns likewise).
+    /// </summary>
+    private static void ForEachEntry(long planes, WindowGeometry g, Action<long, long> visit)
     {
-        var cols = new double[planes * g.Taps * g.Positions];
         for (long p = 0; p < planes; p++)
         for (long i = 0; i < g.KernelHeight; i++)
         for (long j = 0; j < g.KernelWidth; j++)
@@ -45,9 +47,15 @@ public sealed class WindowTests(Device device)
         {
             long y = oy * g.StrideH - g.PadH + i * g.DilationH, x = ox * g.StrideW - g.PadW + j * g.DilationW;
             bool inside = y >= 0 && y < g.Height && x >= 0 && x < g.Width;
-            cols[((p * g.Taps + i * g.KernelWidth + j) * g.OutHeight + oy) * g.OutWidth + ox] =
-                inside ? image[(p * g.Height + y) * g.Width + x] : double.NaN;
+            visit(((p * g.Taps + i * g.KernelWidth + j) * g.OutHeight + oy) * g.OutWidth + ox, inside ? (p * g.Height + y) * g.Width + x : -1);
         }
+    }
+
+    /// <summary>The columns by the definition; NaN marks the padding.</summary>
+    private static double[] Unfold(double[] image, long planes, WindowGeometry g)
+    {
+        var cols = new double[planes * g.Taps * g.Positions];
+        ForEachEntry(planes, g, (c, pixel) => cols[c] = pixel >= 0 ? image[pixel] : double.NaN);
         return cols;
     }
 
@@ -55,16 +63,10 @@ public sealed class WindowTests(Device device)
     private static double[] Fold(double[] cols, long planes, WindowGeometry g)
     {
         var image = new double[planes * g.Height * g.Width];
-        for (long p = 0; p < planes; p++)
-        for (long i = 0; i < g.KernelHeight; i++)
-        for (long j = 0; j < g.KernelWidth; j++)
-        for (long oy = 0; oy < g.OutHeight; oy++)
-        for (long ox = 0; ox < g.OutWidth; ox++)
+        ForEachEntry(planes, g, (c, pixel) =>
         {
-            long y = oy * g.StrideH - g.PadH + i * g.DilationH, x = ox * g.StrideW - g.PadW + j * g.DilationW;
-            if (y < 0 || y >= g.Height || x < 0 || x >= g.Width) continue;
-            image[(p * g.Height + y) * g.Width + x] += cols[((p * g.Taps + i * g.KernelWidth + j) * g.OutHeight + oy) * g.OutWidth + ox];
-        }
+            if (pixel >= 0) image[pixel] += cols[c];
+        });
         return image;
     }
 

@@ -9,44 +9,22 @@ namespace CudaTensor.Tests.Samples;
 /// through Conv2d, MaxPool2d and their gradients, and its saved weights reproduce its accuracy in a fresh model.
 /// </summary>
 [TestFixture]
-[NonParallelizable] // reseeds the global generator
-public sealed class DigitsCnnTests
+public sealed class DigitsCnnTests() : TrainedDigitsRun(DigitsModelKind.Cnn)
 {
-    private const int Epochs = 8;
-    private string _outDir = "";
-    private DigitsResult _result = null!;
-    private string _log = "";
-
-    [OneTimeSetUp]
-    public void TrainOnce()
-    {
-        _outDir = Path.Combine(Path.GetTempPath(), "cudatensor-digits-cnn-" + Guid.NewGuid().ToString("N"));
-        var options = new DigitsOptions { Device = Device.Cpu, Model = DigitsModelKind.Cnn, Epochs = Epochs, Seed = 1, OutputDirectory = _outDir };
-        using var log = new StringWriter();
-        _result = DigitsRun.Run(options, log);
-        _log = log.ToString();
-    }
-
-    [OneTimeTearDown]
-    public void RemoveOutput()
-    {
-        if (Directory.Exists(_outDir)) Directory.Delete(_outDir, recursive: true);
-    }
-
     [Test]
     public void ShortRunReachesNinetyPercentOnTheTestSplit()
     {
-        Assert.That(_log, Does.Contain("CNN (3x3 kernels, ReLU, dropout 0.1), 6,090 parameters"));
-        Assert.That(_result.TestAccuracy.Fraction, Is.GreaterThanOrEqualTo(0.90), _log);
-        Assert.That(_result.History[^1].Loss, Is.LessThan(_result.History[0].Loss / 2), _log);
+        Assert.That(Log, Does.Contain("CNN (3x3 kernels, ReLU, dropout 0.1), 6,090 parameters"));
+        Assert.That(Result.TestAccuracy.Fraction, Is.GreaterThanOrEqualTo(0.90), Log);
+        Assert.That(Result.History[^1].Loss, Is.LessThan(Result.History[0].Loss / 2), Log);
     }
 
     [Test]
     public void SavedWeightsAreTheConvolutionalStateAndReproduceTheAccuracy()
     {
-        Assert.That(Path.GetFileName(_result.WeightsPath), Is.EqualTo("digits-cnn.safetensors"));
-        Assert.That(_result.ReloadedTestAccuracy, Is.EqualTo(_result.TestAccuracy));
-        var state = SafeTensors.Load(_result.WeightsPath);
+        Assert.That(Path.GetFileName(Result.WeightsPath), Is.EqualTo("digits-cnn.safetensors"));
+        Assert.That(Result.ReloadedTestAccuracy, Is.EqualTo(Result.TestAccuracy));
+        var state = SafeTensors.Load(Result.WeightsPath);
         try
         {
             Assert.That(state.Keys.Order(StringComparer.Ordinal),

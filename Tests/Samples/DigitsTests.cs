@@ -9,57 +9,35 @@ namespace CudaTensor.Tests.Samples;
 /// accuracy in a fresh model, the plot is a PNG, and bad command lines exit with code 2.
 /// </summary>
 [TestFixture]
-[NonParallelizable] // reseeds the global generator
-public sealed class DigitsTests
+public sealed class DigitsTests() : TrainedDigitsRun(DigitsModelKind.Mlp)
 {
-    private const int Epochs = 8;
-    private string _outDir = "";
-    private DigitsResult _result = null!;
-    private string _log = "";
-
-    [OneTimeSetUp]
-    public void TrainOnce()
-    {
-        _outDir = Path.Combine(Path.GetTempPath(), "cudatensor-digits-" + Guid.NewGuid().ToString("N"));
-        var options = new DigitsOptions { Device = Device.Cpu, Epochs = Epochs, Seed = 1, OutputDirectory = _outDir };
-        using var log = new StringWriter();
-        _result = DigitsRun.Run(options, log);
-        _log = log.ToString();
-    }
-
-    [OneTimeTearDown]
-    public void RemoveOutput()
-    {
-        if (Directory.Exists(_outDir)) Directory.Delete(_outDir, recursive: true);
-    }
-
     [Test]
     public void ShortRunReachesNinetyPercentOnTheTestSplit()
     {
-        Assert.That(_result.History, Has.Count.EqualTo(Epochs));
-        Assert.That(_result.TestAccuracy.Total, Is.EqualTo(359)); // 20% of 1797, rounded
-        Assert.That(_result.TestAccuracy.Fraction, Is.GreaterThanOrEqualTo(0.90), _log);
-        Assert.That(_result.History[^1].Loss, Is.LessThan(_result.History[0].Loss), _log);
+        Assert.That(Result.History, Has.Count.EqualTo(Epochs));
+        Assert.That(Result.TestAccuracy.Total, Is.EqualTo(359)); // 20% of 1797, rounded
+        Assert.That(Result.TestAccuracy.Fraction, Is.GreaterThanOrEqualTo(0.90), Log);
+        Assert.That(Result.History[^1].Loss, Is.LessThan(Result.History[0].Loss), Log);
     }
 
     [Test]
     public void LogNamesTheDeviceAndHasOneLinePerEpoch()
     {
-        var lines = _log.Split('\n', StringSplitOptions.TrimEntries);
+        var lines = Log.Split('\n', StringSplitOptions.TrimEntries);
         Assert.That(lines[0], Does.StartWith("Using CPU"));
         Assert.That(lines.Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)), Is.EqualTo(Epochs));
-        Assert.That(_log, Does.Contain("Final test accuracy: " + _result.TestAccuracy));
+        Assert.That(Log, Does.Contain("Final test accuracy: " + Result.TestAccuracy));
     }
 
     [Test]
     public void SavedWeightsReproduceTheTestAccuracyInAFreshModel()
     {
-        Assert.That(File.Exists(_result.WeightsPath), _result.WeightsPath);
-        Assert.That(_result.ReloadedTestAccuracy, Is.EqualTo(_result.TestAccuracy));
+        Assert.That(File.Exists(Result.WeightsPath), Result.WeightsPath);
+        Assert.That(Result.ReloadedTestAccuracy, Is.EqualTo(Result.TestAccuracy));
 
         // Independently of the run: the file holds exactly the model's state dict, and loading it into another
         // fresh model (same split, same standardization) gives the same count of correct test predictions.
-        var state = SafeTensors.Load(_result.WeightsPath);
+        var state = SafeTensors.Load(Result.WeightsPath);
         try
         {
             Assert.That(state.Keys.Order(StringComparer.Ordinal),
@@ -71,15 +49,15 @@ public sealed class DigitsTests
             foreach (var t in state.Values) t.Dispose();
         }
         using var data = DigitsData.Load(DigitsData.DefaultPath, seed: 1);
-        Assert.That(DigitsRun.EvaluateSaved(_result.WeightsPath, data, Device.Cpu), Is.EqualTo(_result.TestAccuracy));
+        Assert.That(DigitsRun.EvaluateSaved(Result.WeightsPath, data, Device.Cpu), Is.EqualTo(Result.TestAccuracy));
     }
 
     [Test]
     public void PlotIsAPngFile()
     {
-        Assert.That(File.Exists(_result.PlotPath), _result.PlotPath);
+        Assert.That(File.Exists(Result.PlotPath), Result.PlotPath);
         byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        var head = File.ReadAllBytes(_result.PlotPath).Take(signature.Length).ToArray();
+        var head = File.ReadAllBytes(Result.PlotPath).Take(signature.Length).ToArray();
         Assert.That(head, Is.EqualTo(signature));
     }
 
@@ -162,8 +140,8 @@ public sealed class DigitsTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        string missing = Path.Combine(_outDir, "no-such.csv");
-        Assert.That(DigitsCommand.Run(["--device", "cpu", "--data", missing, "--out", _outDir], output, error), Is.EqualTo(DigitsCommand.Failure));
+        string missing = Path.Combine(OutDir, "no-such.csv");
+        Assert.That(DigitsCommand.Run(["--device", "cpu", "--data", missing, "--out", OutDir], output, error), Is.EqualTo(DigitsCommand.Failure));
         Assert.That(error.ToString(), Does.Contain("no-such.csv"));
     }
 }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace CudaTensor.Backends.Cpu;
@@ -108,8 +107,9 @@ internal sealed unsafe partial class CpuBackend
         public void Rows(long start, long end, int chunk)
         {
             int kw = (int)g.KernelWidth;
-            Span<int> first = stackalloc int[kw], count = stackalloc int[kw];
-            Span<long> x0 = stackalloc long[kw];
+            // Kernel widths are small; a huge one takes the heap rather than the stack.
+            Span<int> first = kw <= 256 ? stackalloc int[kw] : new int[kw], count = kw <= 256 ? stackalloc int[kw] : new int[kw];
+            Span<long> x0 = kw <= 256 ? stackalloc long[kw] : new long[kw];
             for (int j = 0; j < kw; j++)
             {
                 long columnOffset = j * g.DilationW - g.PadW;

@@ -132,6 +132,32 @@ public sealed partial class Tensor
         return Reshape([.. shape]);
     }
 
+    /// <summary>
+    /// Splits dimension <paramref name="dim"/> into <paramref name="sizes"/> (whose product must be its size; one of them
+    /// may be -1, inferred), as PyTorch's <c>unflatten</c>: [N, 64] with dim 1 and sizes [1, 8, 8] becomes [N, 1, 8, 8].
+    /// A view when the layout allows, like <see cref="Reshape(ReadOnlySpan{long})"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sizes do not multiply to the dimension's size (the message gives both).</exception>
+    public Tensor Unflatten(int dim, params ReadOnlySpan<long> sizes)
+    {
+        int d = Shapes.NormalizeDim(dim, Dim, nameof(Unflatten));
+        if (sizes.Length == 0) throw new ArgumentException($"{nameof(Unflatten)}: sizes must not be empty.", nameof(sizes));
+        long known = 1;
+        int inferred = -1;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (sizes[i] == -1 && inferred < 0) inferred = i;
+            else if (sizes[i] < 0) throw new ArgumentException($"{nameof(Unflatten)}: sizes {Shapes.Format(sizes)} may hold one -1 and otherwise sizes >= 0.", nameof(sizes));
+            else known *= sizes[i];
+        }
+        var split = sizes.ToArray();
+        if (inferred >= 0 && known != 0 && _shape[d] % known == 0) split[inferred] = _shape[d] / known;
+        if (Shapes.NumElements(split) != _shape[d] || split.Any(v => v < 0))
+            throw new ArgumentException(
+                $"{nameof(Unflatten)}: sizes {Shapes.Format(sizes)} do not multiply to {_shape[d]}, the size of dimension {dim} of shape {Shapes.Format(_shape)}.", nameof(sizes));
+        return Reshape([.. _shape[..d], .. split, .. _shape[(d + 1)..]]);
+    }
+
     /// <summary>Removes every dimension of size 1.</summary>
     public Tensor Squeeze()
     {

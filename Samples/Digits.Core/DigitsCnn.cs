@@ -32,7 +32,7 @@ public sealed class DigitsCnn : Module, IDigitsModel
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var image = input.View(input.Size(0), 1, Side, Side);
+        using var image = input.Unflatten(1, 1, Side, Side);
         using var c1 = _conv1.Forward(image);
         using var a1 = c1.Relu();
         using var p1 = _pool.Forward(a1);

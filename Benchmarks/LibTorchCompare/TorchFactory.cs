@@ -134,9 +134,12 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
-    public Body DigitsEpoch(DigitsSet data)
+    public Body DigitsEpoch(DigitsSet data, bool convolutional)
     {
-        var model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, 10));
+        var model = convolutional
+            ? nn.Sequential(nn.Unflatten(1, [1, 8, 8]), nn.Conv2d(1, 16, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(16, 32, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.1), nn.Linear(128, 10))
+            : nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, 10));
         var trainX = tensor(data.TrainX, [data.TrainCount, DigitsSet.Features]);
         var trainY = tensor(data.TrainY);
         var testX = tensor(data.TestX, [data.TestCount, DigitsSet.Features]);

@@ -133,9 +133,12 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
     }
 
     /// <inheritdoc/>
-    public Body DigitsEpoch(DigitsSet data)
+    public Body DigitsEpoch(DigitsSet data, bool convolutional)
     {
-        var model = new Sequential(new Linear(64, 128), new ReLU(), new Dropout(0.1), new Linear(128, 64), new ReLU(), new Dropout(0.1), new Linear(64, 10));
+        var model = convolutional
+            ? new Sequential(new Unflatten(1, 1, 8, 8), new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+                new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2), new Flatten(), new Dropout(0.1), new Linear(128, 10))
+            : new Sequential(new Linear(64, 128), new ReLU(), new Dropout(0.1), new Linear(128, 64), new ReLU(), new Dropout(0.1), new Linear(64, 10));
         var trainX = Tensor.FromArray(data.TrainX, [data.TrainCount, DigitsSet.Features], device);
         var trainY = Tensor.FromArray(data.TrainY, device);
         var testX = Tensor.FromArray(data.TestX, [data.TestCount, DigitsSet.Features], device);

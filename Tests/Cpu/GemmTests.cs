@@ -56,6 +56,7 @@ public sealed unsafe class GemmTests
         Gemm.ForcedVectorBits = 0;
         Gemm.MaxThreads = 0;
         Gemm.AlwaysPackB = false;
+        Gemm.DisableSmall = false;
     }
 
     [TestCaseSource(nameof(ShapeCases))]
@@ -88,6 +89,21 @@ public sealed unsafe class GemmTests
     [TestCase(-2.0, 1.0)]
     public void DoubleAlphaBeta(double alpha, double beta) =>
         Check<double>(45, 70, 300, Layout.Strided, Layout.RowMajor, alpha, beta, seed: 5);
+
+    [Test]
+    public void SmallProductsCoverEveryRowAndColumnRemainder([Values] Layout la, [Values] bool disableSmall)
+    {
+        // Products below 2^17 multiply-adds with row-major B skip packing (eight rows of C per register tile, leftover
+        // columns one by one); the same shapes through the packed path must agree with the reference too.
+        Gemm.DisableSmall = disableSmall;
+        foreach (var (m, n, k) in new[] { (1, 16, 9), (7, 21, 33), (8, 32, 144), (9, 16, 144), (17, 5, 3), (32, 16, 144), (15, 48, 64) })
+        {
+            Check<float>(m, n, k, la, Layout.RowMajor, 1f, 0f, seed: m * n + k);
+            Check<float>(m, n, k, la, Layout.RowMajor, -0.5f, 1.5f, seed: m + 3);
+            Check<double>(m, n, k, la, Layout.RowMajor, 2.0, 0.0, seed: n + 5);
+            Check<double>(m, n, k, la, Layout.RowMajor, 1.0, -1.0, seed: k + 7);
+        }
+    }
 
     [Test]
     public void BetaZeroIgnoresNaNInC()

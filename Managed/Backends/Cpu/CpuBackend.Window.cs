@@ -60,42 +60,67 @@ internal sealed unsafe partial class CpuBackend
         return ((int)first, (int)Math.Max(first, end));
     }
 
-    // Rows (plane, tap) of the columns, each OutHeight segments of OutWidth.
+    // Rows (plane, tap) of the columns, each OutHeight segments of OutWidth. The taps' column ranges are found once per
+    // range of rows and the row index is stepped, not divided: small images have many rows of a few elements, and a few
+    // divisions per row cost more than its copy.
     private readonly struct Im2ColRows<T>(T* cols, T* image, WindowGeometry g, T pad) : IRowRangeKernel where T : unmanaged
     {
         public void Rows(long start, long end, int chunk)
         {
+            int kw = (int)g.KernelWidth, ow = (int)g.OutWidth;
+            Span<int> firsts = kw <= 256 ? stackalloc int[kw] : new int[kw], lasts = kw <= 256 ? stackalloc int[kw] : new int[kw];
+            for (int jj = 0; jj < kw; jj++) (firsts[jj], lasts[jj]) = Inside(g.OutWidth, g.StrideW, jj * g.DilationW - g.PadW, g.Width);
             long hw = g.Height * g.Width;
-            int ow = (int)g.OutWidth;
+            long plane = start / g.Taps, tap = start % g.Taps, i = tap / kw;
+            int j = (int)(tap % kw);
+            T* dst = cols + start * g.Positions;
             for (long r = start; r < end; r++)
             {
-                long plane = r / g.Taps, tap = r % g.Taps, i = tap / g.KernelWidth, j = tap % g.KernelWidth;
                 long columnOffset = j * g.DilationW - g.PadW;
-                var (first, last) = Inside(g.OutWidth, g.StrideW, columnOffset, g.Width);
+                int first = firsts[j], last = lasts[j];
                 T* src = image + plane * hw;
-                T* dst = cols + r * g.Positions;
                 for (long oy = 0; oy < g.OutHeight; oy++, dst += ow)
                 {
-                    var row = new Span<T>(dst, ow);
                     long y = oy * g.StrideH - g.PadH + i * g.DilationH;
                     if ((ulong)y >= (ulong)g.Height)
                     {
-                        row.Fill(pad);
+                        Fill(dst, 0, ow, pad);
                         continue;
                     }
-                    row[..first].Fill(pad);
-                    row[last..].Fill(pad);
+                    Fill(dst, 0, first, pad);
+                    Fill(dst, last, ow, pad);
                     T* s = src + y * g.Width + first * g.StrideW + columnOffset;
-                    if (g.StrideW == 1)
+                    if (g.StrideW == 1 && last - first >= 16)
                     {
-                        new ReadOnlySpan<T>(s, last - first).CopyTo(row[first..last]);
+                        new ReadOnlySpan<T>(s, last - first).CopyTo(new Span<T>(dst + first, last - first));
                     }
                     else
                     {
-                        for (int k = first; k < last; k++, s += g.StrideW) row[k] = *s;
+                        // Short rows (small images, pooling windows) element by element: a library call per segment
+                        // would cost more than the copy.
+                        for (int k = first; k < last; k++, s += g.StrideW) dst[k] = *s;
+                    }
+                }
+                if (++j == kw)
+                {
+                    j = 0;
+                    if (++i == g.KernelHeight)
+                    {
+                        i = 0;
+                        plane++;
                     }
                 }
             }
+        }
+
+        private static void Fill(T* dst, int from, int to, T value)
+        {
+            if (to - from >= 16)
+            {
+                new Span<T>(dst + from, to - from).Fill(value);
+                return;
+            }
+            for (int k = from; k < to; k++) dst[k] = value;
         }
     }
 

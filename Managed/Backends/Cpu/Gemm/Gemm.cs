@@ -94,6 +94,11 @@ internal static unsafe partial class Gemm
             B = b, BRowStride = bRowStride, BColStride = bColStride,
             C = c, Ldc = ldc, Alpha = alpha, Beta = beta,
         };
+        if (TrySmall(ref args))
+        {
+            return;
+        }
+
         int bits = ForcedVectorBits;
         if (bits is 0 or 512 && Vector512.IsHardwareAccelerated)
         {

@@ -93,8 +93,8 @@ public sealed unsafe class GemmTests
     [Test]
     public void SmallProductsCoverEveryRowAndColumnRemainder([Values] Layout la, [Values] bool disableSmall)
     {
-        // Products below 2^17 multiply-adds with row-major B skip packing (eight rows of C per register tile, leftover
-        // columns one by one); the same shapes through the packed path must agree with the reference too.
+        // Products below 2^17 multiply-adds with row-major B skip packing (eight rows of C per register tile, a row's
+        // partial last vector masked); the same shapes through the packed path must agree with the reference too.
         Gemm.DisableSmall = disableSmall;
         foreach (var (m, n, k) in new[] { (1, 16, 9), (7, 21, 33), (8, 32, 144), (9, 16, 144), (17, 5, 3), (32, 16, 144), (15, 48, 64) })
         {

@@ -14,6 +14,25 @@ internal readonly record struct WindowGeometry(
     long DilationH, long DilationW,
     long OutHeight, long OutWidth)
 {
+    /// <summary>
+    /// The geometry of a KernelHeight x KernelWidth window over [Height, Width] images, with the output size from the
+    /// usual formula, (size + 2·pad - dilation·(kernel - 1) - 1) / stride + 1, rounded down or, in ceil mode, up, where
+    /// (PyTorch's rule) the last window must still start inside the image or its left padding. Sizes are not validated.
+    /// </summary>
+    public static WindowGeometry Create(long height, long width, long kernelHeight, long kernelWidth, long strideH, long strideW,
+        long padH, long padW, long dilationH, long dilationW, bool ceilMode = false)
+        => new(height, width, kernelHeight, kernelWidth, strideH, strideW, padH, padW, dilationH, dilationW,
+            OutSize(height, kernelHeight, strideH, padH, dilationH, ceilMode), OutSize(width, kernelWidth, strideW, padW, dilationW, ceilMode));
+
+    private static long OutSize(long size, long k, long s, long p, long d, bool ceil)
+    {
+        long span = size + 2 * p - d * (k - 1) - 1;
+        if (span < 0) return 0;
+        long o = (ceil ? (span + s - 1) / s : span / s) + 1;
+        if (ceil && (o - 1) * s >= size + p) o--;
+        return o;
+    }
+
     /// <summary>Taps per window: KernelHeight·KernelWidth.</summary>
     public long Taps => KernelHeight * KernelWidth;
 

@@ -103,24 +103,12 @@ public static partial class Functional
     {
         if (kernel.Height < 1 || kernel.Width < 1 || stride.Height < 1 || stride.Width < 1 || dilation.Height < 1 || dilation.Width < 1 || padding.Height < 0 || padding.Width < 0)
             throw new ArgumentException($"{op}: kernel size {kernel}, stride {stride} and dilation {dilation} must be positive and padding {padding} non-negative.");
-        long h = inputShape[2], w = inputShape[3];
-        long oh = OutSize(h, kernel.Height, stride.Height, padding.Height, dilation.Height, ceilMode);
-        long ow = OutSize(w, kernel.Width, stride.Width, padding.Width, dilation.Width, ceilMode);
-        if (oh < 1 || ow < 1)
+        var g = WindowGeometry.Create(inputShape[2], inputShape[3], kernel.Height, kernel.Width, stride.Height, stride.Width,
+            padding.Height, padding.Width, dilation.Height, dilation.Width, ceilMode);
+        if (g.OutHeight < 1 || g.OutWidth < 1)
             throw new ArgumentException(
                 $"{op}: the input of shape {Fmt(inputShape)} is too small for kernel {kernel} with padding {padding} and dilation {dilation}: " +
-                $"the output would be {oh} x {ow}.");
-        return new WindowGeometry(h, w, kernel.Height, kernel.Width, stride.Height, stride.Width, padding.Height, padding.Width,
-            dilation.Height, dilation.Width, oh, ow);
-    }
-
-    private static long OutSize(long size, long k, long s, long p, long d, bool ceil)
-    {
-        long span = size + 2 * p - d * (k - 1) - 1;
-        if (span < 0) return 0;
-        long o = (ceil ? (span + s - 1) / s : span / s) + 1;
-        // In ceil mode the last window must start inside the input or the left padding (PyTorch's rule).
-        if (ceil && (o - 1) * s >= size + p) o--;
-        return o;
+                $"the output would be {g.OutHeight} x {g.OutWidth}.");
+        return g;
     }
 }

@@ -1,4 +1,3 @@
-using CudaTensor.Tests.NativeBinding;
 using CudaTensor.Tests.NN;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
@@ -11,20 +10,9 @@ namespace CudaTensor.Tests.CudaBackend;
 /// on machines without a usable GPU.
 /// </summary>
 [TestFixture]
-[Category("Gpu")]
-[NonParallelizable]
-public class FusedCudaVsCpuTests
+public class FusedCudaVsCpuTests : GpuFixture
 {
     private const long Rows = 37;
-    private static readonly Device Cpu = Device.Cpu;
-    private Device gpu;
-
-    [OneTimeSetUp]
-    public void OneTimeSetUp()
-    {
-        NativeRequirement.Gpu();
-        gpu = Device.Cuda();
-    }
 
     private static Tensor Randn(ulong seed, DType dtype, params long[] shape) => Tensor.Randn(shape, dtype, Cpu, generator: new Generator(seed));
 
@@ -43,7 +31,7 @@ public class FusedCudaVsCpuTests
         using var b = affine ? Randn(3, dtype, len) : null;
         using var dy = Randn(4, dtype, Rows, len);
         var results = new List<Tensor[]>();
-        foreach (var device in new[] { Cpu, gpu })
+        foreach (var device in new[] { Cpu, Gpu })
         {
             using var xd = x.To(device);
             using var wd = w?.To(device);
@@ -88,7 +76,7 @@ public class FusedCudaVsCpuTests
         using var target = Tensor.Where(hit, -100L, raw);
         using var grad = Randn(5, dtype, Rows);
         var results = new List<Tensor[]>();
-        foreach (var device in new[] { Cpu, gpu })
+        foreach (var device in new[] { Cpu, Gpu })
         {
             using var xd = scaled.To(device);
             using var wd = w?.To(device);
@@ -122,7 +110,7 @@ public class FusedCudaVsCpuTests
         var values = Enumerable.Range(0, (int)Rows).Select(i => (long)(i % classes)).ToArray();
         values[11] = classes;
         values[20] = -5;
-        foreach (var device in new[] { Cpu, gpu })
+        foreach (var device in new[] { Cpu, Gpu })
         {
             using var xd = x.To(device);
             using var td = Tensor.FromArray(values, [Rows], device);

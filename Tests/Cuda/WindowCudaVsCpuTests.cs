@@ -1,5 +1,4 @@
 using CudaTensor.Backends;
-using CudaTensor.Tests.NativeBinding;
 using CudaTensor.Tests.NN;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
@@ -13,13 +12,9 @@ namespace CudaTensor.Tests.CudaBackend;
 /// reason on machines without a usable GPU.
 /// </summary>
 [TestFixture]
-[Category("Gpu")]
-[NonParallelizable]
-public class WindowCudaVsCpuTests
+public class WindowCudaVsCpuTests : GpuFixture
 {
     private const long Planes = 3;
-    private static readonly Device Cpu = Device.Cpu;
-    private Device gpu;
 
     // Named geometries: WindowGeometry is internal, so test cases pass the name.
     private static readonly Dictionary<string, WindowGeometry> Geometries = new()
@@ -33,17 +28,8 @@ public class WindowCudaVsCpuTests
 
     public static IEnumerable<string> GeometryNames => Geometries.Keys;
 
-    [OneTimeSetUp]
-    public void OneTimeSetUp()
-    {
-        NativeRequirement.Gpu();
-        gpu = Device.Cuda();
-    }
-
     private static WindowGeometry Geometry(long h, long w, long kh, long kw, long sh, long sw, long ph, long pw, long dh, long dw)
-        => new(h, w, kh, kw, sh, sw, ph, pw, dh, dw, OutSize(h, kh, sh, ph, dh), OutSize(w, kw, sw, pw, dw));
-
-    private static long OutSize(long size, long kernel, long stride, long pad, long dilation) => (size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+        => WindowGeometry.Create(h, w, kh, kw, sh, sw, ph, pw, dh, dw);
 
     private static long[] ImageShape(WindowGeometry g) => [Planes, g.Height, g.Width];
 
@@ -73,7 +59,7 @@ public class WindowCudaVsCpuTests
         var g = Geometries[geometry];
         using var image = Tensor.Randn(ImageShape(g), dtype, Cpu, generator: new Generator(1));
         using var expected = Im2Col(image, Cpu, g, padValue);
-        using var actual = Im2Col(image, gpu, g, padValue);
+        using var actual = Im2Col(image, Gpu, g, padValue);
         // A copy: every entry exactly.
         FusedTestSupport.Close(TensorAssert.ToDoubles(actual), TensorAssert.ToDoubles(expected), 0, 0, $"Im2Col {dtype} {geometry} pad {padValue}");
     }
@@ -84,7 +70,7 @@ public class WindowCudaVsCpuTests
         var g = Geometries[geometry];
         using var cols = Tensor.Randn(ColsShape(g), dtype, Cpu, generator: new Generator(2));
         using var expected = Col2Im(cols, Cpu, g);
-        using var actual = Col2Im(cols, gpu, g);
+        using var actual = Col2Im(cols, Gpu, g);
         // Sums of at most KH*KW terms, possibly added in another order.
         double tol = dtype == DType.Float32 ? 1e-5 : 1e-12;
         FusedTestSupport.Close(TensorAssert.ToDoubles(actual), TensorAssert.ToDoubles(expected), tol, tol, $"Col2Im {dtype} {geometry}");
@@ -94,11 +80,11 @@ public class WindowCudaVsCpuTests
     public void Col2ImOverwritesTheImage()
     {
         var g = Geometries["2x2 stride 2 (pooling)"];
-        using var cols = Tensor.Randn(ColsShape(g), DType.Float32, gpu, generator: new Generator(3));
-        using var image = Tensor.Randn(ImageShape(g), DType.Float32, gpu, generator: new Generator(4));
+        using var cols = Tensor.Randn(ColsShape(g), DType.Float32, Gpu, generator: new Generator(3));
+        using var image = Tensor.Randn(ImageShape(g), DType.Float32, Gpu, generator: new Generator(4));
         // Non-overlapping windows covering the image: every pixel is exactly one column entry, whatever it held before.
         image.Backend.Col2Im(image.Layout, cols.Layout, g);
-        using var roundTrip = Tensor.Empty(ColsShape(g), DType.Float32, gpu);
+        using var roundTrip = Tensor.Empty(ColsShape(g), DType.Float32, Gpu);
         image.Backend.Im2Col(roundTrip.Layout, image.Layout, g, 0);
         FusedTestSupport.Close(TensorAssert.ToDoubles(roundTrip), TensorAssert.ToDoubles(cols), 0, 0, "Im2Col(Col2Im(cols))");
     }
@@ -109,7 +95,7 @@ public class WindowCudaVsCpuTests
         var g = Geometries[geometry];
         using var image = Tensor.RandInt(1, 1_000_000, ImageShape(g), DType.Int64, Cpu, new Generator(5));
         using var expected = Im2Col(image, Cpu, g, double.NegativeInfinity);
-        using var actual = Im2Col(image, gpu, g, double.NegativeInfinity);
+        using var actual = Im2Col(image, Gpu, g, double.NegativeInfinity);
         long[] e = expected.ToArray<long>(), a = actual.ToArray<long>();
         Assert.That(a, Is.EqualTo(e), $"Im2Col Int64 {geometry}");
         // The pixels are positive, so the padded entries are exactly the minimum ones.
@@ -123,7 +109,7 @@ public class WindowCudaVsCpuTests
     {
         var g = Geometries["3x3 stride 1 pad 1"];
         using var ints = Tensor.RandInt(1, 1000, ImageShape(g), DType.Int32, Cpu, new Generator(6));
-        using var intCols = Im2Col(ints, gpu, g, double.PositiveInfinity);
+        using var intCols = Im2Col(ints, Gpu, g, double.PositiveInfinity);
         // Tap (0, 0) of window (0, 0) reads pixel (-1, -1): padding.
         Assert.That(intCols.ToArray<int>()[0], Is.EqualTo(int.MaxValue), "+inf saturates to int.MaxValue");
         using var intExpected = Im2Col(ints, Cpu, g, double.PositiveInfinity);
@@ -131,7 +117,7 @@ public class WindowCudaVsCpuTests
 
         using var noise = Tensor.Randn(ImageShape(g), DType.Float32, Cpu, generator: new Generator(7));
         using var bools = noise.Gt(0);
-        using var boolCols = Im2Col(bools, gpu, g, -0.5);
+        using var boolCols = Im2Col(bools, Gpu, g, -0.5);
         Assert.That(boolCols.ToArray<bool>()[0], Is.True, "a nonzero pad is true");
         using var boolExpected = Im2Col(bools, Cpu, g, -0.5);
         Assert.That(boolCols.ToArray<bool>(), Is.EqualTo(boolExpected.ToArray<bool>()), "Bool against the CPU");
@@ -141,14 +127,14 @@ public class WindowCudaVsCpuTests
     public void MismatchedDTypesAreRejected()
     {
         var g = Geometries["1x1"];
-        using var image = Tensor.Randn(ImageShape(g), DType.Float32, gpu, generator: new Generator(8));
-        using var cols = Tensor.Empty(ColsShape(g), DType.Float64, gpu);
+        using var image = Tensor.Randn(ImageShape(g), DType.Float32, Gpu, generator: new Generator(8));
+        using var cols = Tensor.Empty(ColsShape(g), DType.Float64, Gpu);
         var e = Assert.Throws<ArgumentException>(() => image.Backend.Im2Col(cols.Layout, image.Layout, g, 0));
         Assert.That(e!.Message, Does.Contain("Im2Col").And.Contain("float32").And.Contain("float64"));
         Assert.Throws<NotSupportedException>(() =>
         {
-            using var li = Tensor.RandInt(1, 9, ImageShape(g), DType.Int64, gpu, new Generator(9));
-            using var lc = Tensor.Empty(ColsShape(g), DType.Int64, gpu);
+            using var li = Tensor.RandInt(1, 9, ImageShape(g), DType.Int64, Gpu, new Generator(9));
+            using var lc = Tensor.Empty(ColsShape(g), DType.Int64, Gpu);
             li.Backend.Col2Im(li.Layout, lc.Layout, g);
         });
     }

@@ -26,12 +26,7 @@ public sealed class WindowTests(Device device)
     private static IEnumerable<TestCaseData> GeometryCases()
         => Geometries.Select((g, i) => new TestCaseData(i).SetName($"{{m}}({string.Join(",", g)})"));
 
-    private static WindowGeometry Make(long[] a)
-    {
-        long Out(long size, long k, long s, long p, long d) => (size + 2 * p - d * (k - 1) - 1) / s + 1;
-        return new WindowGeometry(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
-            Out(a[0], a[2], a[4], a[6], a[8]), Out(a[1], a[3], a[5], a[7], a[9]));
-    }
+    private static WindowGeometry Make(long[] a) => WindowGeometry.Create(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
 
     /// <summary>
     /// Calls <paramref name="visit"/>(column index, pixel index or -1 in the padding) for every entry of the columns,

@@ -47,19 +47,19 @@ internal static partial class Derivatives
             else
             {
                 var gc = grad.Contiguous();
-                var gy = gc.Layout.WithLayout([n, o, l], [o * l, l, 1]);
+                var gy = gc.Layout.AsContiguous(n, o, l);
                 if (needX)
                 {
                     dx = Tensor.Allocate(xs.ShapeArray, xs.DType, xs.Device);
                     using var wc = ws.Contiguous();
-                    xs.Backend.Conv2dBackwardInput(dx.Layout, gy, wc.Layout.WithLayout([o, rows], [rows, 1]), g);
+                    xs.Backend.Conv2dBackwardInput(dx.Layout, gy, wc.Layout.AsContiguous(o, rows), g);
                 }
                 if (needW || needB)
                 {
                     dw = Tensor.Allocate(weightShape, xs.DType, xs.Device);
                     db = needB ? Tensor.Allocate([o], xs.DType, xs.Device) : null;
                     using var xc = xs.Contiguous();
-                    xs.Backend.Conv2dBackwardWeight(dw.Layout.WithLayout([o, rows], [rows, 1]), db?.Layout, gy, xc.Layout, g);
+                    xs.Backend.Conv2dBackwardWeight(dw.Layout.AsContiguous(o, rows), db?.Layout, gy, xc.Layout, g);
                     if (!needW) dw = null; // the bias's gradient came from the same pass
                 }
             }

@@ -29,6 +29,9 @@ internal readonly struct Strided(Storage storage, long offset, long[] shape, lon
         return new Strided(Storage, Offset, shape, strides, DType);
     }
 
+    /// <summary>A contiguous operand seen with another shape of the same element count, row-major strides.</summary>
+    public Strided AsContiguous(params long[] shape) => WithLayout(shape, Shapes.ContiguousStrides(shape));
+
     /// <summary>The same memory with another shape and strides (broadcasting, splitting).</summary>
     public Strided WithLayout(long[] shape, long[] strides) => new(Storage, Offset, shape, strides, DType);
 }

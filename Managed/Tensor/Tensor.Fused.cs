@@ -122,5 +122,5 @@ public sealed partial class Tensor
     }
 
     /// <summary>A contiguous tensor seen as [rows, len].</summary>
-    internal static Backends.Strided Rows(Tensor t, long rows, long len) => t.Layout.WithLayout([rows, len], [len, 1]);
+    internal static Backends.Strided Rows(Tensor t, long rows, long len) => t.Layout.AsContiguous(rows, len);
 }

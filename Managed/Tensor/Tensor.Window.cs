@@ -21,7 +21,7 @@ public sealed partial class Tensor
             using (Autograd.NoGrad())
             using (var x = input.Contiguous())
             {
-                input.Backend.Im2Col(Planes(cols, n * c, g.Taps, g.Positions), Planes(x, n * c, g.Height, g.Width), g, padValue);
+                input.Backend.Im2Col(cols.Layout.AsContiguous(n * c, g.Taps, g.Positions), x.Layout.AsContiguous(n * c, g.Height, g.Width), g, padValue);
             }
             Derivatives.RecordUnfold2d(cols, input, g);
         }
@@ -46,7 +46,7 @@ public sealed partial class Tensor
             using (Autograd.NoGrad())
             using (var x = cols.Contiguous())
             {
-                cols.Backend.Col2Im(Planes(image, n * c, g.Height, g.Width), Planes(x, n * c, g.Taps, g.Positions), g);
+                cols.Backend.Col2Im(image.Layout.AsContiguous(n * c, g.Height, g.Width), x.Layout.AsContiguous(n * c, g.Taps, g.Positions), g);
             }
             Derivatives.RecordFold2d(image, cols, g);
         }
@@ -74,8 +74,8 @@ public sealed partial class Tensor
             using (var w = weight.Contiguous())
             using (var b = bias?.Contiguous())
             {
-                input.Backend.Conv2dForward(y.Layout.WithLayout([n, o, g.Positions], [o * g.Positions, g.Positions, 1]), x.Layout,
-                    w.Layout.WithLayout([o, rows], [rows, 1]), b?.Layout, g);
+                input.Backend.Conv2dForward(y.Layout.AsContiguous(n, o, g.Positions), x.Layout,
+                    w.Layout.AsContiguous(o, rows), b?.Layout, g);
             }
             Derivatives.RecordConv2d(y, input, weight, bias, g);
         }
@@ -86,8 +86,4 @@ public sealed partial class Tensor
         }
         return y;
     }
-
-    // A contiguous tensor seen as [planes, rows, cols].
-    private static Strided Planes(Tensor t, long planes, long rows, long cols)
-        => t.Layout.WithLayout([planes, rows, cols], [rows * cols, cols, 1]);
 }

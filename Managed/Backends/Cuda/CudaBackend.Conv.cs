@@ -14,9 +14,9 @@ internal sealed unsafe partial class CudaBackend
         var cols = Temp([n * c, g.Taps, l], x.DType);
         try
         {
-            Im2Col(cols, Planes(x, n * c, g.Height, g.Width), g, 0);
-            var y3 = Planes(y, n, o, l);
-            MatMul(y3, w.WithLayout([n, o, rows], [0, rows, 1]), cols.WithLayout([n, rows, l], [rows * l, l, 1]));
+            Im2Col(cols, x.AsContiguous(n * c, g.Height, g.Width), g, 0);
+            var y3 = y.AsContiguous(n, o, l);
+            MatMul(y3, w.WithLayout([n, o, rows], [0, rows, 1]), cols.AsContiguous(n, rows, l));
             if (bias is { } b) Binary(BinaryOp.Add, y3, y3, b.WithLayout([n, o, l], [0, 1, 0]));
         }
         finally
@@ -32,8 +32,8 @@ internal sealed unsafe partial class CudaBackend
         var cols = Temp([n * c, g.Taps, l], dx.DType);
         try
         {
-            MatMul(cols.WithLayout([n, rows, l], [rows * l, l, 1]), w.WithLayout([n, rows, o], [0, 1, rows]), Planes(dy, n, o, l));
-            Col2Im(Planes(dx, n * c, g.Height, g.Width), cols, g);
+            MatMul(cols.AsContiguous(n, rows, l), w.WithLayout([n, rows, o], [0, 1, rows]), dy.AsContiguous(n, o, l));
+            Col2Im(dx.AsContiguous(n * c, g.Height, g.Width), cols, g);
         }
         finally
         {
@@ -48,11 +48,11 @@ internal sealed unsafe partial class CudaBackend
         var perSample = Temp([n, o, rows], x.DType);
         try
         {
-            Im2Col(cols, Planes(x, n * c, g.Height, g.Width), g, 0);
+            Im2Col(cols, x.AsContiguous(n * c, g.Height, g.Width), g, 0);
             // dW[n] = dy[n] @ cols[n]ᵀ, then summed over n (the batch as the last, reduced dimension).
-            MatMul(perSample, Planes(dy, n, o, l), cols.WithLayout([n, l, rows], [rows * l, 1, l]));
-            Reduce(ReduceOp.Sum, dw.WithLayout([o, rows], [rows, 1]), perSample.WithLayout([o, rows, n], [rows, 1, o * rows]), 1);
-            if (db is { } b) Reduce(ReduceOp.Sum, b.WithLayout([o], [1]), dy.WithLayout([o, n, l], [l, o * l, 1]), 2);
+            MatMul(perSample, dy.AsContiguous(n, o, l), cols.WithLayout([n, l, rows], [rows * l, 1, l]));
+            Reduce(ReduceOp.Sum, dw.AsContiguous(o, rows), perSample.WithLayout([o, rows, n], [rows, 1, o * rows]), 1);
+            if (db is { } b) Reduce(ReduceOp.Sum, b.AsContiguous(o), dy.WithLayout([o, n, l], [l, o * l, 1]), 2);
         }
         finally
         {
@@ -60,7 +60,4 @@ internal sealed unsafe partial class CudaBackend
             perSample.Storage.Release();
         }
     }
-
-    // A contiguous operand seen as [planes, rows, cols].
-    private static Strided Planes(Strided t, long planes, long rows, long cols) => t.WithLayout([planes, rows, cols], [rows * cols, cols, 1]);
 }

@@ -162,7 +162,47 @@ public static class LibraryResolver
     /// <returns>The probe result.</returns>
     public static NativeLibraryProbe Probe(NativeLibraryKind kind)
         => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
-            () => Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+            () => k == NativeLibraryKind.Nvrtc ? ProbeNvrtc() : Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+
+    /// <summary>
+    /// Which NVRTC was loaded and why (see <see cref="Native.NvrtcChoice"/>); null until NVRTC is first probed, or when
+    /// none was found.
+    /// </summary>
+    public static NvrtcChoice? ChosenNvrtc { get; private set; }
+
+    // NVRTC is the one library where the newest is not always right: its output must load on the installed driver.
+    // Every candidate found is loaded and asked its version; the ones not chosen are unloaded again.
+    private static NativeLibraryProbe ProbeNvrtc()
+    {
+        var tried = new List<string>();
+        var found = new List<NativeLibraryProbe>();
+        IReadOnlyList<string> first = ExtraFolders(), last = ToolkitFolders();
+        foreach (string name in CandidateNames(NativeLibraryKind.Nvrtc))
+        {
+            NativeLibraryProbe one = Probe(NativeLibraryKind.Nvrtc, [name], first, last);
+            tried.AddRange(one.Tried);
+            if (one.Found)
+            {
+                found.Add(one);
+            }
+        }
+        if (found.Count == 0)
+        {
+            return new NativeLibraryProbe(NativeLibraryKind.Nvrtc, IntPtr.Zero, null, tried);
+        }
+        var versions = found.Select(f => NvrtcChoice.ReadVersion(f.Handle)).ToArray();
+        int driverVersion = Driver.TryGetVersion();
+        (int index, string reason) = NvrtcChoice.Select(versions, driverVersion);
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (i != index && found[i].Handle != found[index].Handle)
+            {
+                NativeLibrary.Free(found[i].Handle);
+            }
+        }
+        ChosenNvrtc = new NvrtcChoice(found[index].Path, versions[index].Major, versions[index].Minor, driverVersion, reason);
+        return found[index] with { Tried = tried };
+    }
 
     /// <summary>
     /// Loads the first of <paramref name="names"/> that exists: for each name, in

@@ -9,5 +9,5 @@ internal static class BlasEntryPoints
 
     /// <summary>Entry points of the libcublasLt shim.</summary>
     /// <returns>Name and <c>[UnmanagedCallersOnly]</c> function pointer of each implemented export.</returns>
-    public static IReadOnlyList<(string Name, IntPtr Function)> CublasLt() => [];
+    public static IReadOnlyList<(string Name, IntPtr Function)> CublasLt() => CublasLtExports.All();
 }

@@ -47,6 +47,8 @@ public unsafe class BlasLtValidationTests
             Assert.That(Matmul(c: lt.Layout(F32, 4, 3, 4)), Is.EqualTo(BlasStatus.InvalidValue), "C columns differ from D columns");
             Assert.That(Matmul(desc: lt.Desc(transA: 1)), Is.EqualTo(BlasStatus.InvalidValue), "op(A) = A^T is 3x4");
         });
+        Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.InvalidValue),
+            Is.EqualTo("cublasLtMatmul: shapes do not chain: op(A) is 3x4, op(B) 3x2, C 4x2, D 4x2 (need op(A) m x k, op(B) k x n, C and D m x n)"));
     }
 
     [Test]

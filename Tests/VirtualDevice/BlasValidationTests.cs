@@ -76,6 +76,16 @@ public unsafe class BlasValidationTests
     }
 
     [Test]
+    public void ARejectionSaysWhyWithTheNumbers()
+    {
+        Assert.That(new GemmCall { Handle = handle, Lda = 3 }.Invoke(), Is.EqualTo(BlasStatus.InvalidValue));
+        Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.InvalidValue), Is.EqualTo("test: lda = 3 < max(1, 4), the rows of A as stored (transa = 0)"));
+        Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.NotSupported), Is.Null, "the detail belongs to the status it explains");
+        Assert.That(new GemmCall { Handle = handle, TypeB = F16 }.Invoke(), Is.EqualTo(BlasStatus.NotSupported));
+        Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.NotSupported), Does.Contain("Atype 0, Btype 2, Ctype 0"));
+    }
+
+    [Test]
     public void CreateWithoutACurrentContextIsNotInitialized()
     {
         IntPtr h = new(7);

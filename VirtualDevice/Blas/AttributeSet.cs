@@ -25,7 +25,14 @@ internal sealed unsafe class AttributeSet(IReadOnlyDictionary<int, AttributeSpec
 
     public BlasStatus Set(int id, void* buffer, nuint size)
     {
-        if (!specs.TryGetValue(id, out AttributeSpec spec) || buffer == null || size != (nuint)spec.Size) return BlasStatus.InvalidValue;
+        if (!specs.TryGetValue(id, out AttributeSpec spec))
+        {
+            return BlasFailure.Reject(BlasStatus.InvalidValue, $"cuBLASLt SetAttribute: {id} is not an attribute of this descriptor kind");
+        }
+        if (buffer == null || size != (nuint)spec.Size)
+        {
+            return BlasFailure.Reject(BlasStatus.InvalidValue, $"cuBLASLt SetAttribute: attribute {id} takes {spec.Size} bytes, was given {size}{(buffer == null ? " and a NULL buffer" : "")}");
+        }
         long bits = 0;
         Buffer.MemoryCopy(buffer, &bits, sizeof(long), spec.Size);
         // Sign-extend 4-byte values so that int32 attributes read back negative (-1 defaults) as written.

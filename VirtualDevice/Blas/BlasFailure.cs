@@ -1,21 +1,35 @@
 namespace CudaTensor.VirtualDevice.Blas;
 
 /// <summary>
-/// Turns an exception inside an emulated entry point into a status (exceptions must never cross the C ABI) and
-/// keeps its message, so the error the binding raises can say more than the status.
+/// Why the calling thread's last emulated cuBLAS/cuBLASLt call failed: a status alone says little, so every
+/// rejection records a sentence naming the call and the numbers, and an exception inside an entry point (which
+/// must never cross the C ABI) becomes a status with its message kept. The binding can append
+/// <see cref="LastErrorDetail"/> to the error it raises.
 /// </summary>
 internal static class BlasFailure
 {
-    private static volatile string? lastMessage;
+    [ThreadStatic] private static BlasStatus lastStatus;
+    [ThreadStatic] private static string? lastDetail;
 
-    /// <summary>The message of the last exception an entry point turned into a status, or null.</summary>
-    public static string? LastMessage => lastMessage;
+    /// <summary>Records why <paramref name="status"/> is returned and returns it.</summary>
+    public static BlasStatus Reject(BlasStatus status, string detail)
+    {
+        lastStatus = status;
+        lastDetail = detail;
+        return status;
+    }
 
     /// <summary>The status for <paramref name="exception"/>, caught in <paramref name="call"/>.</summary>
     public static int Report(string call, Exception exception)
     {
-        lastMessage = $"{call}: {exception.Message}";
         // A device fault seen while the call itself ran is a failed execution; anything else is the emulator's bug.
-        return (int)(exception is DeviceFaultException ? BlasStatus.ExecutionFailed : BlasStatus.InternalError);
+        BlasStatus status = exception is DeviceFaultException ? BlasStatus.ExecutionFailed : BlasStatus.InternalError;
+        return (int)Reject(status, $"{call}: {exception.GetType().Name}: {exception.Message}");
     }
+
+    /// <summary>
+    /// The detail of this thread's last failed call when it returned <paramref name="status"/> (a cublasStatus_t),
+    /// or null.
+    /// </summary>
+    public static string? LastErrorDetail(int status) => lastDetail is not null && (int)lastStatus == status ? lastDetail : null;
 }

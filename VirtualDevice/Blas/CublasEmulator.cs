@@ -27,7 +27,10 @@ internal static unsafe class CublasEmulator
     {
         if (handle == null) return BlasStatus.InvalidValue;
         // The real library needs a usable CUDA context at creation; without one it reports NOT_INITIALIZED.
-        if (context is null) return BlasStatus.NotInitialized;
+        if (context is null)
+        {
+            return BlasFailure.Reject(BlasStatus.NotInitialized, "cublasCreate_v2: no CUDA context is current on this thread (cuCtxSetCurrent or a retained primary context first)");
+        }
         *handle = Handles.Add(new HandleState(context));
         return BlasStatus.Success;
     }
@@ -100,23 +103,30 @@ internal static unsafe class CublasEmulator
         void* alpha, ulong a, int typeA, int lda, long strideA, ulong b, int typeB, int ldb, long strideB,
         void* beta, ulong c, int typeC, int ldc, long strideC, int batchCount, int? computeType, int algo)
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
+        if (Handles.Get(handle) is not { } state) return UnknownHandle(call, handle);
 
         // INVALID_VALUE cases in the order cublasGemmEx documents them.
-        if (m < 0 || n < 0 || k < 0 || batchCount < 0) return BlasStatus.InvalidValue;
-        if (!IsOperation(transa) || !IsOperation(transb)) return BlasStatus.InvalidValue;
+        if (m < 0 || n < 0 || k < 0 || batchCount < 0)
+        {
+            return Invalid(call, $"m = {m}, n = {n}, k = {k}, batchCount = {batchCount}: none may be negative");
+        }
+        if (!IsOperation(transa) || !IsOperation(transb))
+        {
+            return Invalid(call, $"transa = {transa}, transb = {transb}: each must be CUBLAS_OP_N (0), T (1) or C (2)");
+        }
         var opA = (BlasOperation)transa;
         var opB = (BlasOperation)transb;
-        if (lda < Math.Max(1, opA == BlasOperation.None ? m : k)) return BlasStatus.InvalidValue;
-        if (ldb < Math.Max(1, opB == BlasOperation.None ? k : n)) return BlasStatus.InvalidValue;
-        if (ldc < Math.Max(1, m)) return BlasStatus.InvalidValue;
-        if (alpha == null || beta == null) return BlasStatus.InvalidValue;
-        if (!IsGemmAlgorithm(algo)) return BlasStatus.InvalidValue;
+        int rowsA = opA == BlasOperation.None ? m : k, rowsB = opB == BlasOperation.None ? k : n;
+        if (lda < Math.Max(1, rowsA)) return Invalid(call, $"lda = {lda} < max(1, {rowsA}), the rows of A as stored (transa = {transa})");
+        if (ldb < Math.Max(1, rowsB)) return Invalid(call, $"ldb = {ldb} < max(1, {rowsB}), the rows of B as stored (transb = {transb})");
+        if (ldc < Math.Max(1, m)) return Invalid(call, $"ldc = {ldc} < max(1, m = {m})");
+        if (alpha == null || beta == null) return Invalid(call, "alpha and beta must not be NULL");
+        if (!IsGemmAlgorithm(algo)) return Invalid(call, $"algo = {algo} is not a cublasGemmAlgo_t");
 
         ComputeSpec? spec;
         if (computeType is int ct)
         {
-            if (!ComputeSpec.IsComputeType(ct)) return BlasStatus.InvalidValue;
+            if (!ComputeSpec.IsComputeType(ct)) return Invalid(call, $"computeType = {ct} is not a cublasComputeType_t");
             spec = ComputeSpec.ForGemmEx((BlasComputeType)ct, typeA, typeB, typeC, state.MathMode);
         }
         else
@@ -125,7 +135,12 @@ internal static unsafe class CublasEmulator
             var legacy = typeA == (int)BlasDataType.Float64 ? BlasComputeType.Float64 : BlasComputeType.Float32;
             spec = ComputeSpec.ForGemmEx(legacy, typeA, typeB, typeC, state.MathMode);
         }
-        if (spec is not { } compute) return BlasStatus.NotSupported;
+        if (spec is not { } compute)
+        {
+            return BlasFailure.Reject(BlasStatus.NotSupported, $"{call}: Atype {typeA}, Btype {typeB}, Ctype {typeC} with compute type "
+                + $"{computeType?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(from the math mode)"} is not a combination the virtual device emulates "
+                + "(real types of cublasGemmEx's table; no complex, no 32I)");
+        }
 
         if (m == 0 || n == 0 || batchCount == 0) return BlasStatus.Success;
 
@@ -154,8 +169,15 @@ internal static unsafe class CublasEmulator
         IGlobalMemory memory = state.Context.Memory;
         CudaErrorCode queued = state.Context.Enqueue(state.Stream, call, () => ReferenceGemm.Execute(memory, problem));
         // A kernel that cannot be launched (a bad stream) is what cuBLAS reports as EXECUTION_FAILED.
-        return queued == CudaErrorCode.Success ? BlasStatus.Success : BlasStatus.ExecutionFailed;
+        return queued == CudaErrorCode.Success
+            ? BlasStatus.Success
+            : BlasFailure.Reject(BlasStatus.ExecutionFailed, $"{call}: the driver refused to queue the work on stream 0x{state.Stream:X} ({queued})");
     }
+
+    private static BlasStatus UnknownHandle(string call, IntPtr handle)
+        => BlasFailure.Reject(BlasStatus.NotInitialized, $"{call}: 0x{handle:X} is not a live cublasHandle_t (never created, or destroyed)");
+
+    private static BlasStatus Invalid(string call, string why) => BlasFailure.Reject(BlasStatus.InvalidValue, $"{call}: {why}");
 
     internal static bool IsOperation(int op) => (BlasOperation)op is BlasOperation.None or BlasOperation.Transpose or BlasOperation.ConjugateTranspose;
 

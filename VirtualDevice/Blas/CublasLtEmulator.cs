@@ -19,7 +19,10 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus Create(IVirtualContext? context, IntPtr* handle)
     {
         if (handle == null) return BlasStatus.InvalidValue;
-        if (context is null) return BlasStatus.NotInitialized;
+        if (context is null)
+        {
+            return BlasFailure.Reject(BlasStatus.NotInitialized, "cublasLtCreate: no CUDA context is current on this thread");
+        }
         *handle = Handles.Add(new LtHandle(context));
         return BlasStatus.Success;
     }
@@ -78,8 +81,12 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus AlgoGetHeuristic(IntPtr handle, IntPtr desc, IntPtr a, IntPtr b, IntPtr c, IntPtr d,
         IntPtr preference, int requested, LtHeuristicResult* results, int* returned)
     {
-        if (Handles.Get(handle) is null) return BlasStatus.NotInitialized;
-        if (requested <= 0 || results == null || returned == null || Preferences.Get(preference) is null) return BlasStatus.InvalidValue;
+        if (Handles.Get(handle) is null) return UnknownHandle("cublasLtMatmulAlgoGetHeuristic", handle);
+        if (requested <= 0 || results == null || returned == null || Preferences.Get(preference) is null)
+        {
+            return BlasFailure.Reject(BlasStatus.InvalidValue, $"cublasLtMatmulAlgoGetHeuristic: requestedAlgoCount {requested} must be positive, "
+                + "the result and count pointers non-NULL and the preference live");
+        }
         *returned = 0;
         BlasStatus status = LtPlan.Build(Descs.Get(desc), Layouts.Get(a), Layouts.Get(b), Layouts.Get(c), Layouts.Get(d), out _);
         if (status != BlasStatus.Success) return status;
@@ -96,8 +103,8 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus Matmul(IntPtr handle, IntPtr desc, void* alpha, ulong a, IntPtr aDesc, ulong b, IntPtr bDesc,
         void* beta, ulong c, IntPtr cDesc, ulong d, IntPtr dDesc, LtAlgorithm* algo, ulong workspace, nuint workspaceBytes, IntPtr stream)
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
-        if (alpha == null || beta == null) return BlasStatus.InvalidValue;
+        if (Handles.Get(handle) is not { } state) return UnknownHandle("cublasLtMatmul", handle);
+        if (alpha == null || beta == null) return BlasFailure.Reject(BlasStatus.InvalidValue, "cublasLtMatmul: alpha and beta must not be NULL");
         LtMatmulDesc? operation = Descs.Get(desc);
         LtMatrixLayout? cLayout = Layouts.Get(cDesc), dLayout = Layouts.Get(dDesc);
         BlasStatus status = LtPlan.Build(operation, Layouts.Get(aDesc), Layouts.Get(bDesc), cLayout, dLayout, out LtPlan plan);
@@ -106,7 +113,7 @@ internal static unsafe class CublasLtEmulator
         if (c == d && (cLayout![LtMatrixLayout.Ld] != dLayout![LtMatrixLayout.Ld] || cLayout[LtMatrixLayout.Order] != dLayout[LtMatrixLayout.Order]
             || cLayout[LtMatrixLayout.StridedBatchOffset] != dLayout[LtMatrixLayout.StridedBatchOffset]))
         {
-            return BlasStatus.InvalidValue;
+            return BlasFailure.Reject(BlasStatus.InvalidValue, "cublasLtMatmul: C and D are the same memory but their layouts differ (LD, ORDER or batch stride)");
         }
         _ = algo; _ = workspace; _ = workspaceBytes; // the reference needs no workspace and has one algorithm
 
@@ -118,8 +125,13 @@ internal static unsafe class CublasLtEmulator
             device ? Scalar.FromDevice((ulong)beta, scale) : Scalar.FromHost(beta, scale));
         IGlobalMemory memory = state.Context.Memory;
         CudaErrorCode queued = state.Context.Enqueue(stream, "cublasLtMatmul", () => ReferenceGemm.Execute(memory, problem));
-        return queued == CudaErrorCode.Success ? BlasStatus.Success : BlasStatus.ExecutionFailed;
+        return queued == CudaErrorCode.Success
+            ? BlasStatus.Success
+            : BlasFailure.Reject(BlasStatus.ExecutionFailed, $"cublasLtMatmul: the driver refused to queue the work on stream 0x{stream:X} ({queued})");
     }
+
+    private static BlasStatus UnknownHandle(string call, IntPtr handle)
+        => BlasFailure.Reject(BlasStatus.NotInitialized, $"{call}: 0x{handle:X} is not a live cublasLtHandle_t (never created, or destroyed)");
 
     // Destroying NULL is allowed (cuBLASLt returns SUCCESS); an unknown descriptor is an invalid value.
     private static BlasStatus Destroyed(bool ok) => ok ? BlasStatus.Success : BlasStatus.InvalidValue;

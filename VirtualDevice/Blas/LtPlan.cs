@@ -21,23 +21,35 @@ internal readonly record struct LtPlan(long M, long N, long K, long BatchCount, 
     public static BlasStatus Build(LtMatmulDesc? desc, LtMatrixLayout? a, LtMatrixLayout? b, LtMatrixLayout? c, LtMatrixLayout? d, out LtPlan plan)
     {
         plan = default;
-        if (desc is null || a is null || b is null || c is null || d is null) return BlasStatus.InvalidValue;
-
-        int transA = desc.Int(LtMatmulDesc.TransA), transB = desc.Int(LtMatmulDesc.TransB);
-        if (!CublasEmulator.IsOperation(transA) || !CublasEmulator.IsOperation(transB)) return BlasStatus.InvalidValue;
-        if (desc.Int(LtMatmulDesc.TransC) != 0) return BlasStatus.NotSupported;            // cuBLASLt: only CUBLAS_OP_N
-        if (desc.Int(LtMatmulDesc.FillMode) != 2) return BlasStatus.NotSupported;          // CUBLAS_FILL_MODE_FULL
-        if (desc.Int(LtMatmulDesc.PointerMode) is not (0 or 1)) return BlasStatus.NotSupported; // host or device scalars
-        uint epilogue = (uint)desc.Int(LtMatmulDesc.Epilogue);
-        if (!EpilogueMath.IsKnown(epilogue)) return BlasStatus.NotSupported;
-        foreach (int pointer in ScalingPointers)
+        if (desc is null || a is null || b is null || c is null || d is null)
         {
-            if (desc.Attributes[pointer] != 0) return BlasStatus.NotSupported;
+            return Fail(BlasStatus.InvalidValue, "a matmul descriptor or matrix layout is NULL, destroyed or of another kind");
         }
 
-        foreach (LtMatrixLayout layout in (ReadOnlySpan<LtMatrixLayout>)[a, b, c, d])
+        int transA = desc.Int(LtMatmulDesc.TransA), transB = desc.Int(LtMatmulDesc.TransB);
+        if (!CublasEmulator.IsOperation(transA) || !CublasEmulator.IsOperation(transB))
         {
-            BlasStatus status = Check(layout);
+            return Fail(BlasStatus.InvalidValue, $"TRANSA = {transA}, TRANSB = {transB}: each must be CUBLAS_OP_N, T or C");
+        }
+        if (desc.Int(LtMatmulDesc.TransC) != 0) return Fail(BlasStatus.NotSupported, "TRANSC must be CUBLAS_OP_N");
+        if (desc.Int(LtMatmulDesc.FillMode) != 2) return Fail(BlasStatus.NotSupported, "FILL_MODE must be CUBLAS_FILL_MODE_FULL");
+        if (desc.Int(LtMatmulDesc.PointerMode) is not (0 or 1))
+        {
+            return Fail(BlasStatus.NotSupported, $"POINTER_MODE {desc.Int(LtMatmulDesc.PointerMode)}: only host (0) and device (1) scalars are emulated");
+        }
+        uint epilogue = (uint)desc.Int(LtMatmulDesc.Epilogue);
+        if (!EpilogueMath.IsKnown(epilogue))
+        {
+            return Fail(BlasStatus.NotSupported, $"EPILOGUE {epilogue}: the virtual device emulates DEFAULT, RELU, BIAS, RELU_BIAS, GELU and GELU_BIAS");
+        }
+        foreach (int pointer in ScalingPointers)
+        {
+            if (desc.Attributes[pointer] != 0) return Fail(BlasStatus.NotSupported, $"matmul attribute {pointer} (FP8 scale/amax pointers) is not emulated");
+        }
+
+        foreach (var (name, layout) in (ReadOnlySpan<(string, LtMatrixLayout)>)[("A", a), ("B", b), ("C", c), ("D", d)])
+        {
+            BlasStatus status = Check(name, layout);
             if (status != BlasStatus.Success) return status;
         }
 
@@ -48,30 +60,39 @@ internal readonly record struct LtPlan(long M, long N, long K, long BatchCount, 
         if (kB != k || d[LtMatrixLayout.Rows] != m || d[LtMatrixLayout.Cols] != n
             || c[LtMatrixLayout.Rows] != m || c[LtMatrixLayout.Cols] != n)
         {
-            return BlasStatus.InvalidValue;
+            return Fail(BlasStatus.InvalidValue, $"shapes do not chain: op(A) is {m}x{k}, op(B) {kB}x{n}, C {c[LtMatrixLayout.Rows]}x{c[LtMatrixLayout.Cols]}, "
+                + $"D {d[LtMatrixLayout.Rows]}x{d[LtMatrixLayout.Cols]} (need op(A) m x k, op(B) k x n, C and D m x n)");
         }
         long batch = d[LtMatrixLayout.BatchCount];
         if (a[LtMatrixLayout.BatchCount] != batch || b[LtMatrixLayout.BatchCount] != batch || c[LtMatrixLayout.BatchCount] != batch)
         {
-            return BlasStatus.InvalidValue;
+            return Fail(BlasStatus.InvalidValue, $"BATCH_COUNT differs: A {a[LtMatrixLayout.BatchCount]}, B {b[LtMatrixLayout.BatchCount]}, "
+                + $"C {c[LtMatrixLayout.BatchCount]}, D {batch}");
         }
 
         int typeC = (int)c[LtMatrixLayout.Type], typeD = (int)d[LtMatrixLayout.Type];
-        if (typeC != typeD) return BlasStatus.NotSupported;
+        if (typeC != typeD) return Fail(BlasStatus.NotSupported, $"C's type {typeC} differs from D's {typeD}");
         ComputeSpec? spec = ComputeSpec.ForGemmEx((BlasComputeType)desc.Int(LtMatmulDesc.ComputeType),
             (int)a[LtMatrixLayout.Type], (int)b[LtMatrixLayout.Type], typeC, mathMode: ComputeSpec.DefaultMath);
-        if (spec is not { } compute || desc.Int(LtMatmulDesc.ScaleType) != (int)compute.ScaleType) return BlasStatus.NotSupported;
+        if (spec is not { } compute || desc.Int(LtMatmulDesc.ScaleType) != (int)compute.ScaleType)
+        {
+            return Fail(BlasStatus.NotSupported, $"compute type {desc.Int(LtMatmulDesc.ComputeType)}, scale type {desc.Int(LtMatmulDesc.ScaleType)}, "
+                + $"A/B/C types {a[LtMatrixLayout.Type]}/{b[LtMatrixLayout.Type]}/{typeC}: not a combination the virtual device emulates");
+        }
 
         var epilogueKind = (Epilogue)epilogue;
         var biasType = (BlasDataType)typeD;
         if (epilogueKind.HasBias())
         {
-            if (desc.Attributes[LtMatmulDesc.BiasPointer] == 0) return BlasStatus.InvalidValue;
+            if (desc.Attributes[LtMatmulDesc.BiasPointer] == 0) return Fail(BlasStatus.InvalidValue, $"EPILOGUE {epilogue} adds a bias but BIAS_POINTER is not set");
             int requested = desc.Int(LtMatmulDesc.BiasDataType);
             // The bias has D's type unless BIAS_DATA_TYPE says otherwise; the scale type is the other choice.
             if (requested != -1)
             {
-                if (requested != typeD && requested != (int)compute.ScaleType) return BlasStatus.NotSupported;
+                if (requested != typeD && requested != (int)compute.ScaleType)
+                {
+                    return Fail(BlasStatus.NotSupported, $"BIAS_DATA_TYPE {requested} is neither D's type {typeD} nor the scale type {(int)compute.ScaleType}");
+                }
                 biasType = (BlasDataType)requested;
             }
         }
@@ -117,17 +138,23 @@ internal readonly record struct LtPlan(long M, long N, long K, long BatchCount, 
             ? (layout[LtMatrixLayout.Rows], layout[LtMatrixLayout.Cols])
             : (layout[LtMatrixLayout.Cols], layout[LtMatrixLayout.Rows]);
 
-    private static BlasStatus Check(LtMatrixLayout layout)
+    private static BlasStatus Check(string name, LtMatrixLayout layout)
     {
         long order = layout[LtMatrixLayout.Order];
-        if (order is not (LtMatrixLayout.OrderCol or LtMatrixLayout.OrderRow)) return BlasStatus.NotSupported;
-        if (layout[LtMatrixLayout.PlaneOffset] != 0) return BlasStatus.NotSupported;
-        if (!ElementAccess.IsKnown((int)layout[LtMatrixLayout.Type])) return BlasStatus.NotSupported;
+        if (order is not (LtMatrixLayout.OrderCol or LtMatrixLayout.OrderRow))
+        {
+            return Fail(BlasStatus.NotSupported, $"{name}'s ORDER {order}: only CUBLASLT_ORDER_COL (0) and ROW (1) are emulated");
+        }
+        if (layout[LtMatrixLayout.PlaneOffset] != 0) return Fail(BlasStatus.NotSupported, $"{name} is planar complex (PLANE_OFFSET set)");
+        if (!ElementAccess.IsKnown((int)layout[LtMatrixLayout.Type])) return Fail(BlasStatus.NotSupported, $"{name}'s type {layout[LtMatrixLayout.Type]} is not emulated");
         long rows = layout[LtMatrixLayout.Rows], cols = layout[LtMatrixLayout.Cols], ld = layout[LtMatrixLayout.Ld];
         // Rows and columns are uint64 in the API; the library supports what fits an int32.
-        if (rows is < 0 or > int.MaxValue || cols is < 0 or > int.MaxValue) return BlasStatus.NotSupported;
-        if (ld < Math.Max(1, order == LtMatrixLayout.OrderCol ? rows : cols)) return BlasStatus.InvalidValue;
-        if (layout[LtMatrixLayout.BatchCount] < 1) return BlasStatus.InvalidValue;
+        if (rows is < 0 or > int.MaxValue || cols is < 0 or > int.MaxValue) return Fail(BlasStatus.NotSupported, $"{name} is {rows}x{cols}: beyond int32");
+        long needed = Math.Max(1, order == LtMatrixLayout.OrderCol ? rows : cols);
+        if (ld < needed) return Fail(BlasStatus.InvalidValue, $"{name}'s LD {ld} < {needed} ({(order == LtMatrixLayout.OrderCol ? "rows, column" : "columns, row")} order)");
+        if (layout[LtMatrixLayout.BatchCount] < 1) return Fail(BlasStatus.InvalidValue, $"{name}'s BATCH_COUNT {layout[LtMatrixLayout.BatchCount]} < 1");
         return BlasStatus.Success;
     }
+
+    private static BlasStatus Fail(BlasStatus status, string why) => BlasFailure.Reject(status, $"cublasLtMatmul: {why}");
 }

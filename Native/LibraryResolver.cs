@@ -47,7 +47,7 @@ public sealed record NativeLibraryProbe(NativeLibraryKind Kind, IntPtr Handle, s
 /// <c>/usr/local/cuda</c>; <c>lib64</c> on Linux, <c>bin</c> on Windows), because toolkit libraries are often
 /// not on the loader path. Candidates go newest first (CUDA 13, 12, 11).
 /// </remarks>
-public static class LibraryResolver
+public static partial class LibraryResolver
 {
     /// <summary>
     /// Environment variable with extra folders to search first, separated by the platform's path separator
@@ -149,7 +149,7 @@ public static class LibraryResolver
     /// <returns>The probe result.</returns>
     public static NativeLibraryProbe Probe(NativeLibraryKind kind)
         => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
-            () => Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+            () => ProbeVirtualDevice(k) ?? Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
 
     /// <summary>
     /// Loads the first of <paramref name="names"/> that exists: for each name, in

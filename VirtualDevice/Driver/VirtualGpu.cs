@@ -23,8 +23,11 @@ internal sealed class VirtualGpu
     /// <summary>The device's memory.</summary>
     public DeviceMemory Memory { get; }
 
-    /// <summary>Whether streams run only when waited for.</summary>
-    public bool Strict { get; }
+    /// <summary>
+    /// Whether work queued from now on runs only when waited for. Settable so that tests can check strict-mode
+    /// behaviour in a process started in either mode (drain the context after switching back).
+    /// </summary>
+    public bool Strict { get; set; }
 
     /// <summary>The primary context without retaining it (created on first use).</summary>
     public DriverContext Primary

@@ -47,7 +47,7 @@ public sealed record NativeLibraryProbe(NativeLibraryKind Kind, IntPtr Handle, s
 /// <c>/usr/local/cuda</c>; <c>lib64</c> on Linux, <c>bin\x64</c> and <c>bin</c> on Windows), because toolkit libraries are often
 /// not on the loader path. Candidates go newest first (CUDA 13, 12, 11).
 /// </remarks>
-public static class LibraryResolver
+public static partial class LibraryResolver
 {
     /// <summary>
     /// Environment variable with extra folders to search first, separated by the platform's path separator
@@ -162,7 +162,8 @@ public static class LibraryResolver
     /// <returns>The probe result.</returns>
     public static NativeLibraryProbe Probe(NativeLibraryKind kind)
         => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
-            () => k == NativeLibraryKind.Nvrtc ? ProbeNvrtc() : Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+            () => ProbeVirtualDevice(k)
+                ?? (k == NativeLibraryKind.Nvrtc ? ProbeNvrtc() : Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders())))).Value;
 
     /// <summary>
     /// Which NVRTC was loaded and why (see <see cref="Native.NvrtcChoice"/>); null until NVRTC is first probed, or when

@@ -131,8 +131,21 @@ public static class Cuda
     /// <summary>
     /// A readable report: which libraries were found (path, version) or not (names tried), the driver's CUDA
     /// version, each device, NVRTC's version and architectures, and the exact reason when CUDA is unusable.
-    /// Never throws.
+    /// When the virtual device is in use (<c>CUDATENSOR_VIRTUAL_DEVICE</c>), the report says so first: its name,
+    /// options, and the NVRTC that compiles PTX for it. Never throws.
     /// </summary>
     /// <returns>The report.</returns>
-    public static string Diagnose() => CudaProbe.Default.Report();
+    public static string Diagnose()
+    {
+        string report = CudaProbe.Default.Report();
+        if (Native.LibraryResolver.VirtualDeviceDescription is not { } virtualDevice)
+        {
+            return report;
+        }
+        var nvrtc = Native.LibraryResolver.Probe(Native.NativeLibraryKind.Nvrtc);
+        string line = $"Virtual device in use (no GPU): {virtualDevice}{Environment.NewLine}"
+            + $"  NVRTC compiling for it: {(nvrtc.Found ? nvrtc.Path ?? "(loaded)" : "not found")}; kernels are loaded as PTX and executed on the CPU{Environment.NewLine}";
+        int firstLine = report.IndexOf('\n', StringComparison.Ordinal) + 1;
+        return report.Insert(firstLine, line);
+    }
 }

@@ -32,4 +32,33 @@ internal sealed class PtxKernel
 
     /// <summary>The <c>.maxntid</c> product, or null when the PTX sets none.</summary>
     public int? MaxThreadsPerBlock { get; }
+
+    /// <summary>The decoded body the executor runs (set by the decoder right after construction).</summary>
+    internal PtxCode Code { get; set; } = null!;
+}
+
+/// <summary>
+/// A kernel's decoded body: the instructions with called functions inlined, the register file's shape, the
+/// constants preloaded into read-only registers and the per-thread local frame.
+/// </summary>
+internal sealed class PtxCode
+{
+    public required PtxInstruction[] Instructions { get; init; }
+
+    /// <summary>Value registers per thread (constants included); the warp's file holds 32 lanes of each.</summary>
+    public required int ValueRegisters { get; init; }
+
+    public required int PredicateRegisters { get; init; }
+
+    /// <summary>(register * 32, bits) preloaded into every lane before the first block runs.</summary>
+    public required (int Register, ulong Bits)[] Constants { get; init; }
+
+    /// <summary>(register * 32, index into the launch's global addresses, byte offset) preloaded at launch.</summary>
+    public required (int Register, int Global, long Offset)[] GlobalAddresses { get; init; }
+
+    /// <summary>Bytes of local memory per thread (depots of the kernel and of inlined functions, call frames).</summary>
+    public required int LocalBytes { get; init; }
+
+    /// <summary>"line N: text" of each instruction's source, for fault messages.</summary>
+    public required string[] Sources { get; init; }
 }

@@ -19,7 +19,13 @@ internal sealed class PtxModule
     /// <param name="ptx">The module text (NUL terminator allowed).</param>
     /// <returns>The module.</returns>
     /// <exception cref="PtxLoadException">Malformed PTX or an instruction the executor does not implement (names its text and line).</exception>
-    public static PtxModule Parse(string ptx) => throw new NotImplementedException("PTX parser pending");
+    public static PtxModule Parse(string ptx)
+    {
+        ArgumentNullException.ThrowIfNull(ptx);
+        PtxParser parser = PtxParser.Parse(ptx);
+        var kernels = parser.Functions.Where(f => f.IsEntry && f.HasBody).Select(f => PtxDecoder.Decode(parser, f)).ToList();
+        return new PtxModule(kernels, PtxDecoder.Globals(parser));
+    }
 
     /// <summary>The kernel named <paramref name="name"/>, or null.</summary>
     /// <param name="name">The entry's name as written in the PTX.</param>

@@ -95,6 +95,7 @@ public unsafe class BlasNativePathTests
         using CublasHandle blas = Cublas.Create();
         var e = Assert.Throws<CublasException>(() => Cublas.Sgemm(blas, CublasOperation.None, CublasOperation.None, 4, 4, 4, 1f, 0, 3, 0, 4, 0f, 0, 4))!;
         Assert.That(e.Status, Is.EqualTo(CublasStatus.CUBLAS_STATUS_INVALID_VALUE));
+        Assert.That(e.Message, Does.Contain("Virtual device: cublasSgemm_v2: lda = 3 < max(1, 4)"));
     }
 
     [Test]

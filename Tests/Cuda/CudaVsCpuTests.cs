@@ -399,6 +399,9 @@ public class CudaVsCpuTests
         using var stream = new CudaStream(Device.Cuda());
         using var x = Make(DType.Float32, [1 << 20]);
         using var y = Empty(DType.Float32, [1 << 20]);
+        // x and y were written on the default stream: as in PyTorch, work on a side stream waits for it explicitly
+        // (without this wait, the virtual device's sync=strict runs the Neg before the writes and the test fails).
+        stream.Wait(Cuda.DefaultStream(Device.Cuda()));
         using (Cuda.UseStream(stream))
         {
             Assert.That(Cuda.CurrentStream(Device.Cuda()).Handle, Is.EqualTo(stream.Handle));

@@ -14,6 +14,14 @@ public static class Cuda
     /// </summary>
     public const string MemoryLimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
 
+    /// <summary>
+    /// Environment variable: "1" turns the memory pool's caching off (as PyTorch's <c>PYTORCH_NO_CUDA_MEMORY_CACHING</c>):
+    /// every tensor gets its own driver allocation of exactly its size, returned to the driver when released, so that an
+    /// out-of-bounds access is reported by a checking device (the virtual device, compute-sanitizer) instead of landing in
+    /// a neighbouring tensor. Slow; read when a device is first used.
+    /// </summary>
+    public const string NoMemoryCachingVariable = "CUDATENSOR_NO_CUDA_MEMORY_CACHING";
+
     private static volatile bool _allowTf32;
 
     /// <summary>

@@ -37,15 +37,19 @@ internal static class PtxExecutor
         int workers = (int)Math.Min((ulong)Math.Max(1, settings.MaxParallelism), blocks);
         long nextBlock = -1;
         long executed = 0;
-        Exception? failure = null;
+        // Workers stop taking blocks after a fault but finish the ones they hold; every block below a faulting one was
+        // taken, so reporting the lowest faulting block makes the reported fault the same on every run.
+        var failures = new List<(ulong Block, Exception Error)>();
+        bool failed = false;
         void Worker()
         {
             using var block = new PtxBlock(kernel, s, paramCopy, memory, globals);
+            ulong b = 0;
             try
             {
-                while (Volatile.Read(ref failure) is null)
+                while (!Volatile.Read(ref failed))
                 {
-                    ulong b = (ulong)Interlocked.Increment(ref nextBlock);
+                    b = (ulong)Interlocked.Increment(ref nextBlock);
                     if (b >= blocks) break;
                     uint x = (uint)(b % s.Grid.X);
                     uint y = (uint)(b / s.Grid.X % s.Grid.Y);
@@ -55,7 +59,8 @@ internal static class PtxExecutor
             }
             catch (Exception e)
             {
-                Interlocked.CompareExchange(ref failure, e, null);
+                lock (failures) failures.Add((b, e));
+                Volatile.Write(ref failed, true);
             }
             Interlocked.Add(ref executed, block.Executed);
         }
@@ -77,6 +82,7 @@ internal static class PtxExecutor
         {
             NativeMemory.Free(paramCopy);
         }
+        Exception? failure = failures.Count == 0 ? null : failures.MinBy(f => f.Block).Error;
         if (failure is not null)
         {
             if (failure is DeviceFaultException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);

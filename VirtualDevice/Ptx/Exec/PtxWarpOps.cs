@@ -12,7 +12,8 @@ internal static class PtxWarpOps
 {
     private static void CheckMembers(PtxWarp w, ref PtxInstruction ins, uint mask, string what)
     {
-        uint members = (uint)w.R[ins.M + PtxWarp.FirstLane(mask)];
+        // Lanes past the end of the block never existed: a full mask in a partial warp names only the lanes that do.
+        uint members = (uint)w.R[ins.M + PtxWarp.FirstLane(mask)] & w.Exists;
         uint missing = members & ~mask;
         uint outside = mask & ~members;
         if (missing != 0 || outside != 0)

@@ -209,6 +209,52 @@ public unsafe class DriverLaunchTests : DriverFixture
         Assert.That(Read<float>(y, N), Has.All.EqualTo(6f));
     }
 
+    [Test]
+    public void ThePackedBufferFormOfLaunchArgumentsWorks()
+    {
+        // cuLaunchKernel(..., kernelParams = NULL, extra = { BUFFER_POINTER, p, BUFFER_SIZE, &size, END }), called
+        // through the shim's export because the binding always passes kernelParams.
+        const int N = 32;
+        using var dx = new DeviceBuffer(N * 4);
+        using var dy = new DeviceBuffer(N * 4);
+        Driver.SetWordsAsync(dx.Pointer, BitConverter.SingleToUInt32Bits(2f), N, IntPtr.Zero);
+        IntPtr f = Driver.GetFunction(_module, "scale");
+        var launch = (delegate* unmanaged[Cdecl]<IntPtr, uint, uint, uint, uint, uint, uint, uint, IntPtr, void**, void**, int>)
+            NativeLibrary.GetExport(LibraryResolver.Probe(NativeLibraryKind.Driver).Handle, "cuLaunchKernel");
+        byte* buffer = stackalloc byte[24];              // y, x (8 bytes each), a (4), n (4): the PTX parameter layout
+        *(ulong*)buffer = dy.Pointer;
+        *(ulong*)(buffer + 8) = dx.Pointer;
+        *(float*)(buffer + 16) = 5f;
+        *(int*)(buffer + 20) = N;
+        nuint size = 24;
+        void** extra = stackalloc void*[5];
+        extra[0] = (void*)1;
+        extra[1] = buffer;
+        extra[2] = (void*)2;
+        extra[3] = &size;
+        extra[4] = null;
+        Assert.That(launch(f, 1, 1, 1, N, 1, 1, 0, IntPtr.Zero, null, extra), Is.Zero);
+        Assert.That(Read<float>(dy, N), Has.All.EqualTo(10f));
+        size = 16;
+        Assert.That(launch(f, 1, 1, 1, N, 1, 1, 0, IntPtr.Zero, null, extra), Is.EqualTo((int)CuResult.CUDA_ERROR_INVALID_VALUE), "a buffer shorter than the parameters");
+    }
+
+    [Test]
+    public void OccupancyAsksTheCallbackForEachBlockSizesSharedMemory()
+    {
+        IntPtr f = Driver.GetFunction(_module, "scale"); // its dynamic shared limit is the default 48 KiB
+        var potential = (delegate* unmanaged[Cdecl]<int*, int*, IntPtr, IntPtr, nuint, int, int>)
+            NativeLibrary.GetExport(LibraryResolver.Probe(NativeLibraryKind.Driver).Handle, "cuOccupancyMaxPotentialBlockSize");
+        int grid, block;
+        delegate* unmanaged[Cdecl]<int, nuint> sharedPerBlock = &SixtyFourBytesPerThread;
+        Assert.That(potential(&grid, &block, f, (IntPtr)sharedPerBlock, 0, 0), Is.Zero);
+        // 1024 threads would need 64 KiB, over the 48 KiB default; 512 threads (32 KiB) fit 4 per SM by threads.
+        Assert.That((grid, block), Is.EqualTo((32, 512)));
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static nuint SixtyFourBytesPerThread(int blockSize) => (nuint)(blockSize * 64);
+
     // cuLaunchKernel with kernelParams[i] pointing at each argument's value.
     private void Launch(string kernel, (uint, uint, uint) grid, (uint, uint, uint) block, uint shared, IntPtr stream, params object[] args)
     {

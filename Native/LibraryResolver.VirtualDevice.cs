@@ -52,7 +52,7 @@ public static partial class LibraryResolver
         }
         catch (InvalidOperationException e)
         {
-            return new NativeLibraryProbe(kind, IntPtr.Zero, null, [$"the virtual device ({VirtualDeviceVariable}): {e.Message}"]);
+            return new NativeLibraryProbe(kind, IntPtr.Zero, null, [$"the virtual device ({VirtualDeviceVariable}): {e.Message.TrimEnd('.')}"]);
         }
     }
 }

@@ -180,6 +180,12 @@ public unsafe class DriverStreamTests : DriverFixture
             Assert.That(Read(a), Has.All.EqualTo(42));
             Assert.That(Read(b), Has.All.EqualTo(42));
         }
+
+        // An event last recorded inside the ended capture cannot order real work; the side stream is not captured.
+        Assert.That((int)Fails(() => Driver.StreamWaitEvent(t, fork.DangerousGetHandle())).Result, Is.EqualTo((int)CudaErrorCode.CapturedEvent));
+        Driver.SetWordsAsync(b.Pointer, 5, N, t);
+        Driver.SynchronizeStream(t);
+        Assert.That(Read(b), Has.All.EqualTo(5));
     }
 
     [Test]

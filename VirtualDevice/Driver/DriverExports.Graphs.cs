@@ -83,11 +83,7 @@ internal static unsafe partial class DriverExports
                 {
                     return Fail(CudaErrorCode.StreamCaptureWrongThread, "cuStreamEndCapture: a thread-local capture must end on the thread that began it");
                 }
-                s.Capture = null;
-                foreach (DriverStream joined in capture.Joined)
-                {
-                    joined.Capture = null;
-                }
+                capture.End();
             }
             if (capture.Invalidated is not null)
             {

@@ -53,7 +53,14 @@ internal static unsafe partial class DriverExports
             if (stream.Capture is { } capture)
             {
                 capture.Invalidated = "a capturing stream was destroyed";
-                stream.Capture = null;
+                if (capture.Origin == stream)
+                {
+                    capture.End();
+                }
+                else
+                {
+                    stream.Capture = null;
+                }
             }
             stream.Destroyed = true;
         }
@@ -129,6 +136,10 @@ internal static unsafe partial class DriverExports
             {
                 if (ev.CapturedIn is { } capture)
                 {
+                    if (capture.Ended)
+                    {
+                        return Fail(CudaErrorCode.CapturedEvent, "cuStreamWaitEvent: the event was last recorded in a capture that has ended; record it again outside the capture");
+                    }
                     // Waiting on an event recorded inside a capture joins the stream to that capture.
                     if (s.Capture is null)
                     {

@@ -35,6 +35,26 @@ internal sealed class StreamCapture
     /// <summary>Why the capture was invalidated, or null while it is valid.</summary>
     public string? Invalidated { get; set; }
 
+    /// <summary>True once the capture ended (cuStreamEndCapture, or its stream was destroyed).</summary>
+    public bool Ended { get; private set; }
+
+    /// <summary>Ends the capture: the origin and every joined stream stop recording (the caller holds the context's lock).</summary>
+    public void End()
+    {
+        Ended = true;
+        if (Origin.Capture == this)
+        {
+            Origin.Capture = null;
+        }
+        foreach (DriverStream joined in Joined)
+        {
+            if (joined.Capture == this)
+            {
+                joined.Capture = null;
+            }
+        }
+    }
+
     /// <summary>True when an unsafe call (cuMemAlloc, cuCtxSynchronize, ...) made on the calling thread must fail because of this capture.</summary>
     public bool ProhibitsUnsafeCallsHere => Mode == 0 || (Mode == 1 && ThreadId == Environment.CurrentManagedThreadId);
 }

@@ -558,6 +558,12 @@ internal sealed unsafe class PtxForms
         if (from.IsFloat() && !to.IsFloat() && !intRounding) throw Unsupported("cvt from float to integer needs .rni/.rzi/.rmi/.rpi");
         if (to.IsFloat() && from.IsFloat() && intRounding) _ins.Aux = 1;
         if (to is PtxType.F16x2 or PtxType.BF16x2 || from is PtxType.F16x2 or PtxType.BF16x2) throw Unsupported("cvt to or from a packed pair");
+        if (!to.IsFloat() && !from.IsFloat() && !_ins.Saturate)
+        {
+            _ins.Execute = &PtxLanes.Bits<PtxConvert.IntToInt>;
+            _ins.Aux = 64 - 8 * from.Size();
+            _ins.M = 8 * to.Size();
+        }
         _ins.D = Dst(0);
         _ins.A = Src(1, from);
         _ins.B = _ins.A;
@@ -589,7 +595,7 @@ internal sealed unsafe class PtxForms
                 _ => "generic",
             };
         }
-        _ins.Execute = store ? PtxMemory.StoreFor(space) : PtxMemory.LoadFor(space);
+        _ins.Execute = count == 1 ? PtxMemory.ScalarFor(space, t.Size(), _ins.Aux == 1, store) : store ? PtxMemory.StoreFor(space) : PtxMemory.LoadFor(space);
         PtxOperand data = Op(dataOperand);
         PtxOperand[] elements = data.Kind == PtxOperandKind.List ? data.Elements : [data];
         if (elements.Length != count) throw Unsupported($"{count} registers expected for the vector access");

@@ -63,10 +63,24 @@ internal sealed unsafe class PtxWarp
 
     public uint Runnable => Live & ~Waiting;
 
+    /// <summary>Each lane's thread index in the block, per dimension (computed once per block for %tid).</summary>
+    public uint[] TidX { get; } = new uint[32];
+
+    public uint[] TidY { get; } = new uint[32];
+
+    public uint[] TidZ { get; } = new uint[32];
+
     /// <summary>Resets the warp for a new block.</summary>
     public void Start(int firstThread, int threads)
     {
         FirstThread = firstThread;
+        for (int l = 0; l < 32; l++)
+        {
+            var (x, y, z) = Block.ThreadXyz(firstThread + l);
+            TidX[l] = x;
+            TidY[l] = y;
+            TidZ[l] = z;
+        }
         Exists = threads >= 32 ? Full : (1u << threads) - 1;
         Live = Exists;
         Waiting = 0;

@@ -26,11 +26,15 @@ internal static class PtxBits
     {
         public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c)
         {
-            PtxType t = ins.Type;
-            long p = (long)(PtxConvert.ReadInt(t, a) * PtxConvert.ReadInt(t, b));
-            ulong r = (ulong)p;
+            ulong r = ins.Type switch
+            {
+                PtxType.S32 => (ulong)((long)(int)a * (int)b),
+                PtxType.U32 => (ulong)(uint)a * (uint)b,
+                PtxType.S16 => (uint)((short)a * (short)b),
+                _ => (uint)((ushort)a * (ushort)b),
+            };
             if (ins.Aux == 1) r += c;
-            return t.Size() == 4 ? r : r & 0xFFFF_FFFF;
+            return ins.Type.Size() == 4 ? r : r & 0xFFFF_FFFF;
         }
     }
 

@@ -13,6 +13,21 @@ internal static class PtxConvert
         public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c) => Convert(ref ins, a);
     }
 
+    /// <summary>
+    /// Integer to integer without .sat, the most frequent cvt (cvt.u64.u32, cvt.s64.s32, cvt.u32.u64): extend from the
+    /// source width (sign or zero, by shifting up and back), truncate to the destination's. Aux = 64 - source bits,
+    /// M = the destination mask's bit count.
+    /// </summary>
+    public struct IntToInt : PtxLanes.IBitsOp
+    {
+        public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c)
+        {
+            int shift = ins.Aux;
+            ulong v = ins.Type2.IsSigned() ? (ulong)((long)(a << shift) >> shift) : (a << shift) >> shift;
+            return ins.M == 64 ? v : v & ((1UL << ins.M) - 1);
+        }
+    }
+
     public static ulong Convert(ref PtxInstruction ins, ulong a)
     {
         PtxType to = ins.Type, from = ins.Type2;

@@ -156,16 +156,22 @@ internal static class PtxWarpOps
     {
         PtxBlock block = w.Block;
         var special = (PtxSpecial)ins.Aux;
+        uint[]? tid = special switch { PtxSpecial.TidX => w.TidX, PtxSpecial.TidY => w.TidY, PtxSpecial.TidZ => w.TidZ, _ => null };
+        if (tid is not null)
+        {
+            for (uint m = mask; m != 0; m &= m - 1)
+            {
+                int l = BitOperations.TrailingZeroCount(m);
+                w.R[ins.D + l] = tid[l];
+            }
+            return;
+        }
+        Dim3 grid = block.Settings.Grid;
         for (uint m = mask; m != 0; m &= m - 1)
         {
             int l = BitOperations.TrailingZeroCount(m);
-            var (tx, ty, tz) = block.ThreadXyz(w.FirstThread + l);
-            Dim3 grid = block.Settings.Grid;
             ulong v = special switch
             {
-                PtxSpecial.TidX => tx,
-                PtxSpecial.TidY => ty,
-                PtxSpecial.TidZ => tz,
                 PtxSpecial.NtidX => block.BlockDim.X,
                 PtxSpecial.NtidY => block.BlockDim.Y,
                 PtxSpecial.NtidZ => block.BlockDim.Z,

@@ -388,7 +388,7 @@ internal sealed unsafe class PtxForms
         public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c)
         {
             long r = ins.Aux == 0 ? (long)(int)a + (int)b : (long)(int)a - (int)b;
-            return (uint)(int)Math.Clamp(r, int.MinValue, int.MaxValue);
+            return (ulong)Math.Clamp(r, int.MinValue, int.MaxValue);
         }
     }
 
@@ -562,7 +562,6 @@ internal sealed unsafe class PtxForms
         {
             _ins.Execute = &PtxLanes.Bits<PtxConvert.IntToInt>;
             _ins.Aux = 64 - 8 * from.Size();
-            _ins.M = 8 * to.Size();
         }
         _ins.D = Dst(0);
         _ins.A = Src(1, from);
@@ -632,7 +631,7 @@ internal sealed unsafe class PtxForms
 
     private void Barrier()
     {
-        string? kind = TakeAny("sync", "arrive", "red", "warp");
+        string? kind = TakeAny("warp", "sync", "arrive", "red");
         if (kind == "warp")
         {
             if (!Take("sync")) throw Unsupported("bar.warp needs .sync");

@@ -17,7 +17,7 @@ internal static class PtxBits
             Int128 p = PtxConvert.ReadInt(t, a) * PtxConvert.ReadInt(t, b);
             ulong hi = width == 64 ? (ulong)(p >> 64) : (ulong)(p >> width);
             if (ins.Aux == 1) hi += c;
-            return hi & t.Mask();
+            return PtxConvert.Fit(t, hi);
         }
     }
 
@@ -56,7 +56,7 @@ internal static class PtxBits
                 bool bit = i < len && pos + i < width ? ((v >> (pos + i)) & 1) != 0 : sbit;
                 if (bit) r |= 1UL << i;
             }
-            return r & ins.Type.Mask();
+            return PtxConvert.Fit(ins.Type, r);
         }
     }
 

@@ -24,7 +24,7 @@ internal static class PtxConvert
         {
             int shift = ins.Aux;
             ulong v = ins.Type2.IsSigned() ? (ulong)((long)(a << shift) >> shift) : (a << shift) >> shift;
-            return ins.M == 64 ? v : v & ((1UL << ins.M) - 1);
+            return Fit(ins.Type, v);
         }
     }
 
@@ -53,7 +53,19 @@ internal static class PtxConvert
             (Int128 lo, Int128 hi) = Range(to);
             v = Int128.Clamp(v, lo, hi);
         }
-        return (ulong)v & to.Mask();
+        return Fit(to, (ulong)v);
+    }
+
+    /// <summary>
+    /// An integer result in its register: truncated to the type's width, then sign-extended for signed types and
+    /// zero-extended otherwise ("operand size exceeding instruction-type size": a cvt.s8.s32 result reads as -1 in s32).
+    /// </summary>
+    public static ulong Fit(PtxType t, ulong v)
+    {
+        int width = t.Size() * 8;
+        if (width == 64) return v;
+        int shift = 64 - width;
+        return t.IsSigned() ? (ulong)((long)(v << shift) >> shift) : v & ((1UL << width) - 1);
     }
 
     public static Int128 ReadInt(PtxType t, ulong bits) => t switch
@@ -128,6 +140,6 @@ internal static class PtxConvert
         if (x <= (double)lo) v = lo;
         else if (x >= (double)hi) v = hi;
         else v = (Int128)x;
-        return (ulong)v & t.Mask();
+        return Fit(t, (ulong)v);
     }
 }

@@ -106,7 +106,8 @@ internal static class PtxWarpOps
                 _ => acc ^ v,
             };
         }
-        for (uint m = mask; m != 0; m &= m - 1) w.R[ins.D + BitOperations.TrailingZeroCount(m)] = (uint)acc;
+        ulong result = PtxConvert.Fit(ins.Type, (ulong)acc);
+        for (uint m = mask; m != 0; m &= m - 1) w.R[ins.D + BitOperations.TrailingZeroCount(m)] = result;
     }
 
     /// <summary>match.any.sync.bN d, a, membermask (d = lanes holding the same value) / match.all.sync.bN d[|p], a, membermask

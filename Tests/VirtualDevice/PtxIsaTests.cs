@@ -488,4 +488,78 @@ public class PtxIsaTests
             Assert.That(got[i], Is.EqualTo(want), $"x={x} y={y}");
         }
     }
+
+    [Test]
+    public void NamedBarrierWithAThreadCountReleasesThatManyThreads()
+    {
+        // Warps 0 and 1 meet at barrier 1 (64 threads) while warp 2 meets nobody at barrier 2 (32 threads: itself).
+        const string body = """
+                mov.u32 %r1, %tid.x;
+                shr.u32 %r2, %r1, 5;
+                setp.eq.u32 %p1, %r2, 2;
+                @%p1 bra SOLO;
+                bar.sync 1, 64;
+                mov.u64 %rd0, 1;
+                bra.uni DONE;
+            SOLO:
+                bar.sync 2, 32;
+                mov.u64 %rd0, 2;
+            DONE:
+            """;
+        ulong[] got = Run(body, new ulong[96]);
+        Assert.That(got, Is.EqualTo(Enumerable.Range(0, 96).Select(t => t < 64 ? 1UL : 2UL).ToArray()));
+    }
+
+    [Test]
+    public void AssertFailureIsADeviceSideAssert()
+    {
+        const string ptx = """
+            .version 7.8
+            .target sm_90
+            .address_size 64
+            .extern .func __assertfail
+            (
+                .param .b64 __assertfail_param_0,
+                .param .b64 __assertfail_param_1,
+                .param .b32 __assertfail_param_2,
+                .param .b64 __assertfail_param_3,
+                .param .b64 __assertfail_param_4
+            )
+            ;
+            .visible .entry checks(.param .u32 v)
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                .reg .b64 %rd<2>;
+                ld.param.u32 %r1, [v];
+                setp.gt.s32 %p1, %r1, 0;
+                @%p1 bra OK;
+                mov.u64 %rd1, 0;
+                {
+                .param .b64 param0;
+                st.param.b64 [param0+0], %rd1;
+                .param .b64 param1;
+                st.param.b64 [param1+0], %rd1;
+                .param .b32 param2;
+                st.param.b32 [param2+0], %r1;
+                .param .b64 param3;
+                st.param.b64 [param3+0], %rd1;
+                .param .b64 param4;
+                st.param.b64 [param4+0], %rd1;
+                call.uni __assertfail, (param0, param1, param2, param3, param4);
+                }
+            OK:
+                ret;
+            }
+            """;
+        PtxKernel k = Kernel(PtxModule.Parse(ptx), "checks");
+        using var mem = new TestGlobalMemory();
+        Launch(k, mem, D(1), D(32), 5);
+        var e = Assert.Throws<CudaTensor.VirtualDevice.DeviceFaultException>(() => Launch(k, mem, D(1), D(32), -1))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)e.Error, Is.EqualTo(710), "CUDA_ERROR_ASSERT");
+            Assert.That(e.Message, Does.Contain("kernel checks").And.Contain("assert"));
+        });
+    }
 }

@@ -107,14 +107,14 @@ internal sealed unsafe class PtxBlock : IDisposable
     }
 
     /// <summary>
-    /// Every warp is stalled. Returns false when all threads exited; true after releasing a complete barrier;
-    /// throws when threads wait at a barrier that cannot complete.
+    /// Every warp is stalled. Returns false when all threads exited; true after releasing a complete barrier (all
+    /// threads of the block, or the thread count <c>bar.sync id, count</c> names, wait at the same id); throws when
+    /// threads wait at a barrier that cannot complete.
     /// </summary>
     private bool ReleaseBarrier()
     {
         int waiting = 0, exited = 0;
-        int id = -1;
-        bool mixed = false;
+        var arrived = new Dictionary<int, (int Count, int Expected)>();
         foreach (PtxWarp w in _warps)
         {
             waiting += BitOperations.PopCount(w.Waiting);
@@ -122,16 +122,27 @@ internal sealed unsafe class PtxBlock : IDisposable
             for (uint m = w.Waiting; m != 0; m &= m - 1)
             {
                 int lane = BitOperations.TrailingZeroCount(m);
-                if (id < 0) id = w.BarrierId[lane];
-                else if (id != w.BarrierId[lane]) mixed = true;
+                int id = w.BarrierId[lane];
+                int expected = w.BarrierCount[lane] > 0 ? w.BarrierCount[lane] : ThreadCount;
+                arrived[id] = arrived.TryGetValue(id, out var a) ? (a.Count + 1, a.Expected) : (1, expected);
             }
         }
         if (waiting == 0) return false;
-        if (waiting == ThreadCount && !mixed)
+        bool released = false;
+        foreach (var (id, (count, expected)) in arrived)
         {
-            foreach (PtxWarp w in _warps) w.Waiting = 0;
-            return true;
+            if (count < expected) continue;
+            released = true;
+            foreach (PtxWarp w in _warps)
+            {
+                for (uint m = w.Waiting; m != 0; m &= m - 1)
+                {
+                    int lane = BitOperations.TrailingZeroCount(m);
+                    if (w.BarrierId[lane] == id) w.Waiting &= ~(1u << lane);
+                }
+            }
         }
+        if (released) return true;
         throw BarrierFault(waiting, exited);
     }
 
@@ -253,11 +264,14 @@ internal sealed unsafe class PtxBlock : IDisposable
                     {
                         if (active != 0)
                         {
-                            int id = (int)w.R[ins.A + BitOperations.TrailingZeroCount(active)];
+                            int first = BitOperations.TrailingZeroCount(active);
+                            int id = (int)w.R[ins.A + first];
+                            int count = ins.B >= 0 ? (int)w.R[ins.B + first] : 0;
                             for (uint m = active; m != 0; m &= m - 1)
                             {
                                 int lane = BitOperations.TrailingZeroCount(m);
                                 w.BarrierId[lane] = id;
+                                w.BarrierCount[lane] = count;
                                 w.BarrierSource[lane] = ins.Source;
                             }
                             w.Waiting |= active;
@@ -265,7 +279,13 @@ internal sealed unsafe class PtxBlock : IDisposable
                         pc++;
                         break;
                     }
-                    if (active != 0) throw w.Fault(CudaErrorCode.IllegalInstruction, "trap executed", PtxWarp.FirstLane(active));
+                    if (active != 0)
+                    {
+                        // Aux 1: __assertfail, which CUDA reports as a device-side assert (CUDA_ERROR_ASSERT, 710).
+                        throw ins.Aux == 1
+                            ? w.Fault((CudaErrorCode)710, "device-side assert triggered (__assertfail)", PtxWarp.FirstLane(active))
+                            : w.Fault(CudaErrorCode.LaunchFailed, "trap executed", PtxWarp.FirstLane(active));
+                    }
                     pc++;
                     if (pc >= next) break;
                 }

@@ -39,6 +39,9 @@ internal sealed unsafe class PtxWarp
 
     public int[] BarrierSource { get; } = new int[32];
 
+    /// <summary>The thread count of <c>bar.sync id, count</c> each waiting lane gave, or 0 for the whole block.</summary>
+    public int[] BarrierCount { get; } = new int[32];
+
     /// <summary>Lanes that exist and have not exited.</summary>
     public uint Live;
 

@@ -32,6 +32,9 @@ public static class PtxThroughput
                 a => Pack(a.Floats(rows), a.Floats(rows * len), (long)rows, (long)len)),
             new("softmax/f32/512x2048", "softmax.cu", DType.Float32, "ct_softmax_rows", new(rows, 1, 1), new(256, 1, 1),
                 a => Pack(a.Floats(rows * len), a.Floats(rows * len), (long)rows, (long)len)),
+            // A tiny launch: what each of the test suite's many small launches costs beyond its instructions.
+            new("add/f32/256 (one block)", "elementwise.cu", DType.Float32, "ct_binary_Add_c32", new(1, 1, 1), new(256, 1, 1),
+                a => Pack(a.Floats(256), a.Floats(256), a.Floats(256), 256UL, new byte[328])),
         };
         int parallelism = Environment.ProcessorCount;
         Console.WriteLine($"PTX engine throughput ({parallelism} host threads; thread-instructions per second)");
@@ -63,7 +66,7 @@ public static class PtxThroughput
             double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
             double rate = executed / clock.Elapsed.TotalSeconds;
             // Per CPU-second as well: on a shared machine the wall-clock rate depends on what else runs.
-            Console.WriteLine($"{c.Name,-26} {rate / 1e6,8:0.0} M thread-instr/s  ({executed / cpu / 1e6:0.0} M per CPU-second)  {executed / launches / 1e6,7:0.00} M per launch  {clock.Elapsed.TotalMilliseconds / launches,8:0.0} ms/launch  (module parsed in {parse.Elapsed.TotalMilliseconds:0} ms)");
+            Console.WriteLine($"{c.Name,-26} {rate / 1e6,8:0.0} M thread-instr/s  ({executed / cpu / 1e6:0.0} M per CPU-second)  {executed / launches / 1e6,7:0.00} M per launch  {clock.Elapsed.TotalMilliseconds * 1000 / launches,9:0} us/launch  (module parsed in {parse.Elapsed.TotalMilliseconds:0} ms)");
         }
         return 0;
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -16,54 +17,71 @@ namespace CudaTensor.VirtualDevice.Ptx;
 /// its join points with no post-dominator analysis, and calls need none either (functions are inlined at decode).
 /// </para>
 /// </summary>
-internal sealed unsafe class PtxBlock : IDisposable
+internal sealed unsafe class PtxBlock
 {
     private readonly PtxWarp[] _warps;
+    private readonly byte[] _sharedArray;
+    private readonly byte[] _localArray;
     private readonly byte* _shared;
-    private readonly byte* _local;
     private readonly Dim3 _blockDim;
     private Dim3 _blockIdx;
 
-    public PtxBlock(PtxKernel kernel, in LaunchSettings settings, byte* parameters, IGlobalMemory memory, ReadOnlySpan<ulong> globalAddresses)
+    /// <summary>
+    /// Creates the warps and memory for blocks of one shape. The memory is pinned managed memory, so a block kept
+    /// in <see cref="PtxKernel"/>'s pool for the next launch costs nothing to drop.
+    /// </summary>
+    public PtxBlock(PtxKernel kernel, Dim3 blockDim, int dynamicSharedBytes)
     {
         Kernel = kernel;
-        Settings = settings;
-        Memory = memory;
-        Parameters = parameters;
-        ParameterBytes = kernel.ParameterBytes;
-        _blockDim = settings.Block;
-        ThreadCount = checked((int)settings.Block.Count);
-        SharedBytes = AlignedStatic(kernel) + settings.DynamicSharedBytes;
-        _shared = (byte*)NativeMemory.AllocZeroed((nuint)Math.Max(1, SharedBytes));
+        _blockDim = blockDim;
+        DynamicSharedBytes = dynamicSharedBytes;
+        ThreadCount = checked((int)blockDim.Count);
+        SharedBytes = AlignedStatic(kernel) + dynamicSharedBytes;
+        _sharedArray = GC.AllocateArray<byte>(Math.Max(1, SharedBytes), pinned: true);
+        _shared = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_sharedArray));
         PtxCode code = kernel.Code;
         int warps = (ThreadCount + 31) / 32;
         int stride = (code.LocalBytes + 15) & ~15;
-        _local = (byte*)NativeMemory.AllocZeroed((nuint)Math.Max(1, stride * 32 * warps));
+        _localArray = GC.AllocateArray<byte>(Math.Max(1, stride * 32 * warps), pinned: true);
+        byte* local = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_localArray));
         _warps = new PtxWarp[warps];
-        for (int w = 0; w < warps; w++)
+        for (int w = 0; w < warps; w++) _warps[w] = new PtxWarp(this, w, code) { Local = local + (long)stride * 32 * w, LocalStride = stride };
+        Memory = null!;
+    }
+
+    /// <summary>Prepares the block for a launch: its settings, parameters, memory and the module globals' addresses.</summary>
+    public void Bind(in LaunchSettings settings, byte* parameters, IGlobalMemory memory, ReadOnlySpan<ulong> globalAddresses)
+    {
+        Settings = settings;
+        Memory = memory;
+        Parameters = parameters;
+        ParameterBytes = Kernel.ParameterBytes;
+        Executed = 0;
+        foreach (PtxWarp warp in _warps)
         {
-            var warp = new PtxWarp(this, w, code) { Local = _local + (long)stride * 32 * w, LocalStride = stride };
-            foreach (var (reg, global, offset) in code.GlobalAddresses)
+            warp.ForgetRegion();
+            foreach (var (reg, global, offset) in Kernel.Code.GlobalAddresses)
             {
-                if (global >= globalAddresses.Length) throw new ArgumentException($"Kernel {kernel.Name} uses module variable {global} but the launch passed {globalAddresses.Length} global addresses.", nameof(globalAddresses));
+                if (global >= globalAddresses.Length) throw new ArgumentException($"Kernel {Kernel.Name} uses module variable {global} but the launch passed {globalAddresses.Length} global addresses.", nameof(globalAddresses));
                 warp.R.AsSpan(reg, 32).Fill(globalAddresses[global] + (ulong)offset);
             }
-            _warps[w] = warp;
         }
     }
+
+    public int DynamicSharedBytes { get; }
 
     /// <summary>Static shared bytes rounded up so the dynamic array starts 16-byte aligned.</summary>
     public static int AlignedStatic(PtxKernel kernel) => (kernel.StaticSharedBytes + 15) & ~15;
 
     public PtxKernel Kernel { get; }
 
-    public LaunchSettings Settings { get; }
+    public LaunchSettings Settings { get; private set; }
 
-    public IGlobalMemory Memory { get; }
+    public IGlobalMemory Memory { get; private set; }
 
-    public byte* Parameters { get; }
+    public byte* Parameters { get; private set; }
 
-    public int ParameterBytes { get; }
+    public int ParameterBytes { get; private set; }
 
     public byte* SharedMemory => _shared;
 
@@ -301,11 +319,5 @@ internal sealed unsafe class PtxBlock : IDisposable
     private static void SetPc(int[] lanePc, uint mask, int pc)
     {
         for (uint m = mask; m != 0; m &= m - 1) lanePc[BitOperations.TrailingZeroCount(m)] = pc;
-    }
-
-    public void Dispose()
-    {
-        NativeMemory.Free(_shared);
-        NativeMemory.Free(_local);
     }
 }

@@ -66,6 +66,9 @@ internal sealed unsafe class PtxWarp
 
     public uint Runnable => Live & ~Waiting;
 
+    /// <summary>Drops the cached allocation (a new launch may see different memory).</summary>
+    public void ForgetRegion() => _region = default;
+
     /// <summary>Each lane's thread index in the block, per dimension (computed once per block for %tid).</summary>
     public uint[] TidX { get; } = new uint[32];
 

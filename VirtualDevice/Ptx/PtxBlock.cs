@@ -310,6 +310,11 @@ internal sealed unsafe class PtxBlock
                 SetPc(lanePc, mask, pc);
             }
         }
+        catch (Exception e) when (e is not DeviceFaultException)
+        {
+            // An engine defect, not a kernel fault: still name the kernel, block, thread and instruction.
+            throw w.Fault(CudaErrorCode.LaunchFailed, $"internal error of the PTX engine ({e.GetType().Name}: {e.Message})", 0, e);
+        }
         finally
         {
             Executed += executed;

@@ -562,4 +562,28 @@ public class PtxIsaTests
             Assert.That(e.Message, Does.Contain("kernel checks").And.Contain("assert"));
         });
     }
+
+    [Test]
+    public void ShuffleAtAJoinPlacedBeforeTheOtherSideOfTheBranch()
+    {
+        // The odd lanes' side of the branch is laid out after the exit and jumps back to the join, where a full-mask
+        // shuffle needs every lane: the even lanes reach it first and must wait for the odd ones.
+        const string body = """
+                mov.u32 %r1, %tid.x;
+                and.b32 %r2, %r1, 1;
+                setp.ne.u32 %p1, %r2, 0;
+                @%p1 bra ODD;
+                mul.lo.u32 %r3, %r1, 10;
+            JOIN:
+                shfl.sync.bfly.b32 %r4, %r3, 1, 31, -1;
+                cvt.u64.u32 %rd0, %r4;
+                st.global.u64 [%po], %rd0;
+                ret;
+            ODD:
+                mul.lo.u32 %r3, %r1, 1000;
+                bra.uni JOIN;
+            """;
+        ulong[] got = Run(body, new ulong[32]);
+        Assert.That(got, Is.EqualTo(Enumerable.Range(0, 32).Select(t => (ulong)((t ^ 1) * ((t ^ 1) % 2 == 0 ? 10 : 1000))).ToArray()));
+    }
 }

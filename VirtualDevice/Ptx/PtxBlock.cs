@@ -15,6 +15,9 @@ namespace CudaTensor.VirtualDevice.Ptx;
 /// lowest one. Lanes that branch ahead wait until the group behind them catches up and then run together again, so
 /// the structured control flow NVRTC emits (if/else, loops with per-lane trip counts, early exits) reconverges at
 /// its join points with no post-dominator analysis, and calls need none either (functions are inlined at decode).
+/// Warp-synchronous instructions (shfl, vote, redux, match, bar.warp.sync) also gather their member mask: a group
+/// that reaches one before other live members (a branch side laid out after the join and jumping back) parks there
+/// while the others run; only when nothing else can run is a member found missing, and that is reported.
 /// </para>
 /// </summary>
 internal sealed unsafe class PtxBlock
@@ -220,8 +223,13 @@ internal sealed unsafe class PtxBlock
             {
                 uint runnable = w.Runnable;
                 if (runnable == 0) break;
+                // Lanes parked at a warp-synchronous instruction wait for the rest of their member mask; run the others
+                // first. When only parked lanes remain, run the lowest group anyway: its member check reports who is missing.
+                uint candidates = runnable & ~w.Parked;
+                bool force = candidates == 0;
+                if (force) candidates = runnable;
                 int pc = int.MaxValue;
-                for (uint m = runnable; m != 0; m &= m - 1) pc = Math.Min(pc, lanePc[BitOperations.TrailingZeroCount(m)]);
+                for (uint m = candidates; m != 0; m &= m - 1) pc = Math.Min(pc, lanePc[BitOperations.TrailingZeroCount(m)]);
                 uint mask = 0;
                 int next = int.MaxValue;
                 for (uint m = runnable; m != 0; m &= m - 1)
@@ -231,6 +239,7 @@ internal sealed unsafe class PtxBlock
                     if (p == pc) mask |= 1u << lane;
                     else next = Math.Min(next, p);
                 }
+                w.Parked &= ~mask;
                 // Run the group until it reaches another group's counter (merge) or passes it (switch), or diverges.
                 while (true)
                 {
@@ -239,6 +248,17 @@ internal sealed unsafe class PtxBlock
                     if (ins.Guard >= 0) active &= ins.GuardNegated ? ~preds[ins.Guard] : preds[ins.Guard];
                     if (ins.Flow == PtxFlow.None)
                     {
+                        if (ins.WarpSync && active != 0)
+                        {
+                            // A shuffle, vote or syncwarp whose members include live lanes elsewhere: wait for them
+                            // (code laid out with the join before a branch's other side reconverges here).
+                            uint members = (uint)w.R[ins.M + BitOperations.TrailingZeroCount(active)] & runnable & ~mask;
+                            if (members != 0 && !force)
+                            {
+                                w.Parked |= mask;
+                                break;
+                            }
+                        }
                         if (active != 0)
                         {
                             w.Current = pc;

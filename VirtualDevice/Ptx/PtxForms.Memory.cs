@@ -72,6 +72,7 @@ internal sealed unsafe partial class PtxForms
         {
             if (!Take("sync")) throw Unsupported("bar.warp needs .sync");
             _ins.Execute = &PtxWarpOps.WarpSync;
+            _ins.WarpSync = true;
             _ins.M = Src(0, PtxType.U32);
             return;
         }
@@ -90,6 +91,7 @@ internal sealed unsafe partial class PtxForms
         PtxType t = Type();
         if (t.Size() != 4) throw Unsupported($"shfl on {t}");
         _ins.Execute = &PtxWarpOps.Shfl;
+        _ins.WarpSync = true;
         PtxOperand d = Op(0);
         if (d.Kind == PtxOperandKind.List)
         {
@@ -112,6 +114,7 @@ internal sealed unsafe partial class PtxForms
         string mode = TakeAny("all", "any", "uni", "ballot") ?? throw Unsupported("vote needs a mode");
         Type();
         _ins.Execute = &PtxWarpOps.Vote;
+        _ins.WarpSync = true;
         _ins.Aux = mode switch { "all" => 0, "any" => 1, "uni" => 2, _ => 3 };
         _ins.D = mode == "ballot" ? Dst(0) : Pred(0).Index;
         var (a, neg) = Pred(1);
@@ -126,6 +129,7 @@ internal sealed unsafe partial class PtxForms
         string rop = TakeAny("add", "min", "max", "and", "or", "xor") ?? throw Unsupported("redux needs an operation");
         _ins.Type = Type();
         _ins.Execute = &PtxWarpOps.Redux;
+        _ins.WarpSync = true;
         _ins.Aux = rop switch { "add" => 0, "min" => 1, "max" => 2, "and" => 3, "or" => 4, _ => 5 };
         _ins.D = Dst(0);
         _ins.A = Src(1, _ins.Type);
@@ -138,6 +142,7 @@ internal sealed unsafe partial class PtxForms
         if (!Take("sync")) throw Unsupported("match needs .sync");
         _ins.Type = Type();
         _ins.Execute = &PtxWarpOps.Match;
+        _ins.WarpSync = true;
         _ins.Aux = mode == "any" ? 0 : 1;
         PtxOperand d = Op(0);
         if (d.Kind == PtxOperandKind.List)

@@ -51,6 +51,9 @@ internal sealed unsafe class PtxWarp
     /// <summary>Lanes parked at a barrier.</summary>
     public uint Waiting;
 
+    /// <summary>Lanes parked at a warp-synchronous instruction until the rest of its member mask arrives.</summary>
+    public uint Parked;
+
     /// <summary>Linear thread index of lane 0.</summary>
     public int FirstThread;
 
@@ -90,6 +93,7 @@ internal sealed unsafe class PtxWarp
         Exists = threads >= 32 ? Full : (1u << threads) - 1;
         Live = Exists;
         Waiting = 0;
+        Parked = 0;
         Array.Clear(Pc);
     }
 

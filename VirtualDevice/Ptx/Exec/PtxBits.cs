@@ -34,7 +34,7 @@ internal static class PtxBits
                 _ => (uint)((ushort)a * (ushort)b),
             };
             if (ins.Aux == 1) r += c;
-            return ins.Type.Size() == 4 ? r : r & 0xFFFF_FFFF;
+            return ins.Type is PtxType.S32 or PtxType.U32 ? r : r & 0xFFFF_FFFF;
         }
     }
 

@@ -37,12 +37,15 @@ internal sealed class PtxDecoder
     {
         _parser = parser;
         _functions = parser.Functions.Where(f => !f.IsEntry).ToDictionary(f => f.Name, StringComparer.Ordinal);
-        for (int i = 0; i < parser.ModuleVariables.Count; i++) _moduleVariables[parser.ModuleVariables[i].Name] = (parser.ModuleVariables[i], i);
+        // Global and const variables are numbered in the order of PtxModule.Globals; shared ones are not in it.
+        int global = 0;
+        foreach (PtxVariable v in parser.ModuleVariables) _moduleVariables[v.Name] = (v, v.Space == "shared" ? -1 : global++);
     }
 
-    /// <summary>Module-scope global and const variables, in the order the launch's global addresses follow.</summary>
+    /// <summary>Module-scope global and const variables (not shared ones), in the order the launch's global addresses follow.</summary>
     public static List<PtxGlobalVariable> Globals(PtxParser parser)
-        => parser.ModuleVariables.Select(v => new PtxGlobalVariable(v.Name, v.SizeBytes, v.Alignment, v.Initializer ?? new byte[v.SizeBytes])).ToList();
+        => parser.ModuleVariables.Where(v => v.Space != "shared")
+            .Select(v => new PtxGlobalVariable(v.Name, v.SizeBytes, v.Alignment, v.Initializer ?? new byte[v.SizeBytes])).ToList();
 
     public static PtxKernel Decode(PtxParser parser, PtxFunction entry)
     {

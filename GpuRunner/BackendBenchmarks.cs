@@ -14,10 +14,9 @@ namespace CudaTensor.GpuRunner;
 /// </summary>
 internal static class BackendBenchmarks
 {
-    private const int Repeats = 20;
-
-    public static int Run(StreamWriter stdout)
+    public static int Run(StreamWriter stdout, BenchSizes sizes)
     {
+        int Repeats = sizes.Repeats * 2;
         if (!Cuda.IsAvailable)
         {
             stdout.WriteLine("backend benchmarks skipped: " + Cuda.UnavailableReason);
@@ -46,7 +45,7 @@ internal static class BackendBenchmarks
             return times[Repeats / 2];
         }
 
-        foreach (int log2 in new[] { 24, 26 })
+        foreach (int log2 in sizes.ElementwiseLog2)
         {
             long n = 1L << log2;
             using var a = Tensor.Rand([n], device: cuda);
@@ -68,7 +67,7 @@ internal static class BackendBenchmarks
 
         foreach (int len in new[] { 1024, 4096 })
         {
-            long rowsCount = (1L << 24) / len;
+            long rowsCount = sizes.RowElements / len;
             using var x = Tensor.Randn([rowsCount, len], device: cuda);
             double sumMs = Time(() => x.Sum(1).Dispose());
             double softMs = Time(() => x.Softmax(1).Dispose());
@@ -77,22 +76,22 @@ internal static class BackendBenchmarks
         }
 
         {
-            const int N = 4096;
+            int N = sizes.Tf32GemmSize;
             using var a = Tensor.Randn([N, N], device: cuda);
             using var b = Tensor.Randn([N, N], device: cuda);
             double ms = Time(() => a.MatMul(b).Dispose());
-            rows.Add(("MatMul f32 (cuBLAS SGEMM)", "4096^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
+            rows.Add(("MatMul f32 (cuBLAS SGEMM)", $"{N}^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
             Cuda.AllowTf32 = true;
             ms = Time(() => a.MatMul(b).Dispose());
             Cuda.AllowTf32 = false;
-            rows.Add(("MatMul f32, Cuda.AllowTf32", "4096^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
+            rows.Add(("MatMul f32, Cuda.AllowTf32", $"{N}^3", string.Create(c, $"{2.0 * N * N * N / (ms * 1e-3) / 1e9:F0} GFLOP/s ({ms:F3} ms)")));
         }
 
         {
             using var a = Tensor.Rand([4], device: cuda);
             using var b = Tensor.Rand([4], device: cuda);
-            const int Ops = 20000;
-            for (int i = 0; i < 1000; i++) (a + b).Dispose();
+            int Ops = sizes.TinyOps;
+            for (int i = 0; i < Ops / 20; i++) (a + b).Dispose();
             Cuda.Synchronize(cuda);
             var wall = Stopwatch.StartNew();
             for (int i = 0; i < Ops; i++) (a + b).Dispose();
@@ -117,10 +116,10 @@ internal static class BackendBenchmarks
                 loss.Backward();
                 opt.Step();
             }
-            for (int i = 0; i < 20; i++) Step();
+            for (int i = 0; i < Math.Min(20, sizes.MlpSteps); i++) Step();
             var before = Cuda.MemoryStats(cuda);
             double ms = Time(Step);
-            const int Steps = 200;
+            int Steps = sizes.MlpSteps;
             var wall = Stopwatch.StartNew();
             for (int i = 0; i < Steps; i++) Step();
             Cuda.Synchronize(cuda);

@@ -13,10 +13,9 @@ namespace CudaTensor.GpuRunner;
 /// </summary>
 internal static unsafe class GpuBenchmarks
 {
-    private const int Repeats = 10;
-
-    public static int Run(StreamWriter stdout)
+    public static int Run(StreamWriter stdout, BenchSizes sizes)
     {
+        int Repeats = sizes.Repeats;
         if (!Cuda.IsAvailable)
         {
             stdout.WriteLine("benchmarks skipped: " + Cuda.UnavailableReason);
@@ -46,8 +45,9 @@ internal static unsafe class GpuBenchmarks
             return times[Repeats / 2];
         }
 
-        // Copy bandwidth, 256 MiB, pinned host memory.
-        const ulong Bytes = 256UL << 20;
+        // Copy bandwidth, pinned host memory.
+        ulong Bytes = sizes.CopyBytes;
+        string copyShape = $"{Bytes >> 20} MiB";
         using (PinnedHostBuffer host = Driver.AllocateHost(Bytes))
         using (var a = new DeviceBuffer(Bytes))
         using (var b = new DeviceBuffer(Bytes))
@@ -56,16 +56,16 @@ internal static unsafe class GpuBenchmarks
             float h2d = Time(() => Driver.CopyToDeviceAsync(a.Pointer, host.Pointer, Bytes, s));
             float d2h = Time(() => Driver.CopyToHostAsync(host.Pointer, a.Pointer, Bytes, s));
             float d2d = Time(() => Driver.CopyDeviceToDeviceAsync(b.Pointer, a.Pointer, Bytes, s));
-            rows.Add(("copy host->device (pinned)", "256 MiB", Rate(Bytes, h2d)));
-            rows.Add(("copy device->host (pinned)", "256 MiB", Rate(Bytes, d2h)));
-            rows.Add(("copy device->device (read+write)", "256 MiB", Rate(2 * Bytes, d2d)));
+            rows.Add(("copy host->device (pinned)", copyShape, Rate(Bytes, h2d)));
+            rows.Add(("copy device->host (pinned)", copyShape, Rate(Bytes, d2h)));
+            rows.Add(("copy device->device (read+write)", copyShape, Rate(2 * Bytes, d2d)));
         }
 
         // cuBLAS SGEMM, FP32 (no TF32), and the CPU GEMM at 1024 for reference.
         using (CublasHandle blas = Cublas.Create())
         {
             Cublas.SetStream(blas, s);
-            foreach (int n in new[] { 1024, 2048, 4096 })
+            foreach (int n in sizes.GemmSizes)
             {
                 ulong bytes = (ulong)n * (ulong)n * 4;
                 using var a = new DeviceBuffer(bytes);
@@ -78,8 +78,8 @@ internal static unsafe class GpuBenchmarks
             }
             Cublas.SetMathMode(blas, CublasMath.Tf32TensorOp);
             {
-                const int N = 4096;
-                ulong bytes = (ulong)N * N * 4;
+                int N = sizes.Tf32GemmSize;
+                ulong bytes = (ulong)N * (ulong)N * 4;
                 using var a = new DeviceBuffer(bytes);
                 using var b = new DeviceBuffer(bytes);
                 using var c = new DeviceBuffer(bytes);
@@ -95,7 +95,7 @@ internal static unsafe class GpuBenchmarks
         CompiledKernel kernel = new KernelCache(null).GetOrCompile("random.cu", KernelSources.Read("random.cu"), target);
         rows.Add(("NVRTC compile random.cu (uncached)", target.ToString(), $"{compile.Elapsed.TotalMilliseconds:F0} ms"));
         IntPtr function = LoadedModules.GetFunction(kernel, "ct_uniform_f32");
-        const int Elements = 1 << 26;
+        int Elements = sizes.RandomElements;
         using (var output = new DeviceBuffer((ulong)Elements * 4))
         {
             ulong ptr = output.Pointer, count = 0, seed = 42, block = 0;
@@ -109,7 +109,7 @@ internal static unsafe class GpuBenchmarks
             args[5] = (IntPtr)(&high);
             var argSpan = new IntPtr[6];
             new ReadOnlySpan<IntPtr>(args, 6).CopyTo(argSpan);
-            const int Launches = 2000;
+            int Launches = sizes.Launches;
             Driver.Launch(function, (1, 1, 1), (32, 1, 1), 0, s, argSpan);
             Driver.SynchronizeStream(s);
             var wall = Stopwatch.StartNew();
@@ -123,11 +123,11 @@ internal static unsafe class GpuBenchmarks
             rows.Add(("kernel launch, empty (host submit)", "1x32 threads", $"{submit:F2} us"));
             rows.Add(("kernel launch, empty (submit+run)", "1x32 threads", $"{total:F2} us"));
 
-            count = Elements;
+            count = (ulong)Elements;
             var (_, blockSize) = Driver.MaxPotentialBlockSize(function);
             uint grid = (uint)(device.MultiprocessorCount * 8);
             float ms = Time(() => Driver.Launch(function, (grid, 1, 1), ((uint)blockSize, 1, 1), 0, s, argSpan));
-            rows.Add(("random uniform float32 fill", "64 Mi elements", $"{Elements / (ms * 1e-3) / 1e9:F1} G elem/s ({Rate((ulong)Elements * 4, ms)})"));
+            rows.Add(("random uniform float32 fill", $"{Elements / 1024} Ki elements", $"{Elements / (ms * 1e-3) / 1e9:F1} G elem/s ({Rate((ulong)Elements * 4, ms)})"));
         }
 
         stdout.WriteLine();

@@ -12,7 +12,7 @@ namespace CudaTensor.GpuRunner;
 /// Console runner for the test assembly on NUnit's own <see cref="NUnitTestAssemblyRunner"/> (NUnitLite is not
 /// available from the package registry), plus the GPU micro-benchmarks.
 /// <code>
-/// CudaTensor.GpuRunner [--filter REGEX] [--category NAME] [--exclude-category NAME] [--diagnose] [--bench] [--no-tests] [--verbose]
+/// CudaTensor.GpuRunner [--filter REGEX] [--category NAME] [--exclude-category NAME] [--diagnose] [--bench] [--smoke] [--no-tests] [--verbose]
 /// </code>
 /// Prints "N passed, N failed, N skipped" and exits 1 when a test failed, 2 on bad arguments.
 /// </summary>
@@ -38,18 +38,19 @@ internal static class Program
         }
         if (options.Bench)
         {
-            exit = Math.Max(exit, GpuBenchmarks.Run(stdout));
-            exit = Math.Max(exit, RunBackendBenchmarks(stdout));
+            BenchSizes sizes = options.Smoke ? BenchSizes.Smoke : BenchSizes.Full;
+            exit = Math.Max(exit, GpuBenchmarks.Run(stdout, sizes));
+            exit = Math.Max(exit, RunBackendBenchmarks(stdout, sizes));
         }
         return exit;
     }
 
     // A failing backend benchmark (e.g. an op the CUDA backend lacks) reports and fails the run instead of hiding the table.
-    private static int RunBackendBenchmarks(StreamWriter stdout)
+    private static int RunBackendBenchmarks(StreamWriter stdout, BenchSizes sizes)
     {
         try
         {
-            return BackendBenchmarks.Run(stdout);
+            return BackendBenchmarks.Run(stdout, sizes);
         }
 #pragma warning disable CA1031 // reported, and the exit code says it failed
         catch (Exception e)
@@ -89,6 +90,9 @@ internal static class Program
 
         public bool Bench { get; private set; }
 
+        // Benchmarks at smoke sizes (BenchSizes.Smoke): the virtual device's end-to-end check.
+        public bool Smoke { get; private set; }
+
         public bool RunTests { get; private set; } = true;
 
         public bool Verbose { get; private set; }
@@ -106,11 +110,12 @@ internal static class Program
                     case "--exclude-category": o.ExcludedCategories.Add(Next() ?? string.Empty); break;
                     case "--diagnose": o.Diagnose = true; break;
                     case "--bench": o.Bench = true; break;
+                    case "--smoke": o.Smoke = true; break;
                     case "--no-tests": o.RunTests = false; break;
                     case "--verbose": o.Verbose = true; break;
                     default:
                         stdout.WriteLine($"unknown argument '{args[i]}'. Usage: CudaTensor.GpuRunner [--filter REGEX] [--category NAME] "
-                            + "[--exclude-category NAME] [--diagnose] [--bench] [--no-tests] [--verbose]");
+                            + "[--exclude-category NAME] [--diagnose] [--bench] [--smoke] [--no-tests] [--verbose]");
                         return null;
                 }
             }

@@ -48,8 +48,10 @@ public sealed class CudaException : Exception
         string name = Driver.ErrorName(result);
         string description = Driver.ErrorDescription(result);
         string? hint = Hint(result);
-        return string.Create(CultureInfo.InvariantCulture,
+        string? detail = LibraryResolver.VirtualDeviceDetail(result);
+        string message = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({(int)result}): {description}, in {call}{(hint is null ? "." : "; " + hint + ".")}");
+        return detail is null ? message : message + " Virtual device: " + detail;
     }
 
     private static string VersionText(int version)

@@ -44,10 +44,10 @@ public sealed record NativeLibraryProbe(NativeLibraryKind Kind, IntPtr Handle, s
 /// <remarks>
 /// Search order for each candidate file name: the folders in <see cref="ExtraFoldersVariable"/>; the
 /// loader's own search path; then the CUDA toolkit's usual folders (<c>$CUDA_PATH</c>, <c>$CUDA_HOME</c>,
-/// <c>/usr/local/cuda</c>; <c>lib64</c> on Linux, <c>bin</c> on Windows), because toolkit libraries are often
+/// <c>/usr/local/cuda</c>; <c>lib64</c> on Linux, <c>bin\x64</c> and <c>bin</c> on Windows), because toolkit libraries are often
 /// not on the loader path. Candidates go newest first (CUDA 13, 12, 11).
 /// </remarks>
-public static class LibraryResolver
+public static partial class LibraryResolver
 {
     /// <summary>
     /// Environment variable with extra folders to search first, separated by the platform's path separator
@@ -122,19 +122,32 @@ public static class LibraryResolver
 
     /// <summary>The CUDA toolkit's usual library folders, searched after the loader's path.</summary>
     /// <returns>The folders, in order; missing ones are skipped when probing.</returns>
-    public static IReadOnlyList<string> ToolkitFolders()
+    public static IReadOnlyList<string> ToolkitFolders() => ToolkitFolders(OperatingSystem.IsWindows(), Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// The toolkit folders for an operating system and environment: <c>$CUDA_PATH</c> and <c>$CUDA_HOME</c>, each with
+    /// <c>lib64</c> on Linux; on Windows <c>bin\x64</c> (where CUDA 13 keeps its DLLs) and then <c>bin</c> (CUDA 12 and
+    /// older); <c>/usr/local/cuda/lib64</c> last on Linux.
+    /// </summary>
+    /// <param name="windows">Whether to list the Windows folders.</param>
+    /// <param name="variable">Reads an environment variable (null when unset).</param>
+    /// <returns>The folders, in order.</returns>
+    internal static IReadOnlyList<string> ToolkitFolders(bool windows, Func<string, string?> variable)
     {
         var folders = new List<string>();
-        string sub = OperatingSystem.IsWindows() ? "bin" : "lib64";
-        foreach (string variable in new[] { "CUDA_PATH", "CUDA_HOME" })
+        string[] subs = windows ? [Path.Combine("bin", "x64"), "bin"] : ["lib64"];
+        foreach (string name in new[] { "CUDA_PATH", "CUDA_HOME" })
         {
-            string? root = Environment.GetEnvironmentVariable(variable);
+            string? root = variable(name);
             if (!string.IsNullOrWhiteSpace(root))
             {
-                folders.Add(Path.Combine(root, sub));
+                foreach (string sub in subs)
+                {
+                    folders.Add(Path.Combine(root, sub));
+                }
             }
         }
-        if (!OperatingSystem.IsWindows())
+        if (!windows)
         {
             folders.Add("/usr/local/cuda/lib64");
         }
@@ -149,7 +162,48 @@ public static class LibraryResolver
     /// <returns>The probe result.</returns>
     public static NativeLibraryProbe Probe(NativeLibraryKind kind)
         => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
-            () => Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()))).Value;
+            () => ProbeVirtualDevice(k)
+                ?? (k == NativeLibraryKind.Nvrtc ? ProbeNvrtc() : Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders())))).Value;
+
+    /// <summary>
+    /// Which NVRTC was loaded and why (see <see cref="Native.NvrtcChoice"/>); null until NVRTC is first probed, or when
+    /// none was found.
+    /// </summary>
+    public static NvrtcChoice? ChosenNvrtc { get; private set; }
+
+    // NVRTC is the one library where the newest is not always right: its output must load on the installed driver.
+    // Every candidate found is loaded and asked its version; the ones not chosen are unloaded again.
+    private static NativeLibraryProbe ProbeNvrtc()
+    {
+        var tried = new List<string>();
+        var found = new List<NativeLibraryProbe>();
+        IReadOnlyList<string> first = ExtraFolders(), last = ToolkitFolders();
+        foreach (string name in CandidateNames(NativeLibraryKind.Nvrtc))
+        {
+            NativeLibraryProbe one = Probe(NativeLibraryKind.Nvrtc, [name], first, last);
+            tried.AddRange(one.Tried);
+            if (one.Found)
+            {
+                found.Add(one);
+            }
+        }
+        if (found.Count == 0)
+        {
+            return new NativeLibraryProbe(NativeLibraryKind.Nvrtc, IntPtr.Zero, null, tried);
+        }
+        var versions = found.Select(f => NvrtcChoice.ReadVersion(f.Handle)).ToArray();
+        int driverVersion = Driver.TryGetVersion();
+        (int index, string reason) = NvrtcChoice.Select(versions, driverVersion);
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (i != index && found[i].Handle != found[index].Handle)
+            {
+                NativeLibrary.Free(found[i].Handle);
+            }
+        }
+        ChosenNvrtc = new NvrtcChoice(found[index].Path, versions[index].Major, versions[index].Minor, driverVersion, reason);
+        return found[index] with { Tried = tried };
+    }
 
     /// <summary>
     /// Loads the first of <paramref name="names"/> that exists: for each name, in

@@ -17,6 +17,7 @@ internal enum CudaErrorCode
     InvalidSource = 300,
     NotFound = 500,
     InvalidHandle = 400,
+    IllegalState = 401,
     NotReady = 600,
     IllegalAddress = 700,
     LaunchOutOfResources = 701,
@@ -28,7 +29,10 @@ internal enum CudaErrorCode
     StreamCaptureInvalidated = 901,
     StreamCaptureUnmatched = 903,
     StreamCaptureUnjoined = 904,
+    StreamCaptureIsolation = 905,
     StreamCaptureImplicit = 906,
+    CapturedEvent = 907,
+    StreamCaptureWrongThread = 908,
     Unknown = 999,
 }
 

@@ -11,6 +11,8 @@
 #   tools/gpu-check.sh            publish (needs the .NET SDK) if needed, then run
 #   tools/gpu-check.sh --publish  publish only (on a machine with the SDK)
 #   tools/gpu-check.sh --run      run only, from artifacts/gpu-runner/ (on the GPU machine; no SDK needed)
+#   tools/gpu-check.sh --smoke    publish, then the comparison tests and every benchmark at small sizes: the
+#                                 end-to-end check CI runs on the virtual device (CUDATENSOR_VIRTUAL_DEVICE=1)
 #
 # The runner is published to artifacts/gpu-runner/ (ignored by git): a single ~20 MB file.
 set -euo pipefail
@@ -19,7 +21,7 @@ out="artifacts/gpu-runner"
 runner="$out/CudaTensor.GpuRunner"
 mode="${1:-all}"
 
-if [[ "$mode" == "--publish" || ( "$mode" == "all" && ! -x "$runner" ) ]]; then
+if [[ "$mode" == "--publish" || "$mode" == "--smoke" || ( "$mode" == "all" && ! -x "$runner" ) ]]; then
     # Publish from a clean obj/ so that changed trim options take effect.
     rm -rf GpuRunner/obj GpuRunner/bin "$out"
     dotnet publish GpuRunner/CudaTensor.GpuRunner.csproj -c Release -r linux-x64 --self-contained \
@@ -37,9 +39,14 @@ status=0
 export CUDATENSOR_KERNEL_CACHE="${CUDATENSOR_KERNEL_CACHE:-$PWD/artifacts/kernel-cache}"
 echo "== CUDA backend comparison tests first (a quick signal if the full run is cut short)"
 "$runner" --diagnose --filter 'CudaVsCpu|CachingAllocator' || status=1
-echo "== tests (all fixtures)"
-"$runner" || status=1
-echo "== GPU benchmarks (binding, then CUDA backend)"
-"$runner" --no-tests --bench || status=1
+if [[ "$mode" == "--smoke" ]]; then
+    echo "== GPU benchmarks at smoke sizes (binding, then CUDA backend)"
+    "$runner" --no-tests --bench --smoke || status=1
+else
+    echo "== tests (all fixtures)"
+    "$runner" || status=1
+    echo "== GPU benchmarks (binding, then CUDA backend)"
+    "$runner" --no-tests --bench || status=1
+fi
 echo "gpu-check: finished in $((SECONDS - start)) s, exit $status"
 exit $status

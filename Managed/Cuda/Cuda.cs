@@ -14,6 +14,14 @@ public static class Cuda
     /// </summary>
     public const string MemoryLimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
 
+    /// <summary>
+    /// Environment variable: "1" turns the memory pool's caching off (as PyTorch's <c>PYTORCH_NO_CUDA_MEMORY_CACHING</c>):
+    /// every tensor gets its own driver allocation of exactly its size, returned to the driver when released, so that an
+    /// out-of-bounds access is reported by a checking device (the virtual device, compute-sanitizer) instead of landing in
+    /// a neighbouring tensor. Slow; read when a device is first used.
+    /// </summary>
+    public const string NoMemoryCachingVariable = "CUDATENSOR_NO_CUDA_MEMORY_CACHING";
+
     private static volatile bool _allowTf32;
 
     /// <summary>
@@ -123,8 +131,21 @@ public static class Cuda
     /// <summary>
     /// A readable report: which libraries were found (path, version) or not (names tried), the driver's CUDA
     /// version, each device, NVRTC's version and architectures, and the exact reason when CUDA is unusable.
-    /// Never throws.
+    /// When the virtual device is in use (<c>CUDATENSOR_VIRTUAL_DEVICE</c>), the report says so first: its name,
+    /// options, and the NVRTC that compiles PTX for it. Never throws.
     /// </summary>
     /// <returns>The report.</returns>
-    public static string Diagnose() => CudaProbe.Default.Report();
+    public static string Diagnose()
+    {
+        string report = CudaProbe.Default.Report();
+        if (Native.LibraryResolver.VirtualDeviceDescription is not { } virtualDevice)
+        {
+            return report;
+        }
+        var nvrtc = Native.LibraryResolver.Probe(Native.NativeLibraryKind.Nvrtc);
+        string line = $"Virtual device in use (no GPU): {virtualDevice}{Environment.NewLine}"
+            + $"  NVRTC compiling for it: {(nvrtc.Found ? nvrtc.Path ?? "(loaded)" : "not found")}; kernels are loaded as PTX and executed on the CPU{Environment.NewLine}";
+        int firstLine = report.IndexOf('\n', StringComparison.Ordinal) + 1;
+        return report.Insert(firstLine, line);
+    }
 }

@@ -203,7 +203,10 @@ public unsafe class GpuTests
         Driver.SetWordsAsync(buffer.Pointer, 42, 1024, s);
         using GraphHandle graph = Driver.EndCapture(s);
         using GraphExecHandle exec = Driver.Instantiate(graph);
+        // The zeroing runs on the legacy default stream, which a non-blocking stream does not wait for: synchronize
+        // before the replay, or the two writes race and the assertion passes or fails by luck.
         Driver.SetWords(buffer.Pointer, 0, 1024);
+        Driver.SynchronizeContext();
         Driver.LaunchGraph(exec, s);
         Driver.SynchronizeStream(s);
         var host = new int[1024];

@@ -6,7 +6,8 @@ using NUnit.Framework;
 namespace CudaTensor.Tests.NativeBinding;
 
 /// <summary>
-/// Every kernel program in Kernels/ compiles to cubin for sm_70, sm_80 and sm_90 with no error and no warning, in
+/// Every kernel program in Kernels/ compiles to cubin with no error and no warning for the architectures the loaded
+/// NVRTC lists (<see cref="ArchitecturesToTest"/>: the oldest at or above sm_70, sm_80, sm_90 and the newest), in
 /// every instantiation the CUDA backend uses (one per dtype for typed programs), and every kernel the backend can
 /// launch is in the cubin. The list comes from <see cref="CudaKernels.Instantiations"/>, which derives kernel names from
 /// the op enums: a new op is covered without editing this test.
@@ -14,7 +15,24 @@ namespace CudaTensor.Tests.NativeBinding;
 [TestFixture]
 public class KernelCompileTests
 {
-    private static readonly int[] Architectures = [70, 80, 90];
+    // What is compiled when NVRTC is missing: the cases exist (and skip with the reason) instead of vanishing.
+    private static readonly int[] WithoutNvrtc = [75, 80, 90];
+
+    /// <summary>
+    /// The architectures to compile for, from what NVRTC supports: the oldest at or above sm_70 (the oldest the kernels
+    /// are written for; CUDA 13 dropped everything below sm_75), sm_80 and sm_90 where listed, and the newest listed.
+    /// </summary>
+    internal static int[] ArchitecturesToTest(IReadOnlyCollection<int> supported)
+    {
+        var chosen = new SortedSet<int>();
+        if (supported.Where(a => a >= 70).DefaultIfEmpty().Min() is int oldest and > 0) chosen.Add(oldest);
+        foreach (int a in new[] { 80, 90 }.Where(supported.Contains)) chosen.Add(a);
+        if (supported.Count > 0 && supported.Max() >= 70) chosen.Add(supported.Max());
+        return chosen.ToArray();
+    }
+
+    private static int[] Architectures()
+        => LibraryResolver.Probe(NativeLibraryKind.Nvrtc).Found ? ArchitecturesToTest(KernelCompiler.SupportedArchitectures.ToArray()) : WithoutNvrtc;
 
     public static IEnumerable<TestCaseData> Cases()
     {
@@ -22,7 +40,7 @@ public class KernelCompileTests
         {
             string[] kernels = group.Select(i => i.Kernel).ToArray();
             string dtype = group.Key.DType is { } d ? d.ToString() : "untyped";
-            foreach (int arch in Architectures)
+            foreach (int arch in Architectures())
             {
                 yield return new TestCaseData(group.Key.Program, group.Key.DType, arch, kernels)
                     .SetName($"Compiles({group.Key.Program}, {dtype}, sm_{arch}, {kernels.Length} kernels)");
@@ -103,6 +121,22 @@ public class KernelCompileTests
     {
         NativeRequirement.Library(NativeLibraryKind.Nvrtc);
         Assert.That(KernelCompiler.SupportedArchitectures, Does.Contain(80).And.Contain(90));
+    }
+
+    [Test]
+    public void ArchitecturesToTestFollowNvrtc()
+    {
+        int[] nvrtc118 = [35, 37, 50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90];
+        int[] nvrtc128 = [50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90, 100, 101, 120];
+        int[] nvrtc13 = [75, 80, 86, 87, 88, 89, 90, 100, 103, 110, 120, 121];
+        Assert.Multiple(() =>
+        {
+            Assert.That(ArchitecturesToTest(nvrtc118), Is.EqualTo(new[] { 70, 80, 90 }));
+            Assert.That(ArchitecturesToTest(nvrtc128), Is.EqualTo(new[] { 70, 80, 90, 120 }));
+            Assert.That(ArchitecturesToTest(nvrtc13), Is.EqualTo(new[] { 75, 80, 90, 121 }), "CUDA 13 dropped sm_70");
+            Assert.That(ArchitecturesToTest([86, 89]), Is.EqualTo(new[] { 86, 89 }), "80 and 90 only where listed");
+            Assert.That(ArchitecturesToTest([35, 50]), Is.Empty, "nothing the kernels are written for");
+        });
     }
 
     [Test]

@@ -6,6 +6,8 @@ using static CudaTensor.Tests.VirtualDevice.PtxRun;
 
 namespace CudaTensor.Tests.VirtualDevice;
 
+using Dim3 = CudaTensor.VirtualDevice.Ptx.Dim3;
+
 /// <summary>Divergence and reconvergence, barriers across warps, shared memory (static and dynamic), .func calls.</summary>
 [TestFixture]
 public class PtxControlFlowTests

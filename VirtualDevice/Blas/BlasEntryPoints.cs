@@ -5,9 +5,9 @@ internal static class BlasEntryPoints
 {
     /// <summary>Entry points of the libcublas shim.</summary>
     /// <returns>Name and <c>[UnmanagedCallersOnly]</c> function pointer of each implemented export.</returns>
-    public static IReadOnlyList<(string Name, IntPtr Function)> Cublas() => [];
+    public static IReadOnlyList<(string Name, IntPtr Function)> Cublas() => CublasExports.All();
 
     /// <summary>Entry points of the libcublasLt shim.</summary>
     /// <returns>Name and <c>[UnmanagedCallersOnly]</c> function pointer of each implemented export.</returns>
-    public static IReadOnlyList<(string Name, IntPtr Function)> CublasLt() => [];
+    public static IReadOnlyList<(string Name, IntPtr Function)> CublasLt() => CublasLtExports.All();
 }

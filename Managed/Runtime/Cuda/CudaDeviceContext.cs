@@ -31,7 +31,8 @@ internal sealed class CudaDeviceContext
         Target = KernelTarget.ForDevice(Info.Architecture, KernelCompiler.SupportedArchitectures.ToArray());
         DefaultStream = new CudaStream(this, Driver.CreateStream(Driver.StreamNonBlocking));
         long? limit = CachingAllocator.ParseLimit(Environment.GetEnvironmentVariable(CudaTensor.Cuda.MemoryLimitVariable));
-        Pool = new CachingAllocator(new DriverRawAllocator(this), Device, limit);
+        bool caching = !CachingAllocator.NoCachingRequested(Environment.GetEnvironmentVariable(CudaTensor.Cuda.NoMemoryCachingVariable));
+        Pool = new CachingAllocator(new DriverRawAllocator(this), Device, limit, caching: caching);
         Staging = new PinnedStagingPool(this);
         _blas = new Lazy<CublasHandle>(() =>
         {

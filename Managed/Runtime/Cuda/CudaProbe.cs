@@ -141,6 +141,10 @@ internal sealed class CudaProbe
         text.AppendLine(c, $"Driver: {(DriverVersion > 0 ? $"supports CUDA {DriverVersion / 1000}.{DriverVersion % 1000 / 10} ({DriverVersion})" : "unknown")}; "
             + $"cuInit: {(InitResult is null ? "not called" : Driver.ErrorName(InitResult.Value))}");
         text.AppendLine(c, $"NVRTC: {(NvrtcVersion.Major > 0 ? $"{NvrtcVersion.Major}.{NvrtcVersion.Minor}; architectures {string.Join(' ', NvrtcArchitectures.Select(a => "sm_" + a.ToString(c)))}" : "not available")}");
+        if (LibraryResolver.ChosenNvrtc is { } chosen)
+        {
+            text.AppendLine(c, $"NVRTC choice: {chosen.Reason}");
+        }
         text.AppendLine(c, $"Devices: {DeviceCount}");
         for (int i = 0; i < DeviceCount; i++)
         {

@@ -3,6 +3,8 @@ using CudaTensor.VirtualDevice.Ptx;
 
 namespace CudaTensor.Tests.VirtualDevice;
 
+using Dim3 = CudaTensor.VirtualDevice.Ptx.Dim3;
+
 /// <summary>Launches a decoded kernel with C# arguments packed as cuLaunchKernel packs kernelParams.</summary>
 internal static class PtxRun
 {

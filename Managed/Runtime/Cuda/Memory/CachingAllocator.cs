@@ -22,6 +22,12 @@ namespace CudaTensor.Runtime.Cuda.Memory;
 /// then throw <see cref="CudaOutOfMemoryException"/> with the request, allocated, cached, free and total bytes.</item>
 /// <item>An optional limit (<see cref="CudaTensor.Cuda.MemoryLimitVariable"/>) caps the reserved bytes: exceeding it is an
 /// out-of-memory condition, handled as above.</item>
+/// <item>No caching (<see cref="CudaTensor.Cuda.NoMemoryCachingVariable"/>, PyTorch's <c>PYTORCH_NO_CUDA_MEMORY_CACHING</c>):
+/// every request gets its own driver allocation of exactly the requested bytes (at least 1; not rounded, never split or
+/// shared), and a freed block goes back to the driver as soon as the events of other streams that used it complete.
+/// Slow, but a kernel that overruns a tensor then touches memory no allocation owns, which a checking device (the
+/// virtual one, compute-sanitizer) reports, instead of silently writing into a neighbour in the same segment. Work still
+/// queued on the owning stream is covered by the driver: cuMemFree waits for the device before freeing.</item>
 /// </list>
 /// Thread-safe: one lock per device guards the pools and statistics.
 /// </summary>
@@ -56,11 +62,14 @@ internal sealed class CachingAllocator
     /// <param name="limitBytes">Cap on reserved bytes, or null.</param>
     /// <param name="collectGarbage">The out-of-memory path's garbage collection (tests replace it); default: a full blocking
     /// collection and a wait for finalizers.</param>
-    public CachingAllocator(IRawDeviceAllocator raw, Device device, long? limitBytes = null, Action<CachingAllocator>? collectGarbage = null)
+    /// <param name="caching">False: no caching, every block is its own driver allocation (see the class summary).</param>
+    public CachingAllocator(IRawDeviceAllocator raw, Device device, long? limitBytes = null, Action<CachingAllocator>? collectGarbage = null,
+        bool caching = true)
     {
         _raw = raw;
         Device = device;
         LimitBytes = limitBytes;
+        Caching = caching;
         _collectGarbage = collectGarbage ?? (_ =>
         {
             GC.Collect();
@@ -75,6 +84,14 @@ internal sealed class CachingAllocator
     /// <summary>Cap on reserved bytes, or null.</summary>
     public long? LimitBytes { get; }
 
+    /// <summary>False when every block is its own driver allocation, freed to the driver when released.</summary>
+    public bool Caching { get; }
+
+    /// <summary>Whether <see cref="CudaTensor.Cuda.NoMemoryCachingVariable"/> asks for no caching ("1" or "true").</summary>
+    /// <param name="value">The variable's value, or null when unset.</param>
+    /// <returns>True to turn caching off.</returns>
+    public static bool NoCachingRequested(string? value) => value?.Trim().ToUpperInvariant() is "1" or "TRUE";
+
     /// <summary>The size a request occupies: at least 512 B, rounded up to a multiple of 512 B.</summary>
     public static ulong RoundSize(ulong bytes) => bytes < MinBlockBytes ? MinBlockBytes : (bytes + MinBlockBytes - 1) & ~(MinBlockBytes - 1);
 
@@ -86,7 +103,7 @@ internal sealed class CachingAllocator
     /// <exception cref="CudaOutOfMemoryException">The device is out of memory after every retry.</exception>
     public DeviceMemory Allocate(ulong bytes, nint stream)
     {
-        ulong size = RoundSize(bytes);
+        ulong size = Caching ? RoundSize(bytes) : Math.Max(bytes, 1);
         lock (_gate)
         {
             var block = TryAllocateLocked(size, stream, releaseCache: false) ?? TryAllocateLocked(size, stream, releaseCache: true);
@@ -132,11 +149,11 @@ internal sealed class CachingAllocator
         ProcessEvents(wait: releaseCache);
         bool small = size <= SmallRequestBytes;
         var pool = small ? _smallFree : _largeFree;
-        var block = BestFit(pool, size, stream);
+        var block = Caching ? BestFit(pool, size, stream) : null;
         if (block is null)
         {
             if (releaseCache) ReleaseCachedSegments();
-            block = NewSegment(SegmentSize(size), stream, small);
+            block = NewSegment(Caching ? SegmentSize(size) : size, stream, small);
             if (block is null) return null;
         }
         else
@@ -243,6 +260,12 @@ internal sealed class CachingAllocator
 
     private void ReturnToPool(MemoryBlock block)
     {
+        if (!Caching)
+        {
+            block.State = BlockState.Free;
+            ReleaseSegment(block);
+            return;
+        }
         var pool = block.IsSmall ? _smallFree : _largeFree;
         block.State = BlockState.Free;
         block.RequestedBytes = 0;
@@ -299,11 +322,16 @@ internal sealed class CachingAllocator
             foreach (var b in whole)
             {
                 pool.Remove(b);
-                _raw.Free(b.Address);
-                _driverFrees++;
-                _reserved -= (long)b.Size;
+                ReleaseSegment(b);
             }
         }
+    }
+
+    private void ReleaseSegment(MemoryBlock segment)
+    {
+        _raw.Free(segment.Address);
+        _driverFrees++;
+        _reserved -= (long)segment.Size;
     }
 
     /// <summary>

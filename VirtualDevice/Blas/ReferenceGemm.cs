@@ -1,0 +1,108 @@
+using System.Numerics;
+
+namespace CudaTensor.VirtualDevice.Blas;
+
+/// <summary>
+/// The plain reference GEMM behind every emulated cuBLAS and cuBLASLt product: inputs converted to the compute
+/// type (and rounded as the compute type says), one fused multiply-add chain per output element in the compute
+/// type (float for 32F compute, double for 64F), then alpha, beta, bias and activation in the compute type.
+/// beta = 0 never reads C (C may hold NaN poison) and alpha = 0 never reads A or B, as cuBLAS documents.
+/// Output columns run in parallel; each element's sum runs in k order, so results do not depend on threads.
+/// </summary>
+internal static unsafe class ReferenceGemm
+{
+    // Below this many multiply-adds a product runs on the calling thread: scheduling would cost more.
+    private const long ParallelThreshold = 1 << 15;
+
+    /// <summary>Runs <paramref name="problem"/> against <paramref name="memory"/>.</summary>
+    /// <exception cref="DeviceFaultException">An operand lies outside the live allocations.</exception>
+    public static void Execute(IGlobalMemory memory, GemmProblem problem)
+    {
+        if (problem.DoublePrecision) Run<double>(memory, problem);
+        else Run<float>(memory, problem);
+    }
+
+    private static void Run<T>(IGlobalMemory memory, GemmProblem p) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (p.M == 0 || p.N == 0 || p.BatchCount == 0) return;
+        T alpha = T.CreateTruncating(p.Alpha.Resolve(memory, "alpha"));
+        T beta = T.CreateTruncating(p.Beta.Resolve(memory, "beta"));
+        bool product = alpha != T.Zero && p.K > 0;
+        bool readC = beta != T.Zero;
+        T[]? sharedB = null;
+        for (long batch = 0; batch < p.BatchCount; batch++)
+        {
+            // Every operand is mapped (and bounds-checked) before any element of D is written, so a fault leaves
+            // D as it was for this batch, and no exception is thrown from inside the parallel loop.
+            T[]? a = null, b = null;
+            if (product)
+            {
+                a = Pack<T>(p.A.Map(memory, batch, write: false), p.A, p.M, p.K, p.A.RowStride, p.A.ColStride, p.Rounding);
+                if (p.B.BatchStride == 0 && sharedB is not null) b = sharedB;
+                else
+                {
+                    // B is packed by columns: B[kk, j] at j * K + kk, so each output element reads two contiguous runs.
+                    b = Pack<T>(p.B.Map(memory, batch, write: false), p.B, p.N, p.K, p.B.ColStride, p.B.RowStride, p.Rounding);
+                    if (p.B.BatchStride == 0) sharedB = b;
+                }
+            }
+            byte* c = readC ? p.C.Map(memory, batch, write: false) : null;
+            byte* bias = p.Epilogue.HasBias() ? p.Bias!.Value.Map(memory, batch, write: false) : null;
+            byte* d = p.D.Map(memory, batch, write: true);
+            var column = new ColumnWriter<T>(p, a, b, c, bias, d, alpha, beta);
+            if (p.M * p.N * Math.Max(1, p.K) < ParallelThreshold) for (long j = 0; j < p.N; j++) column.Write(j);
+            else Parallel.For(0, p.N, j => column.Write(j));
+        }
+    }
+
+    // rows x depth elements, element (r, kk) at r * rowStride + kk * depthStride, into a dense row-major array.
+    private static T[] Pack<T>(byte* source, MatrixOperand operand, long rows, long depth, long rowStride, long depthStride,
+        InputRounding rounding) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var packed = new T[checked(rows * depth)];
+        bool round = rounding != InputRounding.None && typeof(T) == typeof(float);
+        for (long r = 0; r < rows; r++)
+        {
+            for (long kk = 0; kk < depth; kk++)
+            {
+                double value = ElementAccess.Read(source, operand.Type, (r * rowStride) + (kk * depthStride));
+                packed[(r * depth) + kk] = round
+                    ? T.CreateTruncating(ElementAccess.Round((float)value, rounding))
+                    : T.CreateTruncating(value);
+            }
+        }
+        return packed;
+    }
+
+    // One output column: a class so the parallel loop's delegate captures one object, not a dozen locals.
+    private sealed class ColumnWriter<T>(GemmProblem p, T[]? a, T[]? b, byte* c, byte* bias, byte* d, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Write(long j)
+        {
+            long k = p.K;
+            for (long i = 0; i < p.M; i++)
+            {
+                T value = T.Zero;
+                if (a is not null)
+                {
+                    T sum = T.Zero;
+                    long ai = i * k, bj = j * k;
+                    for (long kk = 0; kk < k; kk++) sum = T.FusedMultiplyAdd(a[ai + kk], b![bj + kk], sum);
+                    value = alpha * sum;
+                }
+                if (c != null)
+                {
+                    value += beta * T.CreateTruncating(ElementAccess.Read(c, p.C.Type, (i * p.C.RowStride) + (j * p.C.ColStride)));
+                }
+                if (bias != null)
+                {
+                    MatrixOperand vector = p.Bias!.Value;
+                    value += T.CreateTruncating(ElementAccess.Read(bias, vector.Type, i * vector.RowStride));
+                }
+                value = p.Epilogue.Activate(value);
+                ElementAccess.Write(d, p.D.Type, (i * p.D.RowStride) + (j * p.D.ColStride), double.CreateTruncating(value));
+            }
+        }
+    }
+}

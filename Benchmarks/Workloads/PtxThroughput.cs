@@ -7,6 +7,8 @@ using CudaTensor.VirtualDevice.Ptx;
 
 namespace CudaTensor.Benchmarks;
 
+using Dim3 = CudaTensor.VirtualDevice.Ptx.Dim3;
+
 /// <summary>
 /// Speed of the virtual device's PTX engine: thread-instructions per second (lanes times instructions executed) on
 /// real kernels of <c>Kernels/</c>, compiled by NVRTC to compute_90 PTX as for a virtual device and launched as the

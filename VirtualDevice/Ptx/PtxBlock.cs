@@ -115,7 +115,10 @@ internal sealed unsafe class PtxBlock
     public void Run(Dim3 blockIdx)
     {
         _blockIdx = blockIdx;
-        new Span<byte>(_shared, SharedBytes).Clear();
+        // Shared and local memory start as garbage on a GPU: fill them with 0xFF bytes (NaN as float and double, -1
+        // as integers) so a kernel that reads what it never wrote fails its comparison instead of passing on zeros.
+        _sharedArray.AsSpan().Fill(0xFF);
+        _localArray.AsSpan().Fill(0xFF);
         for (int w = 0; w < _warps.Length; w++) _warps[w].Start(w * 32, Math.Min(32, ThreadCount - w * 32));
         while (true)
         {

@@ -27,6 +27,7 @@ var testProject = root.CombineWithFilePath("Tests/CudaTensor.Tests.csproj");
 var benchProject = root.CombineWithFilePath("Benchmarks/CudaTensor.Benchmarks.csproj");
 var packProjects = new[]
 {
+    root.CombineWithFilePath("VirtualDevice/CudaTensor.VirtualDevice.csproj"),
     root.CombineWithFilePath("Native/CudaTensor.Native.csproj"),
     root.CombineWithFilePath("Managed/CudaTensor.csproj"),
 };

@@ -139,6 +139,8 @@ public unsafe class DriverLaunchTests : DriverFixture
         CudaException e = Fails(() => Driver.SynchronizeStream(stream.DangerousGetHandle()));
         Assert.That(e.Result, Is.EqualTo(CuResult.CUDA_ERROR_ILLEGAL_ADDRESS));
         Assert.That(e.Message, Does.Contain("copyAll").And.Contain("past the end of the allocation of 400 bytes").And.Contain($"0x{x.Pointer:X}"));
+        // The access is stated once, with its size: the executor's words, not the memory's.
+        Assert.That(e.Message, Does.Contain("read of 4 bytes").And.Not.Contain("read of 1 byte"));
         Assert.DoesNotThrow(() => Driver.SynchronizeStream(stream.DangerousGetHandle()), "the fault is reported once");
     }
 

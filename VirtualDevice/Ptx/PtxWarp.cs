@@ -114,14 +114,14 @@ internal sealed unsafe class PtxWarp
         {
             region = memory.Resolve(address);
         }
-        catch (DeviceFaultException e)
+        catch (DeviceFaultException)
         {
-            throw Fault(e.Error, $"{(write ? "write" : "read")} of {bytes} bytes at 0x{address:X}", lane, e);
+            // Resolve knows only the address; ask again with the access's size so that the message states it.
+            throw AccessFault(memory.OutOfBounds(address, (ulong)bytes, write), address, bytes, write, lane);
         }
         if (!region.Contains(address, (ulong)bytes))
         {
-            DeviceFaultException e = memory.OutOfBounds(address, (ulong)bytes, write);
-            throw Fault(e.Error, $"{(write ? "write" : "read")} of {bytes} bytes at 0x{address:X}", lane, e);
+            throw AccessFault(memory.OutOfBounds(address, (ulong)bytes, write), address, bytes, write, lane);
         }
         _region = region;
         return region.Host + (address - region.Start);
@@ -181,6 +181,16 @@ internal sealed unsafe class PtxWarp
         string message = $"{Block.Describe(FirstThread + lane)}: {what}; at {Block.Kernel.Code.Sources[Block.Kernel.Code.Instructions[Current].Source]}"
             + (inner is null ? "" : $": {inner.Message}");
         return inner is null ? new DeviceFaultException(error, message) : new DeviceFaultException(error, message, inner);
+    }
+
+    // The memory's message starts with the access ("read of 4 bytes at 0x..: "); the fault states it once, then where
+    // in the kernel, then the memory's explanation (the nearest allocation).
+    private DeviceFaultException AccessFault(DeviceFaultException memoryFault, ulong address, int bytes, bool write, int lane)
+    {
+        string access = $"{(write ? "write" : "read")} of {bytes} byte{(bytes == 1 ? "" : "s")} at 0x{address:X}";
+        string why = memoryFault.Message.StartsWith(access + ": ", StringComparison.Ordinal) ? memoryFault.Message[(access.Length + 2)..] : memoryFault.Message;
+        string message = $"{Block.Describe(FirstThread + lane)}: {access}; at {Block.Kernel.Code.Sources[Block.Kernel.Code.Instructions[Current].Source]}: {why}";
+        return new DeviceFaultException(memoryFault.Error, message, memoryFault);
     }
 
     /// <summary>The lowest lane of a mask.</summary>

@@ -21,6 +21,10 @@ if (options.Help)
     Console.WriteLine("CudaTensor benchmarks\n" + Options.Usage);
     return 0;
 }
+if (options.PtxThroughput)
+{
+    return PtxThroughput.Run(options.Quick ? 0.5 : 2);
+}
 
 Device device;
 if (options.Device == "cpu")

@@ -32,6 +32,7 @@ public sealed class CublasException : Exception
             CublasStatus.CUBLAS_STATUS_NOT_SUPPORTED => "this combination of types, layouts or epilogue is not supported",
             _ => "see the cuBLAS documentation for this status",
         };
-        return $"{name} ({(int)status}) in {call}: {hint}.";
+        string? detail = LibraryResolver.VirtualBlasDetail(status);
+        return $"{name} ({(int)status}) in {call}: {hint}.{(detail is null ? "" : " Virtual device: " + detail)}";
     }
 }

@@ -24,6 +24,12 @@ public static partial class LibraryResolver
     internal static string? VirtualDeviceDetail(CuResult result)
         => IsVirtualDeviceRequested && Probe(NativeLibraryKind.Driver).Found ? VirtualDeviceActivation.LastErrorDetail((int)result) : null;
 
+    /// <summary>Why the virtual device's cuBLAS/cuBLASLt returned <paramref name="status"/> on this thread's last failed call, or null.</summary>
+    /// <param name="status">The status the call returned.</param>
+    /// <returns>The detail (the call and its numbers), or null when the virtual device is not in use or has none.</returns>
+    internal static string? VirtualBlasDetail(CublasStatus status)
+        => IsVirtualDeviceRequested ? CudaTensor.VirtualDevice.Blas.BlasFailure.LastErrorDetail((int)status) : null;
+
     // The shim for kind when the virtual device is requested (a probe that is not found, with the reason, when
     // activation fails); null for NVRTC or when the virtual device is not requested.
     private static NativeLibraryProbe? ProbeVirtualDevice(NativeLibraryKind kind)

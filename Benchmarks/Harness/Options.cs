@@ -21,6 +21,9 @@ public sealed record Options
     /// <summary>Print the usage and exit.</summary>
     public bool Help { get; init; }
 
+    /// <summary>Measure the virtual device's PTX engine instead of the suite.</summary>
+    public bool PtxThroughput { get; init; }
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Options:
@@ -29,6 +32,7 @@ public sealed record Options
           --json               print JSON instead of a markdown table
           --device cpu|cuda    where tensors live (default cpu)
           --no-limits          do not measure the FMA peak and memory bandwidth
+          --ptx-throughput     thread-instructions per second of the virtual device's PTX engine (needs NVRTC)
           --help               this text
         """;
 
@@ -52,6 +56,7 @@ public sealed record Options
                 case "--quick": o = o with { Quick = true }; break;
                 case "--json": o = o with { Json = true }; break;
                 case "--no-limits": o = o with { NoLimits = true }; break;
+                case "--ptx-throughput": o = o with { PtxThroughput = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

@@ -98,7 +98,7 @@ public sealed class LayerTests(Device device)
     {
         double[] data = [1, 2, 3, 4, -1, 0, 5, 7, 2, 2, 2, 2];
         using var x = T(data, 3, 4);
-        using var ln = new LayerNorm(4, eps: 1e-5).To(DType.Float64);
+        using var ln = new LayerNorm(4, eps: 1e-5, device: device).To(DType.Float64);
         using var wv = T([1, 2, 3, 4], 4);
         using var bv = T([0, 0, 1, 1], 4);
         Set(ln.Weight!, wv);

@@ -4,10 +4,11 @@ using NUnit.Framework;
 namespace CudaTensor.Tests.VirtualDevice;
 
 /// <summary>
-/// cuBLAS and cuBLASLt through the library's own binding (Native.Cublas, Native.CublasLt: the [LibraryImport]
-/// declarations, the shims, the emulator and the emulated driver's memory and streams), so a wrong managed
-/// declaration fails here. Runs only with the virtual device on (CUDATENSOR_VIRTUAL_DEVICE=1); on a real GPU
-/// the same calls are covered by Tests/Native/GpuTests.
+/// cuBLAS and cuBLASLt through the library's own binding (Native.Cublas, Native.CublasLt). On the virtual device
+/// (CUDATENSOR_VIRTUAL_DEVICE=1) this runs the [LibraryImport] declarations, the shims, the emulator and the
+/// emulated driver's memory and streams, so a wrong managed declaration fails here. On a real GPU the same
+/// assertions hold the emulator's semantic choices (TF32 rounding, the GELU form, the validation status) against
+/// the real libraries. Skipped when no CUDA device, real or virtual, is usable.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -18,10 +19,9 @@ public unsafe class BlasNativePathTests
     [OneTimeSetUp]
     public void OneTimeSetUp()
     {
-        string? setting = Environment.GetEnvironmentVariable("CUDATENSOR_VIRTUAL_DEVICE");
-        if (string.IsNullOrEmpty(setting) || setting == "0")
+        if (!CudaTensor.Cuda.IsAvailable)
         {
-            Assert.Ignore("The virtual device is off: set CUDATENSOR_VIRTUAL_DEVICE=1 to run the binding against the emulated cuBLAS.");
+            Assert.Ignore($"No CUDA device ({CudaTensor.Cuda.UnavailableReason}); CUDATENSOR_VIRTUAL_DEVICE=1 runs these against the emulated cuBLAS.");
         }
         Driver.Init();
         context = Driver.RetainPrimaryContext(Driver.GetDevice(0));
@@ -33,8 +33,11 @@ public unsafe class BlasNativePathTests
     [SetUp]
     public void SetUp() => context.MakeCurrent(); // NUnit may run each test on another thread
 
+    private static bool Virtual => LibraryResolver.IsVirtualDeviceRequested;
+
     [Test]
-    public void VersionIs13() => Assert.That(Cublas.TryGetVersion(), Is.EqualTo(130000));
+    public void VersionIs13OnTheVirtualDevice()
+        => Assert.That(Cublas.TryGetVersion(), Virtual ? Is.EqualTo(130000) : Is.GreaterThanOrEqualTo(110000));
 
     [Test]
     public void SgemmWithTransposesAndPaddedLeadingDimensions()
@@ -68,24 +71,47 @@ public unsafe class BlasNativePathTests
     }
 
     [Test]
-    public void StridedBatchedExOnAStreamWithTf32AsTheBackendCallsIt()
+    public void StridedBatchedExOnAStreamAsTheBackendCallsIt()
     {
-        // Two 1x1 products; the first input's low mantissa bits round up under TF32 (cvt.rna), to 1 + 2^-10.
-        float aboveHalf = 1f + MathF.Pow(2, -11) + MathF.Pow(2, -12);
+        // Two 1x1 products in one call, on a non-blocking stream.
         using CublasHandle blas = Cublas.Create();
         using StreamHandle stream = Driver.CreateStream();
         using var da = new DeviceBuffer(8);
         using var db = new DeviceBuffer(8);
         using var dc = new DeviceBuffer(8);
-        Driver.CopyToDevice<float>(da.Pointer, [aboveHalf, 2f]);
+        Driver.CopyToDevice<float>(da.Pointer, [1.5f, 2f]);
         Driver.CopyToDevice<float>(db.Pointer, [1f, 3f]);
+        // Those copies are legacy-stream work, which a non-blocking stream does not wait for: order them first.
+        Driver.SynchronizeContext();
         float alpha = 1, beta = 0;
         Cublas.SetStream(blas, stream.DangerousGetHandle());
         Cublas.GemmStridedBatchedEx(blas, CublasOperation.None, CublasOperation.None, 1, 1, 1, (IntPtr)(&alpha),
             da.Pointer, CudaDataType.Float32, 1, 1, db.Pointer, CudaDataType.Float32, 1, 1, (IntPtr)(&beta),
-            dc.Pointer, CudaDataType.Float32, 1, 1, 2, CublasComputeType.Float32FastTf32);
+            dc.Pointer, CudaDataType.Float32, 1, 1, 2, CublasComputeType.Float32);
         Driver.SynchronizeStream(stream.DangerousGetHandle());
-        Assert.That(Download(dc, 2), Is.EqualTo(new[] { 1f + MathF.Pow(2, -10), 6f }));
+        Assert.That(Download(dc, 2), Is.EqualTo((float[])[1.5f, 6f]));
+    }
+
+    // 256 x 256 x 256 (large enough that cuBLAS takes its tensor-core path when TF32 is allowed) with every A element
+    // v and every B element 1: each D element is 256 * tf32(v), exact in float whatever the summation order.
+    // v = 1 + 2^-11 + 2^-12 tells rounding to nearest (256.25) from truncation (256) and from no rounding (256.1875);
+    // v = 1 + 2^-11, a tie, tells ties away from zero (256.25, cvt.rna) from ties to even (256).
+    [TestCase(1 + (1.0 / 2048) + (1.0 / 4096), 256.25f)]
+    [TestCase(1 + (1.0 / 2048), 256.25f)]
+    public void Tf32RoundsInputsToNearestTiesAway(double v, float expected)
+    {
+        const int size = 256;
+        using CublasHandle blas = Cublas.Create();
+        using DeviceBuffer da = Upload(Enumerable.Repeat((float)v, size * size).ToArray());
+        using DeviceBuffer db = Upload(Enumerable.Repeat(1f, size * size).ToArray());
+        using var dc = new DeviceBuffer(size * size * sizeof(float));
+        float alpha = 1, beta = 0;
+        Cublas.GemmStridedBatchedEx(blas, CublasOperation.None, CublasOperation.None, size, size, size, (IntPtr)(&alpha),
+            da.Pointer, CudaDataType.Float32, size, 0, db.Pointer, CudaDataType.Float32, size, 0, (IntPtr)(&beta),
+            dc.Pointer, CudaDataType.Float32, size, 0, 1, CublasComputeType.Float32FastTf32);
+        float[] d = Download(dc, size * size);
+        Assert.That(d.Distinct().ToArray(), Is.EqualTo(new[] { expected }),
+            $"v = {v:R}: 256.25 is round to nearest (ties away), 256 truncation or ties to even, {256 * (float)v:R} no TF32 rounding");
     }
 
     [Test]
@@ -94,6 +120,7 @@ public unsafe class BlasNativePathTests
         using CublasHandle blas = Cublas.Create();
         var e = Assert.Throws<CublasException>(() => Cublas.Sgemm(blas, CublasOperation.None, CublasOperation.None, 4, 4, 4, 1f, 0, 3, 0, 4, 0f, 0, 4))!;
         Assert.That(e.Status, Is.EqualTo(CublasStatus.CUBLAS_STATUS_INVALID_VALUE));
+        if (Virtual) Assert.That(e.Message, Does.Contain("Virtual device: cublasSgemm_v2: lda = 3 < max(1, 4)"));
     }
 
     [Test]

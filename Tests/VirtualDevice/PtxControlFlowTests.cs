@@ -160,13 +160,16 @@ public class PtxControlFlowTests
     public void ModuleGlobalsWithInitializers()
     {
         const string source = """
+            __shared__ int module_scratch[64];
             __device__ int table[5] = {10, 20, 30, 40, 50};
             __constant__ double scale[2] = {0.5, 4.0};
             __device__ unsigned int counter;
             extern "C" __global__ void lookup(double* out)
             {
                 int t = threadIdx.x;
-                out[t] = table[t % 5] * scale[t & 1];
+                module_scratch[t] = table[t % 5];
+                __syncthreads();
+                out[t] = module_scratch[t] * scale[t & 1];
                 atomicAdd(&counter, 1u);
                 table[4] = 50;
             }

@@ -1,13 +1,15 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CudaTensor.VirtualDevice.Blas;
 
 /// <summary>
 /// The plain reference GEMM behind every emulated cuBLAS and cuBLASLt product: inputs converted to the compute
-/// type (and rounded as the compute type says), one fused multiply-add chain per output element in the compute
-/// type (float for 32F compute, double for 64F), then alpha, beta, bias and activation in the compute type.
+/// type (and rounded as the compute type says), fused multiply-add dot products in the compute type (float for
+/// 32F compute, double for 64F), then alpha, beta, bias and activation in the compute type.
 /// beta = 0 never reads C (C may hold NaN poison) and alpha = 0 never reads A or B, as cuBLAS documents.
-/// Output columns run in parallel; each element's sum runs in k order, so results do not depend on threads.
+/// Output columns run in parallel; each element's sum has a fixed order, so results do not depend on threads.
 /// </summary>
 internal static unsafe class ReferenceGemm
 {
@@ -56,6 +58,7 @@ internal static unsafe class ReferenceGemm
     }
 
     // rows x depth elements, element (r, kk) at r * rowStride + kk * depthStride, into a dense row-major array.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] Pack<T>(byte* source, MatrixOperand operand, long rows, long depth, long rowStride, long depthStride,
         InputRounding rounding) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -74,10 +77,51 @@ internal static unsafe class ReferenceGemm
         return packed;
     }
 
+    // One dot product in the compute type: FMA chains over SIMD lanes, then the lanes summed, then the tail. The order
+    // is fixed by the length alone, so results do not depend on threads (a GPU's tiled order differs anyway).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T sum = T.Zero;
+        if (typeof(T) == typeof(float)) sum = T.CreateTruncating(DotVector(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), out i));
+        else if (typeof(T) == typeof(double)) sum = T.CreateTruncating(DotVector(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(y), out i));
+        for (; i < x.Length; i++) sum = T.FusedMultiplyAdd(x[i], y[i], sum);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotVector(ReadOnlySpan<float> x, ReadOnlySpan<float> y, out int done)
+    {
+        var acc = Vector<float>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            acc = Vector.FusedMultiplyAdd(new Vector<float>(x[i..]), new Vector<float>(y[i..]), acc);
+        }
+        done = i;
+        return Vector.Sum(acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double DotVector(ReadOnlySpan<double> x, ReadOnlySpan<double> y, out int done)
+    {
+        var acc = Vector<double>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            acc = Vector.FusedMultiplyAdd(new Vector<double>(x[i..]), new Vector<double>(y[i..]), acc);
+        }
+        done = i;
+        return Vector.Sum(acc);
+    }
+
     // One output column: a class so the parallel loop's delegate captures one object, not a dozen locals.
     private sealed class ColumnWriter<T>(GemmProblem p, T[]? a, T[]? b, byte* c, byte* bias, byte* d, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Optimized at once: the virtual device's test runs make many small GEMMs, which would stay in tier 0.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Write(long j)
         {
             long k = p.K;
@@ -86,10 +130,7 @@ internal static unsafe class ReferenceGemm
                 T value = T.Zero;
                 if (a is not null)
                 {
-                    T sum = T.Zero;
-                    long ai = i * k, bj = j * k;
-                    for (long kk = 0; kk < k; kk++) sum = T.FusedMultiplyAdd(a[ai + kk], b![bj + kk], sum);
-                    value = alpha * sum;
+                    value = alpha * Dot(a.AsSpan((int)(i * k), (int)k), b.AsSpan((int)(j * k), (int)k));
                 }
                 if (c != null)
                 {

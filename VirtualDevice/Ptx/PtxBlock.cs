@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -14,56 +15,76 @@ namespace CudaTensor.VirtualDevice.Ptx;
 /// lowest one. Lanes that branch ahead wait until the group behind them catches up and then run together again, so
 /// the structured control flow NVRTC emits (if/else, loops with per-lane trip counts, early exits) reconverges at
 /// its join points with no post-dominator analysis, and calls need none either (functions are inlined at decode).
+/// Warp-synchronous instructions (shfl, vote, redux, match, bar.warp.sync) also gather their member mask: a group
+/// that reaches one before other live members (a branch side laid out after the join and jumping back) parks there
+/// while the others run; only when nothing else can run is a member found missing, and that is reported.
 /// </para>
 /// </summary>
-internal sealed unsafe class PtxBlock : IDisposable
+internal sealed unsafe class PtxBlock
 {
     private readonly PtxWarp[] _warps;
+    private readonly byte[] _sharedArray;
+    private readonly byte[] _localArray;
     private readonly byte* _shared;
-    private readonly byte* _local;
     private readonly Dim3 _blockDim;
     private Dim3 _blockIdx;
 
-    public PtxBlock(PtxKernel kernel, in LaunchSettings settings, byte* parameters, IGlobalMemory memory, ReadOnlySpan<ulong> globalAddresses)
+    /// <summary>
+    /// Creates the warps and memory for blocks of one shape. The memory is pinned managed memory, so a block kept
+    /// in <see cref="PtxKernel"/>'s pool for the next launch costs nothing to drop.
+    /// </summary>
+    public PtxBlock(PtxKernel kernel, Dim3 blockDim, int dynamicSharedBytes)
     {
         Kernel = kernel;
-        Settings = settings;
-        Memory = memory;
-        Parameters = parameters;
-        ParameterBytes = kernel.ParameterBytes;
-        _blockDim = settings.Block;
-        ThreadCount = checked((int)settings.Block.Count);
-        SharedBytes = AlignedStatic(kernel) + settings.DynamicSharedBytes;
-        _shared = (byte*)NativeMemory.AllocZeroed((nuint)Math.Max(1, SharedBytes));
+        _blockDim = blockDim;
+        DynamicSharedBytes = dynamicSharedBytes;
+        ThreadCount = checked((int)blockDim.Count);
+        SharedBytes = AlignedStatic(kernel) + dynamicSharedBytes;
+        _sharedArray = GC.AllocateArray<byte>(Math.Max(1, SharedBytes), pinned: true);
+        _shared = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_sharedArray));
         PtxCode code = kernel.Code;
         int warps = (ThreadCount + 31) / 32;
         int stride = (code.LocalBytes + 15) & ~15;
-        _local = (byte*)NativeMemory.AllocZeroed((nuint)Math.Max(1, stride * 32 * warps));
+        _localArray = GC.AllocateArray<byte>(Math.Max(1, stride * 32 * warps), pinned: true);
+        byte* local = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_localArray));
         _warps = new PtxWarp[warps];
-        for (int w = 0; w < warps; w++)
+        for (int w = 0; w < warps; w++) _warps[w] = new PtxWarp(this, w, code) { Local = local + (long)stride * 32 * w, LocalStride = stride };
+        Memory = null!;
+    }
+
+    /// <summary>Prepares the block for a launch: its settings, parameters, memory and the module globals' addresses.</summary>
+    public void Bind(in LaunchSettings settings, byte* parameters, IGlobalMemory memory, ReadOnlySpan<ulong> globalAddresses)
+    {
+        Settings = settings;
+        Memory = memory;
+        Parameters = parameters;
+        ParameterBytes = Kernel.ParameterBytes;
+        Executed = 0;
+        foreach (PtxWarp warp in _warps)
         {
-            var warp = new PtxWarp(this, w, code) { Local = _local + (long)stride * 32 * w, LocalStride = stride };
-            foreach (var (reg, global, offset) in code.GlobalAddresses)
+            warp.ForgetRegion();
+            foreach (var (reg, global, offset) in Kernel.Code.GlobalAddresses)
             {
-                if (global >= globalAddresses.Length) throw new ArgumentException($"Kernel {kernel.Name} uses module variable {global} but the launch passed {globalAddresses.Length} global addresses.", nameof(globalAddresses));
+                if (global >= globalAddresses.Length) throw new ArgumentException($"Kernel {Kernel.Name} uses module variable {global} but the launch passed {globalAddresses.Length} global addresses.", nameof(globalAddresses));
                 warp.R.AsSpan(reg, 32).Fill(globalAddresses[global] + (ulong)offset);
             }
-            _warps[w] = warp;
         }
     }
+
+    public int DynamicSharedBytes { get; }
 
     /// <summary>Static shared bytes rounded up so the dynamic array starts 16-byte aligned.</summary>
     public static int AlignedStatic(PtxKernel kernel) => (kernel.StaticSharedBytes + 15) & ~15;
 
     public PtxKernel Kernel { get; }
 
-    public LaunchSettings Settings { get; }
+    public LaunchSettings Settings { get; private set; }
 
-    public IGlobalMemory Memory { get; }
+    public IGlobalMemory Memory { get; private set; }
 
-    public byte* Parameters { get; }
+    public byte* Parameters { get; private set; }
 
-    public int ParameterBytes { get; }
+    public int ParameterBytes { get; private set; }
 
     public byte* SharedMemory => _shared;
 
@@ -94,7 +115,10 @@ internal sealed unsafe class PtxBlock : IDisposable
     public void Run(Dim3 blockIdx)
     {
         _blockIdx = blockIdx;
-        new Span<byte>(_shared, SharedBytes).Clear();
+        // Shared and local memory start as garbage on a GPU: fill them with 0xFF bytes (NaN as float and double, -1
+        // as integers) so a kernel that reads what it never wrote fails its comparison instead of passing on zeros.
+        _sharedArray.AsSpan().Fill(0xFF);
+        _localArray.AsSpan().Fill(0xFF);
         for (int w = 0; w < _warps.Length; w++) _warps[w].Start(w * 32, Math.Min(32, ThreadCount - w * 32));
         while (true)
         {
@@ -107,14 +131,14 @@ internal sealed unsafe class PtxBlock : IDisposable
     }
 
     /// <summary>
-    /// Every warp is stalled. Returns false when all threads exited; true after releasing a complete barrier;
-    /// throws when threads wait at a barrier that cannot complete.
+    /// Every warp is stalled. Returns false when all threads exited; true after releasing a complete barrier (all
+    /// threads of the block, or the thread count <c>bar.sync id, count</c> names, wait at the same id); throws when
+    /// threads wait at a barrier that cannot complete.
     /// </summary>
     private bool ReleaseBarrier()
     {
         int waiting = 0, exited = 0;
-        int id = -1;
-        bool mixed = false;
+        var arrived = new Dictionary<int, (int Count, int Expected)>();
         foreach (PtxWarp w in _warps)
         {
             waiting += BitOperations.PopCount(w.Waiting);
@@ -122,16 +146,27 @@ internal sealed unsafe class PtxBlock : IDisposable
             for (uint m = w.Waiting; m != 0; m &= m - 1)
             {
                 int lane = BitOperations.TrailingZeroCount(m);
-                if (id < 0) id = w.BarrierId[lane];
-                else if (id != w.BarrierId[lane]) mixed = true;
+                int id = w.BarrierId[lane];
+                int expected = w.BarrierCount[lane] > 0 ? w.BarrierCount[lane] : ThreadCount;
+                arrived[id] = arrived.TryGetValue(id, out var a) ? (a.Count + 1, a.Expected) : (1, expected);
             }
         }
         if (waiting == 0) return false;
-        if (waiting == ThreadCount && !mixed)
+        bool released = false;
+        foreach (var (id, (count, expected)) in arrived)
         {
-            foreach (PtxWarp w in _warps) w.Waiting = 0;
-            return true;
+            if (count < expected) continue;
+            released = true;
+            foreach (PtxWarp w in _warps)
+            {
+                for (uint m = w.Waiting; m != 0; m &= m - 1)
+                {
+                    int lane = BitOperations.TrailingZeroCount(m);
+                    if (w.BarrierId[lane] == id) w.Waiting &= ~(1u << lane);
+                }
+            }
         }
+        if (released) return true;
         throw BarrierFault(waiting, exited);
     }
 
@@ -191,8 +226,13 @@ internal sealed unsafe class PtxBlock : IDisposable
             {
                 uint runnable = w.Runnable;
                 if (runnable == 0) break;
+                // Lanes parked at a warp-synchronous instruction wait for the rest of their member mask; run the others
+                // first. When only parked lanes remain, run the lowest group anyway: its member check reports who is missing.
+                uint candidates = runnable & ~w.Parked;
+                bool force = candidates == 0;
+                if (force) candidates = runnable;
                 int pc = int.MaxValue;
-                for (uint m = runnable; m != 0; m &= m - 1) pc = Math.Min(pc, lanePc[BitOperations.TrailingZeroCount(m)]);
+                for (uint m = candidates; m != 0; m &= m - 1) pc = Math.Min(pc, lanePc[BitOperations.TrailingZeroCount(m)]);
                 uint mask = 0;
                 int next = int.MaxValue;
                 for (uint m = runnable; m != 0; m &= m - 1)
@@ -202,6 +242,7 @@ internal sealed unsafe class PtxBlock : IDisposable
                     if (p == pc) mask |= 1u << lane;
                     else next = Math.Min(next, p);
                 }
+                w.Parked &= ~mask;
                 // Run the group until it reaches another group's counter (merge) or passes it (switch), or diverges.
                 while (true)
                 {
@@ -210,6 +251,17 @@ internal sealed unsafe class PtxBlock : IDisposable
                     if (ins.Guard >= 0) active &= ins.GuardNegated ? ~preds[ins.Guard] : preds[ins.Guard];
                     if (ins.Flow == PtxFlow.None)
                     {
+                        if (ins.WarpSync && active != 0)
+                        {
+                            // A shuffle, vote or syncwarp whose members include live lanes elsewhere: wait for them
+                            // (code laid out with the join before a branch's other side reconverges here).
+                            uint members = (uint)w.R[ins.M + BitOperations.TrailingZeroCount(active)] & runnable & ~mask;
+                            if (members != 0 && !force)
+                            {
+                                w.Parked |= mask;
+                                break;
+                            }
+                        }
                         if (active != 0)
                         {
                             w.Current = pc;
@@ -253,11 +305,14 @@ internal sealed unsafe class PtxBlock : IDisposable
                     {
                         if (active != 0)
                         {
-                            int id = (int)w.R[ins.A + BitOperations.TrailingZeroCount(active)];
+                            int first = BitOperations.TrailingZeroCount(active);
+                            int id = (int)w.R[ins.A + first];
+                            int count = ins.B >= 0 ? (int)w.R[ins.B + first] : 0;
                             for (uint m = active; m != 0; m &= m - 1)
                             {
                                 int lane = BitOperations.TrailingZeroCount(m);
                                 w.BarrierId[lane] = id;
+                                w.BarrierCount[lane] = count;
                                 w.BarrierSource[lane] = ins.Source;
                             }
                             w.Waiting |= active;
@@ -265,12 +320,23 @@ internal sealed unsafe class PtxBlock : IDisposable
                         pc++;
                         break;
                     }
-                    if (active != 0) throw w.Fault(CudaErrorCode.IllegalInstruction, "trap executed", PtxWarp.FirstLane(active));
+                    if (active != 0)
+                    {
+                        // Aux 1: __assertfail, which CUDA reports as a device-side assert (CUDA_ERROR_ASSERT, 710).
+                        throw ins.Aux == 1
+                            ? w.Fault((CudaErrorCode)710, "device-side assert triggered (__assertfail)", PtxWarp.FirstLane(active))
+                            : w.Fault(CudaErrorCode.LaunchFailed, "trap executed", PtxWarp.FirstLane(active));
+                    }
                     pc++;
                     if (pc >= next) break;
                 }
                 SetPc(lanePc, mask, pc);
             }
+        }
+        catch (Exception e) when (e is not DeviceFaultException)
+        {
+            // An engine defect, not a kernel fault: still name the kernel, block, thread and instruction.
+            throw w.Fault(CudaErrorCode.LaunchFailed, $"internal error of the PTX engine ({e.GetType().Name}: {e.Message})", 0, e);
         }
         finally
         {
@@ -281,11 +347,5 @@ internal sealed unsafe class PtxBlock : IDisposable
     private static void SetPc(int[] lanePc, uint mask, int pc)
     {
         for (uint m = mask; m != 0; m &= m - 1) lanePc[BitOperations.TrailingZeroCount(m)] = pc;
-    }
-
-    public void Dispose()
-    {
-        NativeMemory.Free(_shared);
-        NativeMemory.Free(_local);
     }
 }

@@ -37,12 +37,15 @@ internal sealed class PtxDecoder
     {
         _parser = parser;
         _functions = parser.Functions.Where(f => !f.IsEntry).ToDictionary(f => f.Name, StringComparer.Ordinal);
-        for (int i = 0; i < parser.ModuleVariables.Count; i++) _moduleVariables[parser.ModuleVariables[i].Name] = (parser.ModuleVariables[i], i);
+        // Global and const variables are numbered in the order of PtxModule.Globals; shared ones are not in it.
+        int global = 0;
+        foreach (PtxVariable v in parser.ModuleVariables) _moduleVariables[v.Name] = (v, v.Space == "shared" ? -1 : global++);
     }
 
-    /// <summary>Module-scope global and const variables, in the order the launch's global addresses follow.</summary>
+    /// <summary>Module-scope global and const variables (not shared ones), in the order the launch's global addresses follow.</summary>
     public static List<PtxGlobalVariable> Globals(PtxParser parser)
-        => parser.ModuleVariables.Select(v => new PtxGlobalVariable(v.Name, v.SizeBytes, v.Alignment, v.Initializer ?? new byte[v.SizeBytes])).ToList();
+        => parser.ModuleVariables.Where(v => v.Space != "shared")
+            .Select(v => new PtxGlobalVariable(v.Name, v.SizeBytes, v.Alignment, v.Initializer ?? new byte[v.SizeBytes])).ToList();
 
     public static PtxKernel Decode(PtxParser parser, PtxFunction entry)
     {
@@ -216,9 +219,18 @@ internal sealed class PtxDecoder
         string name = ops[k].Symbol ?? throw _parser.Error(s.Line, "call without a function name");
         k++;
         PtxOperand[] args = k < ops.Length && ops[k].Kind == PtxOperandKind.List ? ops[k].Elements : [];
+        if (name == "__assertfail" && !_functions.ContainsKey(name))
+        {
+            // assert(): the CUDA runtime's __assertfail is not in the module; failing the launch is its effect.
+            int guard = s.Guard < 0 ? -1 : frame.Registers[s.Guard];
+            _code.Add(new PtxInstruction { Flow = PtxFlow.Trap, Aux = 1, Guard = guard, GuardNegated = s.GuardNegated, Source = Source(s.Line, s.Text) });
+            return;
+        }
         if (!_functions.TryGetValue(name, out PtxFunction? callee) || !callee.HasBody)
         {
-            throw _parser.Error(s.Line, $"call to {name}, which this module does not define (indirect calls and external functions are not supported)");
+            throw _parser.Error(s.Line, name == "vprintf"
+                ? "printf (vprintf) is not supported by the virtual device's PTX engine; remove the printf from the kernel"
+                : $"call to {name}, which this module does not define (indirect calls and external functions are not supported)");
         }
         if (frame.CallStack.Contains(name) || frame.Depth > 16) throw _parser.Error(s.Line, $"recursive call to {name} is not supported");
         if (s.Guard >= 0) throw _parser.Error(s.Line, "a predicated call is not supported");

@@ -43,10 +43,11 @@ internal static class PtxExecutor
         bool failed = false;
         void Worker()
         {
-            using var block = new PtxBlock(kernel, s, paramCopy, memory, globals);
+            PtxBlock block = kernel.RentBlock(s.Block, s.DynamicSharedBytes);
             ulong b = 0;
             try
             {
+                block.Bind(s, paramCopy, memory, globals);
                 while (!Volatile.Read(ref failed))
                 {
                     b = (ulong)Interlocked.Increment(ref nextBlock);
@@ -63,6 +64,7 @@ internal static class PtxExecutor
                 Volatile.Write(ref failed, true);
             }
             Interlocked.Add(ref executed, block.Executed);
+            kernel.ReturnBlock(block);
         }
         try
         {

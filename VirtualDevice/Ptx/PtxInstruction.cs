@@ -68,6 +68,9 @@ internal unsafe struct PtxInstruction
 
     public bool Saturate;
 
+    /// <summary>A warp-synchronous instruction (member mask in M): the scheduler gathers its members before running it.</summary>
+    public bool WarpSync;
+
     /// <summary>Index into <see cref="PtxCode.Sources"/> for fault messages.</summary>
     public int Source;
 }

@@ -35,6 +35,19 @@ internal sealed class PtxKernel
 
     /// <summary>The decoded body the executor runs (set by the decoder right after construction).</summary>
     internal PtxCode Code { get; set; } = null!;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Dim3 Block, int DynamicShared), System.Collections.Concurrent.ConcurrentBag<PtxBlock>> _blocks = new();
+
+    /// <summary>A block runner for this shape from the pool (or a new one): launches of small kernels reuse warps and memory.</summary>
+    internal PtxBlock RentBlock(Dim3 block, int dynamicShared)
+        => _blocks.TryGetValue((block, dynamicShared), out var bag) && bag.TryTake(out PtxBlock? b) ? b : new PtxBlock(this, block, dynamicShared);
+
+    /// <summary>Returns a runner to the pool (at most a few per shape are kept).</summary>
+    internal void ReturnBlock(PtxBlock block)
+    {
+        var bag = _blocks.GetOrAdd((block.BlockDim, block.DynamicSharedBytes), static _ => []);
+        if (bag.Count < 16) bag.Add(block);
+    }
 }
 
 /// <summary>

@@ -39,6 +39,9 @@ internal sealed unsafe class PtxWarp
 
     public int[] BarrierSource { get; } = new int[32];
 
+    /// <summary>The thread count of <c>bar.sync id, count</c> each waiting lane gave, or 0 for the whole block.</summary>
+    public int[] BarrierCount { get; } = new int[32];
+
     /// <summary>Lanes that exist and have not exited.</summary>
     public uint Live;
 
@@ -47,6 +50,9 @@ internal sealed unsafe class PtxWarp
 
     /// <summary>Lanes parked at a barrier.</summary>
     public uint Waiting;
+
+    /// <summary>Lanes parked at a warp-synchronous instruction until the rest of its member mask arrives.</summary>
+    public uint Parked;
 
     /// <summary>Linear thread index of lane 0.</summary>
     public int FirstThread;
@@ -63,13 +69,31 @@ internal sealed unsafe class PtxWarp
 
     public uint Runnable => Live & ~Waiting;
 
+    /// <summary>Drops the cached allocation (a new launch may see different memory).</summary>
+    public void ForgetRegion() => _region = default;
+
+    /// <summary>Each lane's thread index in the block, per dimension (computed once per block for %tid).</summary>
+    public uint[] TidX { get; } = new uint[32];
+
+    public uint[] TidY { get; } = new uint[32];
+
+    public uint[] TidZ { get; } = new uint[32];
+
     /// <summary>Resets the warp for a new block.</summary>
     public void Start(int firstThread, int threads)
     {
         FirstThread = firstThread;
+        for (int l = 0; l < 32; l++)
+        {
+            var (x, y, z) = Block.ThreadXyz(firstThread + l);
+            TidX[l] = x;
+            TidY[l] = y;
+            TidZ[l] = z;
+        }
         Exists = threads >= 32 ? Full : (1u << threads) - 1;
         Live = Exists;
         Waiting = 0;
+        Parked = 0;
         Array.Clear(Pc);
     }
 

@@ -29,7 +29,7 @@ internal static unsafe class PtxAtomic
             ulong old = size == 4
                 ? Apply32((uint*)p, (PtxAtomicOp)ins.Aux, ins.Type, (uint)r[ins.B + l], (uint)r[ins.C + l])
                 : Apply64((ulong*)p, (PtxAtomicOp)ins.Aux, ins.Type, r[ins.B + l], r[ins.C + l]);
-            r[ins.D + l] = old;
+            r[ins.D + l] = PtxConvert.Fit(ins.Type, old);
         }
     }
 

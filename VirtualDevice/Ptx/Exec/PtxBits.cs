@@ -17,7 +17,7 @@ internal static class PtxBits
             Int128 p = PtxConvert.ReadInt(t, a) * PtxConvert.ReadInt(t, b);
             ulong hi = width == 64 ? (ulong)(p >> 64) : (ulong)(p >> width);
             if (ins.Aux == 1) hi += c;
-            return hi & t.Mask();
+            return PtxConvert.Fit(t, hi);
         }
     }
 
@@ -26,11 +26,15 @@ internal static class PtxBits
     {
         public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c)
         {
-            PtxType t = ins.Type;
-            long p = (long)(PtxConvert.ReadInt(t, a) * PtxConvert.ReadInt(t, b));
-            ulong r = (ulong)p;
+            ulong r = ins.Type switch
+            {
+                PtxType.S32 => (ulong)((long)(int)a * (int)b),
+                PtxType.U32 => (ulong)(uint)a * (uint)b,
+                PtxType.S16 => (uint)((short)a * (short)b),
+                _ => (uint)((ushort)a * (ushort)b),
+            };
             if (ins.Aux == 1) r += c;
-            return t.Size() == 4 ? r : r & 0xFFFF_FFFF;
+            return ins.Type is PtxType.S32 or PtxType.U32 ? r : r & 0xFFFF_FFFF;
         }
     }
 
@@ -52,7 +56,7 @@ internal static class PtxBits
                 bool bit = i < len && pos + i < width ? ((v >> (pos + i)) & 1) != 0 : sbit;
                 if (bit) r |= 1UL << i;
             }
-            return r & ins.Type.Mask();
+            return PtxConvert.Fit(ins.Type, r);
         }
     }
 

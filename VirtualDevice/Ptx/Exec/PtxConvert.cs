@@ -13,6 +13,21 @@ internal static class PtxConvert
         public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c) => Convert(ref ins, a);
     }
 
+    /// <summary>
+    /// Integer to integer without .sat, the most frequent cvt (cvt.u64.u32, cvt.s64.s32, cvt.u32.u64): extend from the
+    /// source width (sign or zero, by shifting up and back), truncate to the destination's. Aux = 64 - source bits,
+    /// M = the destination mask's bit count.
+    /// </summary>
+    public struct IntToInt : PtxLanes.IBitsOp
+    {
+        public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c)
+        {
+            int shift = ins.Aux;
+            ulong v = ins.Type2.IsSigned() ? (ulong)((long)(a << shift) >> shift) : (a << shift) >> shift;
+            return Fit(ins.Type, v);
+        }
+    }
+
     public static ulong Convert(ref PtxInstruction ins, ulong a)
     {
         PtxType to = ins.Type, from = ins.Type2;
@@ -38,7 +53,19 @@ internal static class PtxConvert
             (Int128 lo, Int128 hi) = Range(to);
             v = Int128.Clamp(v, lo, hi);
         }
-        return (ulong)v & to.Mask();
+        return Fit(to, (ulong)v);
+    }
+
+    /// <summary>
+    /// An integer result in its register: truncated to the type's width, then sign-extended for signed types and
+    /// zero-extended otherwise ("operand size exceeding instruction-type size": a cvt.s8.s32 result reads as -1 in s32).
+    /// </summary>
+    public static ulong Fit(PtxType t, ulong v)
+    {
+        int width = t.Size() * 8;
+        if (width == 64) return v;
+        int shift = 64 - width;
+        return t.IsSigned() ? (ulong)((long)(v << shift) >> shift) : v & ((1UL << width) - 1);
     }
 
     public static Int128 ReadInt(PtxType t, ulong bits) => t switch
@@ -113,6 +140,6 @@ internal static class PtxConvert
         if (x <= (double)lo) v = lo;
         else if (x >= (double)hi) v = hi;
         else v = (Int128)x;
-        return (ulong)v & t.Mask();
+        return Fit(t, (ulong)v);
     }
 }

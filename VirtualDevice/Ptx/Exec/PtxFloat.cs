@@ -83,30 +83,33 @@ internal static class PtxFloat
                     double bb = sum - p;
                     double e = (p - (sum - bb)) + (c - bb);
                     double rest = (sum - r) + (e + pl);
-                    return (r, Math.Sign(rest));
+                    return (r, Sign(rest));
                 }
             case PtxFloatOp.Div:
                 {
                     double q = a / b;
                     double rem = Math.FusedMultiplyAdd(-q, b, a);
-                    return (q, Math.Sign(rem) * Math.Sign(b));
+                    return (q, Sign(rem) * Sign(b));
                 }
             case PtxFloatOp.Rcp:
                 {
                     double q = 1 / a;
                     double rem = Math.FusedMultiplyAdd(-q, a, 1);
-                    return (q, Math.Sign(rem) * Math.Sign(a));
+                    return (q, Sign(rem) * Sign(a));
                 }
             case PtxFloatOp.Sqrt:
                 {
                     double q = Math.Sqrt(a);
                     double rem = Math.FusedMultiplyAdd(-q, q, a);
-                    return (q, double.IsFinite(rem) ? Math.Sign(rem) : 0);
+                    return (q, double.IsFinite(rem) ? Sign(rem) : 0);
                 }
             default:
                 throw new InvalidOperationException($"float op {op} has no exact form");
         }
     }
+
+    /// <summary>The sign of an error term; NaN (from inf - inf in an error formula) counts as exact, unlike Math.Sign, which throws.</summary>
+    private static int Sign(double v) => v > 0 ? 1 : v < 0 ? -1 : 0;
 
     private static (double, int) TwoSum(double a, double b)
     {
@@ -114,14 +117,14 @@ internal static class PtxFloat
         if (!double.IsFinite(s)) return (s, 0);
         double bb = s - a;
         double err = (a - (s - bb)) + (b - bb);
-        return (s, Math.Sign(err));
+        return (s, Sign(err));
     }
 
     private static (double, int) TwoProduct(double a, double b)
     {
         double p = a * b;
         if (!double.IsFinite(p)) return (p, 0);
-        return (p, Math.Sign(Math.FusedMultiplyAdd(a, b, -p)));
+        return (p, Sign(Math.FusedMultiplyAdd(a, b, -p)));
     }
 
     /// <summary>A value known as a double plus the sign of its remaining error, rounded to float with a mode.</summary>
@@ -143,7 +146,7 @@ internal static class PtxFloat
             {
                 float other = s > 0 ? MathF.BitIncrement(f) : MathF.BitDecrement(f);
                 double mid = ((double)f + other) / 2;
-                if (mid == approx && sign != 0 && Math.Sign(sign) == s) return other;
+                if (mid == approx && sign != 0 && Sign(sign) == s) return other;
             }
             return f;
         }

@@ -3,8 +3,8 @@ using System.Numerics;
 namespace CudaTensor.VirtualDevice.Ptx.Exec;
 
 /// <summary>
-/// How a PTX type's value sits in a 64-bit register slot. Narrow integers are stored zero-extended; readers take
-/// exactly their width, so what a wider write left above it never matters.
+/// How a PTX type's value sits in a 64-bit register slot: signed integers sign-extended, others zero-extended (as
+/// the ISA extends a result into a register wider than the instruction's type); readers take exactly their width.
 /// </summary>
 internal interface IValue<T>
 {
@@ -14,11 +14,11 @@ internal interface IValue<T>
 }
 
 internal struct U8 : IValue<byte> { public static byte Get(ulong b) => (byte)b; public static ulong Put(byte v) => v; }
-internal struct S8 : IValue<sbyte> { public static sbyte Get(ulong b) => (sbyte)b; public static ulong Put(sbyte v) => (byte)v; }
+internal struct S8 : IValue<sbyte> { public static sbyte Get(ulong b) => (sbyte)b; public static ulong Put(sbyte v) => (ulong)(long)v; }
 internal struct U16 : IValue<ushort> { public static ushort Get(ulong b) => (ushort)b; public static ulong Put(ushort v) => v; }
-internal struct S16 : IValue<short> { public static short Get(ulong b) => (short)b; public static ulong Put(short v) => (ushort)v; }
+internal struct S16 : IValue<short> { public static short Get(ulong b) => (short)b; public static ulong Put(short v) => (ulong)(long)v; }
 internal struct U32 : IValue<uint> { public static uint Get(ulong b) => (uint)b; public static ulong Put(uint v) => v; }
-internal struct S32 : IValue<int> { public static int Get(ulong b) => (int)b; public static ulong Put(int v) => (uint)v; }
+internal struct S32 : IValue<int> { public static int Get(ulong b) => (int)b; public static ulong Put(int v) => (ulong)(long)v; }
 internal struct U64 : IValue<ulong> { public static ulong Get(ulong b) => b; public static ulong Put(ulong v) => v; }
 internal struct S64 : IValue<long> { public static long Get(ulong b) => (long)b; public static ulong Put(long v) => (ulong)v; }
 

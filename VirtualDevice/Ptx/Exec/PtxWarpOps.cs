@@ -106,7 +106,8 @@ internal static class PtxWarpOps
                 _ => acc ^ v,
             };
         }
-        for (uint m = mask; m != 0; m &= m - 1) w.R[ins.D + BitOperations.TrailingZeroCount(m)] = (uint)acc;
+        ulong result = PtxConvert.Fit(ins.Type, (ulong)acc);
+        for (uint m = mask; m != 0; m &= m - 1) w.R[ins.D + BitOperations.TrailingZeroCount(m)] = result;
     }
 
     /// <summary>match.any.sync.bN d, a, membermask (d = lanes holding the same value) / match.all.sync.bN d[|p], a, membermask
@@ -156,44 +157,58 @@ internal static class PtxWarpOps
     {
         PtxBlock block = w.Block;
         var special = (PtxSpecial)ins.Aux;
-        for (uint m = mask; m != 0; m &= m - 1)
+        uint[]? tid = special switch { PtxSpecial.TidX => w.TidX, PtxSpecial.TidY => w.TidY, PtxSpecial.TidZ => w.TidZ, _ => null };
+        if (tid is not null)
         {
-            int l = BitOperations.TrailingZeroCount(m);
-            var (tx, ty, tz) = block.ThreadXyz(w.FirstThread + l);
-            Dim3 grid = block.Settings.Grid;
-            ulong v = special switch
+            for (uint m = mask; m != 0; m &= m - 1)
             {
-                PtxSpecial.TidX => tx,
-                PtxSpecial.TidY => ty,
-                PtxSpecial.TidZ => tz,
-                PtxSpecial.NtidX => block.BlockDim.X,
-                PtxSpecial.NtidY => block.BlockDim.Y,
-                PtxSpecial.NtidZ => block.BlockDim.Z,
-                PtxSpecial.CtaidX => block.BlockIdx.X,
-                PtxSpecial.CtaidY => block.BlockIdx.Y,
-                PtxSpecial.CtaidZ => block.BlockIdx.Z,
-                PtxSpecial.NctaidX => grid.X,
-                PtxSpecial.NctaidY => grid.Y,
-                PtxSpecial.NctaidZ => grid.Z,
-                PtxSpecial.LaneId => (ulong)l,
-                PtxSpecial.WarpId => (ulong)w.Index,
-                PtxSpecial.NWarpId => (ulong)((block.ThreadCount + 31) / 32),
-                PtxSpecial.LanemaskEq => 1UL << l,
-                PtxSpecial.LanemaskLt => (1UL << l) - 1,
-                PtxSpecial.LanemaskLe => (2UL << l) - 1,
-                PtxSpecial.LanemaskGt => 0xFFFF_FFFFUL & ~((2UL << l) - 1),
-                PtxSpecial.LanemaskGe => 0xFFFF_FFFFUL & ~((1UL << l) - 1),
-                PtxSpecial.Clock => (ulong)(uint)Stopwatch.GetTimestamp(),
-                PtxSpecial.Clock64 => (ulong)Stopwatch.GetTimestamp(),
-                PtxSpecial.GlobalTimer => (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency)),
-                PtxSpecial.SmId => 0,
-                PtxSpecial.NSmId => (ulong)Math.Max(1, block.Settings.MaxParallelism),
-                PtxSpecial.DynamicSmemSize => (ulong)block.Settings.DynamicSharedBytes,
-                PtxSpecial.TotalSmemSize => (ulong)block.SharedBytes,
-                _ => 0,
-            };
-            w.R[ins.D + l] = v;
+                int l = BitOperations.TrailingZeroCount(m);
+                w.R[ins.D + l] = tid[l];
+            }
+            return;
         }
+        if (special is >= PtxSpecial.LaneId and <= PtxSpecial.LanemaskGe && special != PtxSpecial.WarpId && special != PtxSpecial.NWarpId)
+        {
+            for (uint m = mask; m != 0; m &= m - 1)
+            {
+                int l = BitOperations.TrailingZeroCount(m);
+                w.R[ins.D + l] = special switch
+                {
+                    PtxSpecial.LaneId => (ulong)l,
+                    PtxSpecial.LanemaskEq => 1UL << l,
+                    PtxSpecial.LanemaskLt => (1UL << l) - 1,
+                    PtxSpecial.LanemaskLe => (2UL << l) - 1,
+                    PtxSpecial.LanemaskGt => 0xFFFF_FFFFUL & ~((2UL << l) - 1),
+                    _ => 0xFFFF_FFFFUL & ~((1UL << l) - 1),
+                };
+            }
+            return;
+        }
+        // The rest are the same in every lane: computed once.
+        Dim3 grid = block.Settings.Grid;
+        ulong v = special switch
+        {
+            PtxSpecial.NtidX => block.BlockDim.X,
+            PtxSpecial.NtidY => block.BlockDim.Y,
+            PtxSpecial.NtidZ => block.BlockDim.Z,
+            PtxSpecial.CtaidX => block.BlockIdx.X,
+            PtxSpecial.CtaidY => block.BlockIdx.Y,
+            PtxSpecial.CtaidZ => block.BlockIdx.Z,
+            PtxSpecial.NctaidX => grid.X,
+            PtxSpecial.NctaidY => grid.Y,
+            PtxSpecial.NctaidZ => grid.Z,
+            PtxSpecial.WarpId => (ulong)w.Index,
+            PtxSpecial.NWarpId => (ulong)((block.ThreadCount + 31) / 32),
+            PtxSpecial.Clock => (ulong)(uint)Stopwatch.GetTimestamp(),
+            PtxSpecial.Clock64 => (ulong)Stopwatch.GetTimestamp(),
+            PtxSpecial.GlobalTimer => (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency)),
+            PtxSpecial.SmId => 0,
+            PtxSpecial.NSmId => (ulong)Math.Max(1, block.Settings.MaxParallelism),
+            PtxSpecial.DynamicSmemSize => (ulong)block.Settings.DynamicSharedBytes,
+            PtxSpecial.TotalSmemSize => (ulong)block.SharedBytes,
+            _ => 0,
+        };
+        for (uint m = mask; m != 0; m &= m - 1) w.R[ins.D + BitOperations.TrailingZeroCount(m)] = v;
     }
 }
 

@@ -82,14 +82,10 @@ internal static unsafe partial class DriverExports
 
     private static int CopyToDevice(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous) => Guard(call, () =>
     {
-        CudaErrorCode r = Prepare(call, stream, dst, count, out DriverStream s);
+        CudaErrorCode r = PrepareHostCopy(call, stream, dst, src, "source", count, out DriverStream s);
         if (r != CudaErrorCode.Success || count == 0)
         {
             return Error(r);
-        }
-        if (src == 0)
-        {
-            return Fail(CudaErrorCode.InvalidValue, $"{call}: the host source is null");
         }
         ulong bytes = count;
         string name = $"{call}(0x{dst:X}, {bytes} bytes)";
@@ -122,14 +118,10 @@ internal static unsafe partial class DriverExports
 
     private static int CopyToHost(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous) => Guard(call, () =>
     {
-        CudaErrorCode r = Prepare(call, stream, src, count, out DriverStream s);
+        CudaErrorCode r = PrepareHostCopy(call, stream, src, dst, "destination", count, out DriverStream s);
         if (r != CudaErrorCode.Success || count == 0)
         {
             return Error(r);
-        }
-        if (dst == 0)
-        {
-            return Fail(CudaErrorCode.InvalidValue, $"{call}: the host destination is null");
         }
         ulong bytes = count;
         bool pinned = PinnedHostMemory.Contains(dst, bytes, out _);
@@ -170,6 +162,17 @@ internal static unsafe partial class DriverExports
         if (r == CudaErrorCode.Success && count != 0)
         {
             r = CheckDeviceRange(call, device, count);
+        }
+        return r;
+    }
+
+    // Prepare for a copy between the device and host memory: a NULL host side of a non-empty copy is invalid.
+    private static CudaErrorCode PrepareHostCopy(string call, IntPtr stream, ulong device, ulong host, string hostSide, nuint count, out DriverStream s)
+    {
+        CudaErrorCode r = Prepare(call, stream, device, count, out s);
+        if (r == CudaErrorCode.Success && count != 0 && host == 0)
+        {
+            r = DriverErrors.Fail(CudaErrorCode.InvalidValue, $"{call}: the host {hostSide} is null");
         }
         return r;
     }

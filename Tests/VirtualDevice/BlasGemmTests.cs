@@ -10,27 +10,8 @@ namespace CudaTensor.Tests.VirtualDevice;
 /// mode, stream order, and an operand outside its allocation.
 /// </summary>
 [TestFixture]
-public unsafe class BlasGemmTests
+public unsafe class BlasGemmTests : CublasFixture
 {
-    private FakeBlasContext context = null!;
-    private IntPtr handle;
-
-    [SetUp]
-    public void SetUp()
-    {
-        context = new FakeBlasContext();
-        IntPtr h;
-        Assert.That(CublasEmulator.Create(context, &h), Is.EqualTo(BlasStatus.Success));
-        handle = h;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        CublasEmulator.Destroy(handle);
-        context.Dispose();
-    }
-
     // cublasOperation_t N, T, C (C is T for real data).
     private static readonly int[] Ops = [0, 1, 2];
 
@@ -55,7 +36,7 @@ public unsafe class BlasGemmTests
         const double alpha = 1.5, beta = -0.75;
         var call = new GemmCall
         {
-            Handle = handle, TransA = (int)opA, TransB = (int)opB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+            Handle = BlasHandle, TransA = (int)opA, TransB = (int)opB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
             A = Upload(a, f64), Lda = lda, B = Upload(b, f64), Ldb = ldb, C = Upload(c, f64), Ldc = ldc,
             TypeA = Type(f64), TypeB = Type(f64), TypeC = Type(f64), ComputeType = null,
         };
@@ -77,52 +58,52 @@ public unsafe class BlasGemmTests
                 Assert.That(actual[index], Is.EqualTo(expected[index]).Within(tolerance), $"C[{i},{j}]");
             }
         }
-        Assert.That(context.Work, Has.Count.EqualTo(1));
-        Assert.That(context.Faults, Is.Empty);
+        Assert.That(Context.Work, Has.Count.EqualTo(1));
+        Assert.That(Context.Faults, Is.Empty);
     }
 
     [Test]
     public void BetaZeroNeverReadsCEvenWhenItHoldsNaN()
     {
         // Fresh allocations are NaN bytes: C is never written before the product.
-        ulong a = context.Device.Upload<float>([1, 2, 3, 4]);          // 2x2, column-major
-        ulong b = context.Device.Upload<float>([5, 6, 7, 8]);
-        ulong c = context.Device.Allocate(4 * sizeof(float));
-        Assert.That(float.IsNaN(context.Device.Download<float>(c, 1)[0]));
-        var call = new GemmCall { Handle = handle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, A = a, B = b, C = c, Alpha = 2, Beta = 0 };
+        ulong a = Context.Device.Upload<float>([1, 2, 3, 4]);          // 2x2, column-major
+        ulong b = Context.Device.Upload<float>([5, 6, 7, 8]);
+        ulong c = Context.Device.Allocate(4 * sizeof(float));
+        Assert.That(float.IsNaN(Context.Device.Download<float>(c, 1)[0]));
+        var call = new GemmCall { Handle = BlasHandle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, A = a, B = b, C = c, Alpha = 2, Beta = 0 };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
         // A = [1 3; 2 4], B = [5 7; 6 8]: AB = [23 31; 34 46], times 2.
-        Assert.That(context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 46, 68, 62, 92 }));
+        Assert.That(Context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 46, 68, 62, 92 }));
     }
 
     [Test]
     public void AlphaZeroSkipsTheProductAndScalesC()
     {
-        ulong a = context.Device.Allocate(4 * sizeof(float));          // NaN: must not be read
-        ulong b = context.Device.Allocate(4 * sizeof(float));
-        ulong c = context.Device.Upload<float>([1, -2, 3, 0.5f]);
-        var call = new GemmCall { Handle = handle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, A = a, B = b, C = c, Alpha = 0, Beta = 3 };
+        ulong a = Context.Device.Allocate(4 * sizeof(float));          // NaN: must not be read
+        ulong b = Context.Device.Allocate(4 * sizeof(float));
+        ulong c = Context.Device.Upload<float>([1, -2, 3, 0.5f]);
+        var call = new GemmCall { Handle = BlasHandle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, A = a, B = b, C = c, Alpha = 0, Beta = 3 };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 3, -6, 9, 1.5f }));
+        Assert.That(Context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 3, -6, 9, 1.5f }));
     }
 
     [Test]
     public void AlphaZeroBetaOneIsAQuickReturn()
     {
-        ulong c = context.Device.Upload<float>([1, 2, 3, 4]);
-        var call = new GemmCall { Handle = handle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, C = c, Alpha = 0, Beta = 1 };
+        ulong c = Context.Device.Upload<float>([1, 2, 3, 4]);
+        var call = new GemmCall { Handle = BlasHandle, M = 2, N = 2, K = 2, Lda = 2, Ldb = 2, Ldc = 2, C = c, Alpha = 0, Beta = 1 };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Work, Is.Empty, "nothing to compute, nothing enqueued");
-        Assert.That(context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 1, 2, 3, 4 }));
+        Assert.That(Context.Work, Is.Empty, "nothing to compute, nothing enqueued");
+        Assert.That(Context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { 1, 2, 3, 4 }));
     }
 
     [Test]
     public void KZeroScalesCByBeta()
     {
-        ulong c = context.Device.Upload<float>([1, 2, 3, 4]);
-        var call = new GemmCall { Handle = handle, M = 2, N = 2, K = 0, Lda = 2, Ldb = 1, Ldc = 2, C = c, Alpha = 1, Beta = -1 };
+        ulong c = Context.Device.Upload<float>([1, 2, 3, 4]);
+        var call = new GemmCall { Handle = BlasHandle, M = 2, N = 2, K = 0, Lda = 2, Ldb = 1, Ldc = 2, C = c, Alpha = 1, Beta = -1 };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { -1, -2, -3, -4 }));
+        Assert.That(Context.Device.Download<float>(c, 4), Is.EqualTo(new float[] { -1, -2, -3, -4 }));
     }
 
     [Test]
@@ -137,7 +118,7 @@ public unsafe class BlasGemmTests
         double[] c = BlasReference.RandomFloats(random, (int)(strideC * batches));
         var call = new GemmCall
         {
-            Handle = handle, M = m, N = n, K = k, Alpha = -0.5, Beta = 0.25, BatchCount = batches,
+            Handle = BlasHandle, M = m, N = n, K = k, Alpha = -0.5, Beta = 0.25, BatchCount = batches,
             A = Upload(a, false), Lda = lda, StrideA = strideA, B = Upload(b, false), Ldb = ldb, StrideB = 0,
             C = Upload(c, false), Ldc = ldc, StrideC = strideC,
         };
@@ -162,11 +143,11 @@ public unsafe class BlasGemmTests
         const int m = 2, n = 3, k = 2;
         float[] aRows = [1, 2, 3, 4];           // [[1, 2], [3, 4]]
         float[] bRows = [1, 0, -1, 2, 1, 0];    // [[1, 0, -1], [2, 1, 0]]
-        ulong a = context.Device.Upload<float>(aRows), b = context.Device.Upload<float>(bRows);
-        ulong c = context.Device.Allocate(m * n * sizeof(float));
-        var call = new GemmCall { Handle = handle, M = n, N = m, K = k, A = b, Lda = n, B = a, Ldb = k, C = c, Ldc = n };
+        ulong a = Context.Device.Upload<float>(aRows), b = Context.Device.Upload<float>(bRows);
+        ulong c = Context.Device.Allocate(m * n * sizeof(float));
+        var call = new GemmCall { Handle = BlasHandle, M = n, N = m, K = k, A = b, Lda = n, B = a, Ldb = k, C = c, Ldc = n };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Device.Download<float>(c, m * n), Is.EqualTo(new float[] { 5, 2, -1, 11, 4, -3 }));
+        Assert.That(Context.Device.Download<float>(c, m * n), Is.EqualTo(new float[] { 5, 2, -1, 11, 4, -3 }));
     }
 
     // 1 + 2^-11 + 2^-12: the bits below TF32's 10-bit mantissa are 0b11 << 11, more than half an ulp -> rounds up.
@@ -181,26 +162,26 @@ public unsafe class BlasGemmTests
     [TestCase((int)BlasComputeType.Float32Pedantic, 3, false)]  // pedantic ignores the math mode
     public void Tf32RoundsFloatInputsToTenMantissaBits(int computeType, int mathMode, bool rounds)
     {
-        Assert.That(CublasEmulator.SetMathMode(handle, mathMode), Is.EqualTo(BlasStatus.Success));
-        ulong a = context.Device.Upload<float>([AboveHalf, Tie]);   // 1 x 2
-        ulong b = context.Device.Upload<float>([1, 0, 0, 1]);       // identity 2 x 2
-        ulong c = context.Device.Allocate(2 * sizeof(float));
-        var call = new GemmCall { Handle = handle, M = 1, N = 2, K = 2, Lda = 1, Ldb = 2, Ldc = 1, A = a, B = b, C = c, ComputeType = computeType };
+        Assert.That(CublasEmulator.SetMathMode(BlasHandle, mathMode), Is.EqualTo(BlasStatus.Success));
+        ulong a = Context.Device.Upload<float>([AboveHalf, Tie]);   // 1 x 2
+        ulong b = Context.Device.Upload<float>([1, 0, 0, 1]);       // identity 2 x 2
+        ulong c = Context.Device.Allocate(2 * sizeof(float));
+        var call = new GemmCall { Handle = BlasHandle, M = 1, N = 2, K = 2, Lda = 1, Ldb = 2, Ldc = 1, A = a, B = b, C = c, ComputeType = computeType };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
         float up = 1f + MathF.Pow(2, -10);
-        Assert.That(context.Device.Download<float>(c, 2), Is.EqualTo(rounds ? new[] { up, up } : new[] { AboveHalf, Tie }));
+        Assert.That(Context.Device.Download<float>(c, 2), Is.EqualTo(rounds ? new[] { up, up } : new[] { AboveHalf, Tie }));
     }
 
     [Test]
     public void SgemmFollowsTheTf32MathMode()
     {
-        Assert.That(CublasEmulator.SetMathMode(handle, 3), Is.EqualTo(BlasStatus.Success));
-        ulong a = context.Device.Upload<float>([AboveHalf]);
-        ulong b = context.Device.Upload<float>([1f]);
-        ulong c = context.Device.Allocate(sizeof(float));
-        var call = new GemmCall { Handle = handle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c, ComputeType = null };
+        Assert.That(CublasEmulator.SetMathMode(BlasHandle, 3), Is.EqualTo(BlasStatus.Success));
+        ulong a = Context.Device.Upload<float>([AboveHalf]);
+        ulong b = Context.Device.Upload<float>([1f]);
+        ulong c = Context.Device.Allocate(sizeof(float));
+        var call = new GemmCall { Handle = BlasHandle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c, ComputeType = null };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Device.Download<float>(c, 1)[0], Is.EqualTo(1f + MathF.Pow(2, -10)));
+        Assert.That(Context.Device.Download<float>(c, 1)[0], Is.EqualTo(1f + MathF.Pow(2, -10)));
     }
 
     [Test]
@@ -232,90 +213,90 @@ public unsafe class BlasGemmTests
             [.. bValues.Select(v => (double)v)], 3, 0, [0, 0], 2);
         foreach (var (type, a, b) in new[]
         {
-            (BlasDataType.Float16, context.Device.Upload<Half>(aHalf), context.Device.Upload<Half>(bHalf)),
-            (BlasDataType.BFloat16, context.Device.Upload<ushort>(aBf), context.Device.Upload<ushort>(bBf)),
+            (BlasDataType.Float16, Context.Device.Upload<Half>(aHalf), Context.Device.Upload<Half>(bHalf)),
+            (BlasDataType.BFloat16, Context.Device.Upload<ushort>(aBf), Context.Device.Upload<ushort>(bBf)),
         })
         {
-            ulong c = context.Device.Allocate(2 * sizeof(float));
+            ulong c = Context.Device.Allocate(2 * sizeof(float));
             var call = new GemmCall
             {
-                Handle = handle, M = 2, N = 1, K = 3, Lda = 2, Ldb = 3, Ldc = 2, A = a, B = b, C = c,
+                Handle = BlasHandle, M = 2, N = 1, K = 3, Lda = 2, Ldb = 3, Ldc = 2, A = a, B = b, C = c,
                 TypeA = (int)type, TypeB = (int)type, TypeC = (int)BlasDataType.Float32,
             };
             Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success), type.ToString());
-            Assert.That(context.Device.Download<float>(c, 2), Is.EqualTo(expected.Select(v => (float)v).ToArray()), type.ToString());
+            Assert.That(Context.Device.Download<float>(c, 2), Is.EqualTo(expected.Select(v => (float)v).ToArray()), type.ToString());
         }
     }
 
     [Test]
     public void HalfOutputIsRoundedOnStore()
     {
-        ulong a = context.Device.Upload<Half>([(Half)1f]);
-        ulong b = context.Device.Upload<Half>([(Half)1f]);
-        ulong c = context.Device.Upload<Half>([(Half)0f]);
+        ulong a = Context.Device.Upload<Half>([(Half)1f]);
+        ulong b = Context.Device.Upload<Half>([(Half)1f]);
+        ulong c = Context.Device.Upload<Half>([(Half)0f]);
         // 1 * 1 * (1 + 2^-11) in float, stored as half (10 mantissa bits): a tie, rounded to even -> 1.
         var call = new GemmCall
         {
-            Handle = handle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c, Alpha = 1 + Math.Pow(2, -11),
+            Handle = BlasHandle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c, Alpha = 1 + Math.Pow(2, -11),
             TypeA = (int)BlasDataType.Float16, TypeB = (int)BlasDataType.Float16, TypeC = (int)BlasDataType.Float16,
         };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That((float)context.Device.Download<Half>(c, 1)[0], Is.EqualTo(1f));
+        Assert.That((float)Context.Device.Download<Half>(c, 1)[0], Is.EqualTo(1f));
     }
 
     [Test]
     public void DevicePointerModeReadsAlphaAndBetaWhenTheWorkRuns()
     {
-        Assert.That(CublasEmulator.SetPointerMode(handle, 1), Is.EqualTo(BlasStatus.Success));
-        ulong scalars = context.Device.Upload<float>([2f, 10f]);
-        ulong a = context.Device.Upload<float>([3f]);
-        ulong b = context.Device.Upload<float>([4f]);
-        ulong c = context.Device.Upload<float>([1f]);
+        Assert.That(CublasEmulator.SetPointerMode(BlasHandle, 1), Is.EqualTo(BlasStatus.Success));
+        ulong scalars = Context.Device.Upload<float>([2f, 10f]);
+        ulong a = Context.Device.Upload<float>([3f]);
+        ulong b = Context.Device.Upload<float>([4f]);
+        ulong c = Context.Device.Upload<float>([1f]);
         float* alpha = (float*)scalars, beta = (float*)(scalars + sizeof(float));   // device addresses, passed as pointers
-        Assert.That(CublasEmulator.Gemm("test", handle, 0, 0, 1, 1, 1, alpha, a, 0, 1, 0, b, 0, 1, 0, beta, c, 0, 1, 0, 1, null, -1),
+        Assert.That(CublasEmulator.Gemm("test", BlasHandle, 0, 0, 1, 1, 1, alpha, a, 0, 1, 0, b, 0, 1, 0, beta, c, 0, 1, 0, 1, null, -1),
             Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Device.Download<float>(c, 1)[0], Is.EqualTo((2f * 12f) + 10f));
+        Assert.That(Context.Device.Download<float>(c, 1)[0], Is.EqualTo((2f * 12f) + 10f));
     }
 
     [Test]
     public void WorkGoesToTheHandlesStreamUnderTheCallsName()
     {
         var stream = new IntPtr(0x5000);
-        Assert.That(CublasEmulator.SetStream(handle, stream), Is.EqualTo(BlasStatus.Success));
+        Assert.That(CublasEmulator.SetStream(BlasHandle, stream), Is.EqualTo(BlasStatus.Success));
         IntPtr got;
-        Assert.That(CublasEmulator.GetStream(handle, &got), Is.EqualTo(BlasStatus.Success));
+        Assert.That(CublasEmulator.GetStream(BlasHandle, &got), Is.EqualTo(BlasStatus.Success));
         Assert.That(got, Is.EqualTo(stream));
-        ulong a = context.Device.Upload<float>([1f]), b = context.Device.Upload<float>([1f]), c = context.Device.Allocate(4);
-        var call = new GemmCall { Handle = handle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c };
+        ulong a = Context.Device.Upload<float>([1f]), b = Context.Device.Upload<float>([1f]), c = Context.Device.Allocate(4);
+        var call = new GemmCall { Handle = BlasHandle, M = 1, N = 1, K = 1, Lda = 1, Ldb = 1, Ldc = 1, A = a, B = b, C = c };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Work, Is.EqualTo(new[] { (stream, "test") }));
+        Assert.That(Context.Work, Is.EqualTo(new[] { (stream, "test") }));
     }
 
     [Test]
     public void AMatrixPastItsAllocationFaultsInStreamOrderAndLeavesCAlone()
     {
         // B is 5 x 3 with ldb 5 (15 floats) but only 14 floats are allocated: its last element is out of bounds.
-        ulong a = context.Device.Upload<float>(new float[20]);
-        ulong b = context.Device.Upload<float>(new float[14]);
-        ulong c = context.Device.Upload<float>(new float[12]);
-        var call = new GemmCall { Handle = handle, A = a, B = b, C = c, Beta = 1 };
+        ulong a = Context.Device.Upload<float>(new float[20]);
+        ulong b = Context.Device.Upload<float>(new float[14]);
+        ulong c = Context.Device.Upload<float>(new float[12]);
+        var call = new GemmCall { Handle = BlasHandle, A = a, B = b, C = c, Beta = 1 };
         Assert.That(call.Invoke(), Is.EqualTo(BlasStatus.Success), "the fault belongs to the work, as a kernel's would");
-        Assert.That(context.Faults, Has.Count.EqualTo(1));
-        Assert.That(context.Faults[0].Error, Is.EqualTo(CudaErrorCode.IllegalAddress));
-        Assert.That(context.Faults[0].Message, Does.Contain("matrix B").And.Contain("60 bytes"));
-        Assert.That(context.Device.Download<float>(c, 12), Is.All.EqualTo(0f));
+        Assert.That(Context.Faults, Has.Count.EqualTo(1));
+        Assert.That(Context.Faults[0].Error, Is.EqualTo(CudaErrorCode.IllegalAddress));
+        Assert.That(Context.Faults[0].Message, Does.Contain("matrix B").And.Contain("60 bytes"));
+        Assert.That(Context.Device.Download<float>(c, 12), Is.All.EqualTo(0f));
     }
 
     [Test]
     public void AFreedMatrixFaults()
     {
-        ulong a = context.Device.Upload<float>(new float[20]);
-        ulong b = context.Device.Upload<float>(new float[15]);
-        ulong c = context.Device.Upload<float>(new float[12]);
-        context.Device.Free(a);
-        Assert.That(new GemmCall { Handle = handle, A = a, B = b, C = c }.Invoke(), Is.EqualTo(BlasStatus.Success));
-        Assert.That(context.Faults, Has.Count.EqualTo(1));
-        Assert.That(context.Faults[0].Message, Does.Contain("matrix A").And.Contain("freed"));
+        ulong a = Context.Device.Upload<float>(new float[20]);
+        ulong b = Context.Device.Upload<float>(new float[15]);
+        ulong c = Context.Device.Upload<float>(new float[12]);
+        Context.Device.Free(a);
+        Assert.That(new GemmCall { Handle = BlasHandle, A = a, B = b, C = c }.Invoke(), Is.EqualTo(BlasStatus.Success));
+        Assert.That(Context.Faults, Has.Count.EqualTo(1));
+        Assert.That(Context.Faults[0].Message, Does.Contain("matrix A").And.Contain("freed"));
     }
 
     [Test]
@@ -327,7 +308,7 @@ public unsafe class BlasGemmTests
             CublasEmulator.GetProperty(0, &major),
             CublasEmulator.GetProperty(1, &minor),
             CublasEmulator.GetProperty(2, &patch),
-            CublasEmulator.GetVersion(handle, &version),
+            CublasEmulator.GetVersion(BlasHandle, &version),
         ];
         Assert.That(statuses, Is.All.EqualTo(BlasStatus.Success));
         Assert.That(CublasEmulator.GetProperty(3, &patch), Is.EqualTo(BlasStatus.InvalidValue));
@@ -335,10 +316,10 @@ public unsafe class BlasGemmTests
     }
 
     private ulong Upload(double[] values, bool f64)
-        => f64 ? context.Device.Upload<double>(values) : context.Device.Upload<float>([.. values.Select(v => (float)v)]);
+        => f64 ? Context.Device.Upload<double>(values) : Context.Device.Upload<float>([.. values.Select(v => (float)v)]);
 
     private double[] Download(ulong address, int count, bool f64)
-        => f64 ? context.Device.Download<double>(address, count) : [.. context.Device.Download<float>(address, count).Select(v => (double)v)];
+        => f64 ? Context.Device.Download<double>(address, count) : [.. Context.Device.Download<float>(address, count).Select(v => (double)v)];
 
     private static int Type(bool f64) => (int)(f64 ? BlasDataType.Float64 : BlasDataType.Float32);
 }

@@ -8,27 +8,8 @@ namespace CudaTensor.Tests.VirtualDevice;
 /// does not support (NOT_SUPPORTED) and unknown handles (NOT_INITIALIZED) — and enqueues nothing when it does.
 /// </summary>
 [TestFixture]
-public unsafe class BlasValidationTests
+public unsafe class BlasValidationTests : CublasFixture
 {
-    private FakeBlasContext context = null!;
-    private IntPtr handle;
-
-    [SetUp]
-    public void SetUp()
-    {
-        context = new FakeBlasContext();
-        IntPtr h;
-        Assert.That(CublasEmulator.Create(context, &h), Is.EqualTo(BlasStatus.Success));
-        handle = h;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        CublasEmulator.Destroy(handle);
-        context.Dispose();
-    }
-
     private const int F32 = (int)BlasDataType.Float32;
     private const int F64 = (int)BlasDataType.Float64;
     private const int F16 = (int)BlasDataType.Float16;
@@ -70,18 +51,18 @@ public unsafe class BlasValidationTests
     [TestCaseSource(nameof(Cases))]
     public void GemmArgument(object change, int expected)
     {
-        GemmCall call = ((Func<GemmCall, GemmCall>)change)(new GemmCall { Handle = handle });
+        GemmCall call = ((Func<GemmCall, GemmCall>)change)(new GemmCall { Handle = BlasHandle });
         Assert.That(call.Invoke(), Is.EqualTo((BlasStatus)expected));
-        Assert.That(context.Work, Is.Empty, "a rejected or empty call enqueues nothing");
+        Assert.That(Context.Work, Is.Empty, "a rejected or empty call enqueues nothing");
     }
 
     [Test]
     public void ARejectionSaysWhyWithTheNumbers()
     {
-        Assert.That(new GemmCall { Handle = handle, Lda = 3 }.Invoke(), Is.EqualTo(BlasStatus.InvalidValue));
+        Assert.That(new GemmCall { Handle = BlasHandle, Lda = 3 }.Invoke(), Is.EqualTo(BlasStatus.InvalidValue));
         Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.InvalidValue), Is.EqualTo("test: lda = 3 < max(1, 4), the rows of A as stored (transa = 0)"));
         Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.NotSupported), Is.Null, "the detail belongs to the status it explains");
-        Assert.That(new GemmCall { Handle = handle, TypeB = F16 }.Invoke(), Is.EqualTo(BlasStatus.NotSupported));
+        Assert.That(new GemmCall { Handle = BlasHandle, TypeB = F16 }.Invoke(), Is.EqualTo(BlasStatus.NotSupported));
         Assert.That(BlasFailure.LastErrorDetail((int)BlasStatus.NotSupported), Does.Contain("Atype 0, Btype 2, Ctype 0"));
     }
 
@@ -90,14 +71,14 @@ public unsafe class BlasValidationTests
     {
         IntPtr h = new(7);
         Assert.That(CublasEmulator.Create(null, &h), Is.EqualTo(BlasStatus.NotInitialized));
-        Assert.That(CublasEmulator.Create(context, null), Is.EqualTo(BlasStatus.InvalidValue));
+        Assert.That(CublasEmulator.Create(Context, null), Is.EqualTo(BlasStatus.InvalidValue));
     }
 
     [Test]
     public void ADestroyedHandleIsNotInitialized()
     {
         IntPtr h;
-        Assert.That(CublasEmulator.Create(context, &h), Is.EqualTo(BlasStatus.Success));
+        Assert.That(CublasEmulator.Create(Context, &h), Is.EqualTo(BlasStatus.Success));
         Assert.That(CublasEmulator.Destroy(h), Is.EqualTo(BlasStatus.Success));
         Assert.That(CublasEmulator.Destroy(h), Is.EqualTo(BlasStatus.NotInitialized));
         Assert.That(CublasEmulator.SetStream(h, IntPtr.Zero), Is.EqualTo(BlasStatus.NotInitialized));
@@ -112,9 +93,9 @@ public unsafe class BlasValidationTests
     public void MathMode(int mode, bool valid)
     {
         BlasStatus expected = valid ? BlasStatus.Success : BlasStatus.InvalidValue;
-        Assert.That(CublasEmulator.SetMathMode(handle, mode), Is.EqualTo(expected));
+        Assert.That(CublasEmulator.SetMathMode(BlasHandle, mode), Is.EqualTo(expected));
         int got;
-        Assert.That(CublasEmulator.GetMathMode(handle, &got), Is.EqualTo(BlasStatus.Success));
+        Assert.That(CublasEmulator.GetMathMode(BlasHandle, &got), Is.EqualTo(BlasStatus.Success));
         Assert.That(got, Is.EqualTo(expected == BlasStatus.Success ? mode : 0));
     }
 
@@ -123,18 +104,18 @@ public unsafe class BlasValidationTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(CublasEmulator.SetPointerMode(handle, 1), Is.EqualTo(BlasStatus.Success));
-            Assert.That(CublasEmulator.SetPointerMode(handle, 2), Is.EqualTo(BlasStatus.InvalidValue));
+            Assert.That(CublasEmulator.SetPointerMode(BlasHandle, 1), Is.EqualTo(BlasStatus.Success));
+            Assert.That(CublasEmulator.SetPointerMode(BlasHandle, 2), Is.EqualTo(BlasStatus.InvalidValue));
         });
     }
 
     [Test]
     public void AStreamTheDriverRejectsIsAnExecutionFailure()
     {
-        ulong a = context.Device.Upload<float>(new float[20]);
-        ulong b = context.Device.Upload<float>(new float[15]);
-        ulong c = context.Device.Upload<float>(new float[12]);
-        Assert.That(CublasEmulator.SetStream(handle, FakeBlasContext.BadStream), Is.EqualTo(BlasStatus.Success));
-        Assert.That(new GemmCall { Handle = handle, A = a, B = b, C = c }.Invoke(), Is.EqualTo(BlasStatus.ExecutionFailed));
+        ulong a = Context.Device.Upload<float>(new float[20]);
+        ulong b = Context.Device.Upload<float>(new float[15]);
+        ulong c = Context.Device.Upload<float>(new float[12]);
+        Assert.That(CublasEmulator.SetStream(BlasHandle, FakeBlasContext.BadStream), Is.EqualTo(BlasStatus.Success));
+        Assert.That(new GemmCall { Handle = BlasHandle, A = a, B = b, C = c }.Invoke(), Is.EqualTo(BlasStatus.ExecutionFailed));
     }
 }

@@ -28,6 +28,22 @@ internal static class BlasFailure
     }
 
     /// <summary>
+    /// Runs an entry point's work and returns its status; an exception (which must not cross the C ABI) becomes
+    /// the status <see cref="Report"/> gives it.
+    /// </summary>
+    public static int Guard(string call, Func<BlasStatus> work)
+    {
+        try
+        {
+            return (int)work();
+        }
+        catch (Exception e)
+        {
+            return Report(call, e);
+        }
+    }
+
+    /// <summary>
     /// The detail of this thread's last failed call when it returned <paramref name="status"/> (a cublasStatus_t),
     /// or null.
     /// </summary>

@@ -54,13 +54,7 @@ internal static unsafe class CublasEmulator
         return BlasStatus.Success;
     }
 
-    public static BlasStatus GetStream(IntPtr handle, IntPtr* stream)
-    {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
-        if (stream == null) return BlasStatus.InvalidValue;
-        *stream = state.Stream;
-        return BlasStatus.Success;
-    }
+    public static BlasStatus GetStream(IntPtr handle, IntPtr* stream) => Read(handle, stream, state => state.Stream);
 
     public static BlasStatus SetMathMode(IntPtr handle, int mode)
     {
@@ -70,13 +64,7 @@ internal static unsafe class CublasEmulator
         return BlasStatus.Success;
     }
 
-    public static BlasStatus GetMathMode(IntPtr handle, int* mode)
-    {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
-        if (mode == null) return BlasStatus.InvalidValue;
-        *mode = state.MathMode;
-        return BlasStatus.Success;
-    }
+    public static BlasStatus GetMathMode(IntPtr handle, int* mode) => Read(handle, mode, state => state.MathMode);
 
     public static BlasStatus SetPointerMode(IntPtr handle, int mode)
     {
@@ -86,11 +74,14 @@ internal static unsafe class CublasEmulator
         return BlasStatus.Success;
     }
 
-    public static BlasStatus GetPointerMode(IntPtr handle, int* mode)
+    public static BlasStatus GetPointerMode(IntPtr handle, int* mode) => Read(handle, mode, state => state.PointerMode);
+
+    // A Get* of the handle's settings: NOT_INITIALIZED for an unknown handle, INVALID_VALUE for a NULL out pointer.
+    private static BlasStatus Read<T>(IntPtr handle, T* value, Func<HandleState, T> read) where T : unmanaged
     {
         if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
-        if (mode == null) return BlasStatus.InvalidValue;
-        *mode = state.PointerMode;
+        if (value == null) return BlasStatus.InvalidValue;
+        *value = read(state);
         return BlasStatus.Success;
     }
 

@@ -38,144 +38,84 @@ internal static unsafe class CublasExports
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Create(IntPtr* handle)
-    {
-        try { return (int)CublasEmulator.Create(VirtualContexts.Current, handle); }
-        catch (Exception e) { return BlasFailure.Report("cublasCreate_v2", e); }
-    }
+        => BlasFailure.Guard("cublasCreate_v2", () => CublasEmulator.Create(VirtualContexts.Current, handle));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Destroy(IntPtr handle)
-    {
-        try { return (int)CublasEmulator.Destroy(handle); }
-        catch (Exception e) { return BlasFailure.Report("cublasDestroy_v2", e); }
-    }
+        => BlasFailure.Guard("cublasDestroy_v2", () => CublasEmulator.Destroy(handle));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetVersion(IntPtr handle, int* version)
-    {
-        try { return (int)CublasEmulator.GetVersion(handle, version); }
-        catch (Exception e) { return BlasFailure.Report("cublasGetVersion_v2", e); }
-    }
+        => BlasFailure.Guard("cublasGetVersion_v2", () => CublasEmulator.GetVersion(handle, version));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetProperty(int type, int* value)
-    {
-        try { return (int)CublasEmulator.GetProperty(type, value); }
-        catch (Exception e) { return BlasFailure.Report("cublasGetProperty", e); }
-    }
+        => BlasFailure.Guard("cublasGetProperty", () => CublasEmulator.GetProperty(type, value));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int SetStream(IntPtr handle, IntPtr stream)
-    {
-        try { return (int)CublasEmulator.SetStream(handle, stream); }
-        catch (Exception e) { return BlasFailure.Report("cublasSetStream_v2", e); }
-    }
+        => BlasFailure.Guard("cublasSetStream_v2", () => CublasEmulator.SetStream(handle, stream));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetStream(IntPtr handle, IntPtr* stream)
-    {
-        try { return (int)CublasEmulator.GetStream(handle, stream); }
-        catch (Exception e) { return BlasFailure.Report("cublasGetStream_v2", e); }
-    }
+        => BlasFailure.Guard("cublasGetStream_v2", () => CublasEmulator.GetStream(handle, stream));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int SetMathMode(IntPtr handle, int mode)
-    {
-        try { return (int)CublasEmulator.SetMathMode(handle, mode); }
-        catch (Exception e) { return BlasFailure.Report("cublasSetMathMode", e); }
-    }
+        => BlasFailure.Guard("cublasSetMathMode", () => CublasEmulator.SetMathMode(handle, mode));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetMathMode(IntPtr handle, int* mode)
-    {
-        try { return (int)CublasEmulator.GetMathMode(handle, mode); }
-        catch (Exception e) { return BlasFailure.Report("cublasGetMathMode", e); }
-    }
+        => BlasFailure.Guard("cublasGetMathMode", () => CublasEmulator.GetMathMode(handle, mode));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int SetPointerMode(IntPtr handle, int mode)
-    {
-        try { return (int)CublasEmulator.SetPointerMode(handle, mode); }
-        catch (Exception e) { return BlasFailure.Report("cublasSetPointerMode_v2", e); }
-    }
+        => BlasFailure.Guard("cublasSetPointerMode_v2", () => CublasEmulator.SetPointerMode(handle, mode));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetPointerMode(IntPtr handle, int* mode)
-    {
-        try { return (int)CublasEmulator.GetPointerMode(handle, mode); }
-        catch (Exception e) { return BlasFailure.Report("cublasGetPointerMode_v2", e); }
-    }
+        => BlasFailure.Guard("cublasGetPointerMode_v2", () => CublasEmulator.GetPointerMode(handle, mode));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Sgemm(IntPtr handle, int transa, int transb, int m, int n, int k, float* alpha, ulong a, int lda,
         ulong b, int ldb, float* beta, ulong c, int ldc)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasSgemm_v2", handle, transa, transb, m, n, k, alpha, a, F32, lda, 0,
-                b, F32, ldb, 0, beta, c, F32, ldc, 0, 1, computeType: null, algo: -1);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasSgemm_v2", e); }
-    }
+        => BlasFailure.Guard("cublasSgemm_v2", () =>
+            CublasEmulator.Gemm("cublasSgemm_v2", handle, transa, transb, m, n, k, alpha, a, F32, lda, 0,
+                b, F32, ldb, 0, beta, c, F32, ldc, 0, 1, computeType: null, algo: -1));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Dgemm(IntPtr handle, int transa, int transb, int m, int n, int k, double* alpha, ulong a, int lda,
         ulong b, int ldb, double* beta, ulong c, int ldc)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasDgemm_v2", handle, transa, transb, m, n, k, alpha, a, F64, lda, 0,
-                b, F64, ldb, 0, beta, c, F64, ldc, 0, 1, computeType: null, algo: -1);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasDgemm_v2", e); }
-    }
+        => BlasFailure.Guard("cublasDgemm_v2", () =>
+            CublasEmulator.Gemm("cublasDgemm_v2", handle, transa, transb, m, n, k, alpha, a, F64, lda, 0,
+                b, F64, ldb, 0, beta, c, F64, ldc, 0, 1, computeType: null, algo: -1));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GemmEx(IntPtr handle, int transa, int transb, int m, int n, int k, void* alpha,
         ulong a, int typeA, int lda, ulong b, int typeB, int ldb, void* beta, ulong c, int typeC, int ldc, int computeType, int algo)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasGemmEx", handle, transa, transb, m, n, k, alpha, a, typeA, lda, 0,
-                b, typeB, ldb, 0, beta, c, typeC, ldc, 0, 1, computeType, algo);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasGemmEx", e); }
-    }
+        => BlasFailure.Guard("cublasGemmEx", () =>
+            CublasEmulator.Gemm("cublasGemmEx", handle, transa, transb, m, n, k, alpha, a, typeA, lda, 0,
+                b, typeB, ldb, 0, beta, c, typeC, ldc, 0, 1, computeType, algo));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int SgemmStridedBatched(IntPtr handle, int transa, int transb, int m, int n, int k, float* alpha,
         ulong a, int lda, long strideA, ulong b, int ldb, long strideB, float* beta, ulong c, int ldc, long strideC, int batchCount)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasSgemmStridedBatched", handle, transa, transb, m, n, k, alpha, a, F32, lda, strideA,
-                b, F32, ldb, strideB, beta, c, F32, ldc, strideC, batchCount, computeType: null, algo: -1);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasSgemmStridedBatched", e); }
-    }
+        => BlasFailure.Guard("cublasSgemmStridedBatched", () =>
+            CublasEmulator.Gemm("cublasSgemmStridedBatched", handle, transa, transb, m, n, k, alpha, a, F32, lda, strideA,
+                b, F32, ldb, strideB, beta, c, F32, ldc, strideC, batchCount, computeType: null, algo: -1));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int DgemmStridedBatched(IntPtr handle, int transa, int transb, int m, int n, int k, double* alpha,
         ulong a, int lda, long strideA, ulong b, int ldb, long strideB, double* beta, ulong c, int ldc, long strideC, int batchCount)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasDgemmStridedBatched", handle, transa, transb, m, n, k, alpha, a, F64, lda, strideA,
-                b, F64, ldb, strideB, beta, c, F64, ldc, strideC, batchCount, computeType: null, algo: -1);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasDgemmStridedBatched", e); }
-    }
+        => BlasFailure.Guard("cublasDgemmStridedBatched", () =>
+            CublasEmulator.Gemm("cublasDgemmStridedBatched", handle, transa, transb, m, n, k, alpha, a, F64, lda, strideA,
+                b, F64, ldb, strideB, beta, c, F64, ldc, strideC, batchCount, computeType: null, algo: -1));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GemmStridedBatchedEx(IntPtr handle, int transa, int transb, int m, int n, int k, void* alpha,
         ulong a, int typeA, int lda, long strideA, ulong b, int typeB, int ldb, long strideB, void* beta,
         ulong c, int typeC, int ldc, long strideC, int batchCount, int computeType, int algo)
-    {
-        try
-        {
-            return (int)CublasEmulator.Gemm("cublasGemmStridedBatchedEx", handle, transa, transb, m, n, k, alpha, a, typeA, lda, strideA,
-                b, typeB, ldb, strideB, beta, c, typeC, ldc, strideC, batchCount, computeType, algo);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasGemmStridedBatchedEx", e); }
-    }
+        => BlasFailure.Guard("cublasGemmStridedBatchedEx", () =>
+            CublasEmulator.Gemm("cublasGemmStridedBatchedEx", handle, transa, transb, m, n, k, alpha, a, typeA, lda, strideA,
+                b, typeB, ldb, strideB, beta, c, typeC, ldc, strideC, batchCount, computeType, algo));
 }

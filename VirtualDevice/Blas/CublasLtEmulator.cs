@@ -30,49 +30,36 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus Destroy(IntPtr handle) => Handles.Remove(handle) ? BlasStatus.Success : BlasStatus.NotInitialized;
 
     public static BlasStatus MatmulDescCreate(IntPtr* desc, int computeType, int scaleType)
-    {
-        if (desc == null || !ComputeSpec.IsComputeType(computeType)) return BlasStatus.InvalidValue;
-        *desc = Descs.Add(new LtMatmulDesc(computeType, scaleType));
-        return BlasStatus.Success;
-    }
+        => ComputeSpec.IsComputeType(computeType) ? Store(Descs, desc, () => new LtMatmulDesc(computeType, scaleType)) : BlasStatus.InvalidValue;
 
     public static BlasStatus MatmulDescDestroy(IntPtr desc) => Destroyed(Descs.Remove(desc) || desc == IntPtr.Zero);
 
     public static BlasStatus MatmulDescSetAttribute(IntPtr desc, int attribute, void* buffer, nuint size)
-        => Descs.Get(desc) is { } d ? d.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
+        => SetAttribute(Descs, desc, attribute, buffer, size);
 
     public static BlasStatus MatmulDescGetAttribute(IntPtr desc, int attribute, void* buffer, nuint size, nuint* written)
-        => Descs.Get(desc) is { } d ? d.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
+        => GetAttribute(Descs, desc, attribute, buffer, size, written);
 
     public static BlasStatus MatrixLayoutCreate(IntPtr* layout, int type, ulong rows, ulong cols, long ld)
-    {
-        if (layout == null) return BlasStatus.InvalidValue;
-        *layout = Layouts.Add(new LtMatrixLayout(type, rows, cols, ld));
-        return BlasStatus.Success;
-    }
+        => Store(Layouts, layout, () => new LtMatrixLayout(type, rows, cols, ld));
 
     public static BlasStatus MatrixLayoutDestroy(IntPtr layout) => Destroyed(Layouts.Remove(layout) || layout == IntPtr.Zero);
 
     public static BlasStatus MatrixLayoutSetAttribute(IntPtr layout, int attribute, void* buffer, nuint size)
-        => Layouts.Get(layout) is { } l ? l.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
+        => SetAttribute(Layouts, layout, attribute, buffer, size);
 
     public static BlasStatus MatrixLayoutGetAttribute(IntPtr layout, int attribute, void* buffer, nuint size, nuint* written)
-        => Layouts.Get(layout) is { } l ? l.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
+        => GetAttribute(Layouts, layout, attribute, buffer, size, written);
 
-    public static BlasStatus PreferenceCreate(IntPtr* preference)
-    {
-        if (preference == null) return BlasStatus.InvalidValue;
-        *preference = Preferences.Add(new LtPreference());
-        return BlasStatus.Success;
-    }
+    public static BlasStatus PreferenceCreate(IntPtr* preference) => Store(Preferences, preference, () => new LtPreference());
 
     public static BlasStatus PreferenceDestroy(IntPtr preference) => Destroyed(Preferences.Remove(preference) || preference == IntPtr.Zero);
 
     public static BlasStatus PreferenceSetAttribute(IntPtr preference, int attribute, void* buffer, nuint size)
-        => Preferences.Get(preference) is { } p ? p.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
+        => SetAttribute(Preferences, preference, attribute, buffer, size);
 
     public static BlasStatus PreferenceGetAttribute(IntPtr preference, int attribute, void* buffer, nuint size, nuint* written)
-        => Preferences.Get(preference) is { } p ? p.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
+        => GetAttribute(Preferences, preference, attribute, buffer, size, written);
 
     /// <summary>
     /// cublasLtMatmulAlgoGetHeuristic: one algorithm (workspace 0, one wave) when the operation is valid and
@@ -129,6 +116,23 @@ internal static unsafe class CublasLtEmulator
             ? BlasStatus.Success
             : BlasFailure.Reject(BlasStatus.ExecutionFailed, $"cublasLtMatmul: the driver refused to queue the work on stream 0x{stream:X} ({queued})");
     }
+
+    // The Create of a descriptor, layout or preference: a NULL handle pointer is an invalid value.
+    private static BlasStatus Store<T>(HandleTable<T> table, IntPtr* handle, Func<T> create) where T : class
+    {
+        if (handle == null) return BlasStatus.InvalidValue;
+        *handle = table.Add(create());
+        return BlasStatus.Success;
+    }
+
+    // Set/GetAttribute on a live descriptor, layout or preference; an unknown handle is an invalid value.
+    private static BlasStatus SetAttribute<T>(HandleTable<T> table, IntPtr handle, int attribute, void* buffer, nuint size)
+        where T : class, IAttributed
+        => table.Get(handle) is { } o ? o.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
+
+    private static BlasStatus GetAttribute<T>(HandleTable<T> table, IntPtr handle, int attribute, void* buffer, nuint size, nuint* written)
+        where T : class, IAttributed
+        => table.Get(handle) is { } o ? o.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
 
     private static BlasStatus UnknownHandle(string call, IntPtr handle)
         => BlasFailure.Reject(BlasStatus.NotInitialized, $"{call}: 0x{handle:X} is not a live cublasLtHandle_t (never created, or destroyed)");

@@ -37,129 +37,75 @@ internal static unsafe class CublasLtExports
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Create(IntPtr* handle)
-    {
-        try { return (int)CublasLtEmulator.Create(VirtualContexts.Current, handle); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtCreate", e); }
-    }
+        => BlasFailure.Guard("cublasLtCreate", () => CublasLtEmulator.Create(VirtualContexts.Current, handle));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Destroy(IntPtr handle)
-    {
-        try { return (int)CublasLtEmulator.Destroy(handle); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtDestroy", e); }
-    }
+        => BlasFailure.Guard("cublasLtDestroy", () => CublasLtEmulator.Destroy(handle));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static nuint GetVersion() => BlasVersion.Encoded;
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int GetProperty(int type, int* value)
-    {
-        try { return (int)BlasVersion.Property(type, value); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtGetProperty", e); }
-    }
+        => BlasFailure.Guard("cublasLtGetProperty", () => BlasVersion.Property(type, value));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatmulDescCreate(IntPtr* desc, int computeType, int scaleType)
-    {
-        try { return (int)CublasLtEmulator.MatmulDescCreate(desc, computeType, scaleType); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulDescCreate", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulDescCreate", () => CublasLtEmulator.MatmulDescCreate(desc, computeType, scaleType));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatmulDescDestroy(IntPtr desc)
-    {
-        try { return (int)CublasLtEmulator.MatmulDescDestroy(desc); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulDescDestroy", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulDescDestroy", () => CublasLtEmulator.MatmulDescDestroy(desc));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatmulDescSetAttribute(IntPtr desc, int attribute, void* buffer, nuint size)
-    {
-        try { return (int)CublasLtEmulator.MatmulDescSetAttribute(desc, attribute, buffer, size); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulDescSetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulDescSetAttribute", () => CublasLtEmulator.MatmulDescSetAttribute(desc, attribute, buffer, size));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatmulDescGetAttribute(IntPtr desc, int attribute, void* buffer, nuint size, nuint* written)
-    {
-        try { return (int)CublasLtEmulator.MatmulDescGetAttribute(desc, attribute, buffer, size, written); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulDescGetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulDescGetAttribute", () => CublasLtEmulator.MatmulDescGetAttribute(desc, attribute, buffer, size, written));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatrixLayoutCreate(IntPtr* layout, int type, ulong rows, ulong cols, long ld)
-    {
-        try { return (int)CublasLtEmulator.MatrixLayoutCreate(layout, type, rows, cols, ld); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatrixLayoutCreate", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatrixLayoutCreate", () => CublasLtEmulator.MatrixLayoutCreate(layout, type, rows, cols, ld));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatrixLayoutDestroy(IntPtr layout)
-    {
-        try { return (int)CublasLtEmulator.MatrixLayoutDestroy(layout); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatrixLayoutDestroy", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatrixLayoutDestroy", () => CublasLtEmulator.MatrixLayoutDestroy(layout));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatrixLayoutSetAttribute(IntPtr layout, int attribute, void* buffer, nuint size)
-    {
-        try { return (int)CublasLtEmulator.MatrixLayoutSetAttribute(layout, attribute, buffer, size); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatrixLayoutSetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatrixLayoutSetAttribute", () => CublasLtEmulator.MatrixLayoutSetAttribute(layout, attribute, buffer, size));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int MatrixLayoutGetAttribute(IntPtr layout, int attribute, void* buffer, nuint size, nuint* written)
-    {
-        try { return (int)CublasLtEmulator.MatrixLayoutGetAttribute(layout, attribute, buffer, size, written); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatrixLayoutGetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatrixLayoutGetAttribute", () => CublasLtEmulator.MatrixLayoutGetAttribute(layout, attribute, buffer, size, written));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int PreferenceCreate(IntPtr* preference)
-    {
-        try { return (int)CublasLtEmulator.PreferenceCreate(preference); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulPreferenceCreate", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulPreferenceCreate", () => CublasLtEmulator.PreferenceCreate(preference));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int PreferenceDestroy(IntPtr preference)
-    {
-        try { return (int)CublasLtEmulator.PreferenceDestroy(preference); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulPreferenceDestroy", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulPreferenceDestroy", () => CublasLtEmulator.PreferenceDestroy(preference));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int PreferenceSetAttribute(IntPtr preference, int attribute, void* buffer, nuint size)
-    {
-        try { return (int)CublasLtEmulator.PreferenceSetAttribute(preference, attribute, buffer, size); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulPreferenceSetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulPreferenceSetAttribute", () => CublasLtEmulator.PreferenceSetAttribute(preference, attribute, buffer, size));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int PreferenceGetAttribute(IntPtr preference, int attribute, void* buffer, nuint size, nuint* written)
-    {
-        try { return (int)CublasLtEmulator.PreferenceGetAttribute(preference, attribute, buffer, size, written); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulPreferenceGetAttribute", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulPreferenceGetAttribute", () => CublasLtEmulator.PreferenceGetAttribute(preference, attribute, buffer, size, written));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int AlgoGetHeuristic(IntPtr handle, IntPtr desc, IntPtr a, IntPtr b, IntPtr c, IntPtr d, IntPtr preference,
         int requested, LtHeuristicResult* results, int* returned)
-    {
-        try { return (int)CublasLtEmulator.AlgoGetHeuristic(handle, desc, a, b, c, d, preference, requested, results, returned); }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmulAlgoGetHeuristic", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmulAlgoGetHeuristic", () => CublasLtEmulator.AlgoGetHeuristic(handle, desc, a, b, c, d, preference, requested, results, returned));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Matmul(IntPtr handle, IntPtr desc, void* alpha, ulong a, IntPtr aDesc, ulong b, IntPtr bDesc, void* beta,
         ulong c, IntPtr cDesc, ulong d, IntPtr dDesc, LtAlgorithm* algo, ulong workspace, nuint workspaceBytes, IntPtr stream)
-    {
-        try
-        {
-            return (int)CublasLtEmulator.Matmul(handle, desc, alpha, a, aDesc, b, bDesc, beta, c, cDesc, d, dDesc,
-                algo, workspace, workspaceBytes, stream);
-        }
-        catch (Exception e) { return BlasFailure.Report("cublasLtMatmul", e); }
-    }
+        => BlasFailure.Guard("cublasLtMatmul", () => CublasLtEmulator.Matmul(handle, desc, alpha, a, aDesc, b, bDesc, beta, c, cDesc, d, dDesc,
+            algo, workspace, workspaceBytes, stream));
 }

@@ -6,8 +6,14 @@ internal sealed class LtHandle(IVirtualContext context)
     public IVirtualContext Context { get; } = context;
 }
 
+/// <summary>A cuBLASLt object configured through Set/GetAttribute: a matmul descriptor, layout or preference.</summary>
+internal interface IAttributed
+{
+    AttributeSet Attributes { get; }
+}
+
 /// <summary>cublasLtMatmulDesc_t: the operation (compute and scale type, transposes, epilogue and its vectors).</summary>
-internal sealed class LtMatmulDesc
+internal sealed class LtMatmulDesc : IAttributed
 {
     // cublasLtMatmulDescAttributes_t (cublasLt.h).
     public const int ComputeType = 0, ScaleType = 1, PointerMode = 2, TransA = 3, TransB = 4, TransC = 5, FillMode = 6,
@@ -40,7 +46,7 @@ internal sealed class LtMatmulDesc
 }
 
 /// <summary>cublasLtMatrixLayout_t: type, shape, leading dimension, order and batch of one matrix.</summary>
-internal sealed class LtMatrixLayout
+internal sealed class LtMatrixLayout : IAttributed
 {
     // cublasLtMatrixLayoutAttribute_t (cublasLt.h).
     public const int Type = 0, Order = 1, Rows = 2, Cols = 3, Ld = 4, BatchCount = 5, StridedBatchOffset = 6, PlaneOffset = 7;
@@ -68,7 +74,7 @@ internal sealed class LtMatrixLayout
 }
 
 /// <summary>cublasLtMatmulPreference_t: limits on the heuristic's search (only the workspace limit matters here).</summary>
-internal sealed class LtPreference
+internal sealed class LtPreference : IAttributed
 {
     // cublasLtMatmulPreferenceAttributes_t (cublasLt.h, CUDA 12 and later).
     public const int SearchMode = 0, MaxWorkspaceBytes = 1, ReductionSchemeMask = 3, MinAlignmentABytes = 5,

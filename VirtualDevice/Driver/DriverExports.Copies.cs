@@ -80,104 +80,75 @@ internal static unsafe partial class DriverExports
         };
     }
 
-    private static int CopyToDevice(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous)
+    private static int CopyToDevice(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous) => Guard(call, () =>
     {
-        try
+        CudaErrorCode r = PrepareHostCopy(call, stream, dst, src, "source", count, out DriverStream s);
+        if (r != CudaErrorCode.Success || count == 0)
         {
-            CudaErrorCode r = Prepare(call, stream, dst, count, out DriverStream s);
-            if (r != CudaErrorCode.Success || count == 0)
+            return Error(r);
+        }
+        ulong bytes = count;
+        string name = $"{call}(0x{dst:X}, {bytes} bytes)";
+        bool pinned = PinnedHostMemory.Contains(src, bytes, out _);
+        if (pinned || s.Capture is not null)
+        {
+            r = s.Context.Enqueue(s, name, () => Buffer.MemoryCopy((void*)src, DeviceBytes(dst, bytes, write: true), bytes, bytes), null, out WorkItem? item);
+            return Error(r == CudaErrorCode.Success && synchronous && pinned ? Wait(s.Context, item) : r);
+        }
+        // Pageable source: staged now, so the caller may reuse its buffer as soon as the call returns.
+        byte* staged = (byte*)NativeMemory.Alloc((nuint)bytes);
+        Buffer.MemoryCopy((void*)src, staged, bytes, bytes);
+        r = s.Context.Enqueue(s, name, () =>
+        {
+            try
             {
-                return Error(r);
+                Buffer.MemoryCopy(staged, DeviceBytes(dst, bytes, write: true), bytes, bytes);
             }
-            if (src == 0)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"{call}: the host source is null");
-            }
-            ulong bytes = count;
-            string name = $"{call}(0x{dst:X}, {bytes} bytes)";
-            bool pinned = PinnedHostMemory.Contains(src, bytes, out _);
-            if (pinned || s.Capture is not null)
-            {
-                r = s.Context.Enqueue(s, name, () => Buffer.MemoryCopy((void*)src, DeviceBytes(dst, bytes, write: true), bytes, bytes), null, out WorkItem? item);
-                return Error(r == CudaErrorCode.Success && synchronous && pinned ? Wait(s.Context, item) : r);
-            }
-            // Pageable source: staged now, so the caller may reuse its buffer as soon as the call returns.
-            byte* staged = (byte*)NativeMemory.Alloc((nuint)bytes);
-            Buffer.MemoryCopy((void*)src, staged, bytes, bytes);
-            r = s.Context.Enqueue(s, name, () =>
-            {
-                try
-                {
-                    Buffer.MemoryCopy(staged, DeviceBytes(dst, bytes, write: true), bytes, bytes);
-                }
-                finally
-                {
-                    NativeMemory.Free(staged);
-                }
-            }, null, out _);
-            if (r != CudaErrorCode.Success)
+            finally
             {
                 NativeMemory.Free(staged);
             }
+        }, null, out _);
+        if (r != CudaErrorCode.Success)
+        {
+            NativeMemory.Free(staged);
+        }
+        return Error(r);
+    });
+
+    private static int CopyToHost(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous) => Guard(call, () =>
+    {
+        CudaErrorCode r = PrepareHostCopy(call, stream, src, dst, "destination", count, out DriverStream s);
+        if (r != CudaErrorCode.Success || count == 0)
+        {
             return Error(r);
         }
-        catch (Exception e)
+        ulong bytes = count;
+        bool pinned = PinnedHostMemory.Contains(dst, bytes, out _);
+        if (s.Capture is not null && (synchronous || !pinned))
         {
-            return DriverErrors.Unexpected(call, e);
+            return Fail(CudaErrorCode.StreamCaptureUnsupported, $"{call} into {(pinned ? "pinned" : "pageable")} host memory waits for the copy, which a capturing stream cannot do");
         }
-    }
+        string name = $"{call}(0x{src:X}, {bytes} bytes)";
+        r = s.Context.Enqueue(s, name, () => Buffer.MemoryCopy(DeviceBytes(src, bytes, write: false), (void*)dst, bytes, bytes), null, out WorkItem? item);
+        return Error(r == CudaErrorCode.Success && (synchronous || !pinned) ? Wait(s.Context, item) : r);
+    });
 
-    private static int CopyToHost(string call, ulong dst, ulong src, nuint count, IntPtr stream, bool synchronous)
+    private static int CopyDeviceToDevice(string call, ulong dst, ulong src, nuint count, IntPtr stream) => Guard(call, () =>
     {
-        try
+        CudaErrorCode r = Prepare(call, stream, dst, count, out DriverStream s);
+        if (r == CudaErrorCode.Success && count != 0)
         {
-            CudaErrorCode r = Prepare(call, stream, src, count, out DriverStream s);
-            if (r != CudaErrorCode.Success || count == 0)
-            {
-                return Error(r);
-            }
-            if (dst == 0)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"{call}: the host destination is null");
-            }
-            ulong bytes = count;
-            bool pinned = PinnedHostMemory.Contains(dst, bytes, out _);
-            if (s.Capture is not null && (synchronous || !pinned))
-            {
-                return Fail(CudaErrorCode.StreamCaptureUnsupported, $"{call} into {(pinned ? "pinned" : "pageable")} host memory waits for the copy, which a capturing stream cannot do");
-            }
-            string name = $"{call}(0x{src:X}, {bytes} bytes)";
-            r = s.Context.Enqueue(s, name, () => Buffer.MemoryCopy(DeviceBytes(src, bytes, write: false), (void*)dst, bytes, bytes), null, out WorkItem? item);
-            return Error(r == CudaErrorCode.Success && (synchronous || !pinned) ? Wait(s.Context, item) : r);
+            r = CheckDeviceRange(call, src, count);
         }
-        catch (Exception e)
+        if (r != CudaErrorCode.Success || count == 0)
         {
-            return DriverErrors.Unexpected(call, e);
+            return Error(r);
         }
-    }
-
-    private static int CopyDeviceToDevice(string call, ulong dst, ulong src, nuint count, IntPtr stream)
-    {
-        try
-        {
-            CudaErrorCode r = Prepare(call, stream, dst, count, out DriverStream s);
-            if (r == CudaErrorCode.Success && count != 0)
-            {
-                r = CheckDeviceRange(call, src, count);
-            }
-            if (r != CudaErrorCode.Success || count == 0)
-            {
-                return Error(r);
-            }
-            ulong bytes = count;
-            return Error(s.Context.Enqueue(s, $"{call}(0x{dst:X} <- 0x{src:X}, {bytes} bytes)",
-                () => Buffer.MemoryCopy(DeviceBytes(src, bytes, write: false), DeviceBytes(dst, bytes, write: true), bytes, bytes), null, out _));
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected(call, e);
-        }
-    }
+        ulong bytes = count;
+        return Error(s.Context.Enqueue(s, $"{call}(0x{dst:X} <- 0x{src:X}, {bytes} bytes)",
+            () => Buffer.MemoryCopy(DeviceBytes(src, bytes, write: false), DeviceBytes(dst, bytes, write: true), bytes, bytes), null, out _));
+    });
 
     // Context, stream and the device side of a copy, checked at the call.
     private static CudaErrorCode Prepare(string call, IntPtr stream, ulong device, nuint count, out DriverStream s)
@@ -191,6 +162,17 @@ internal static unsafe partial class DriverExports
         if (r == CudaErrorCode.Success && count != 0)
         {
             r = CheckDeviceRange(call, device, count);
+        }
+        return r;
+    }
+
+    // Prepare for a copy between the device and host memory: a NULL host side of a non-empty copy is invalid.
+    private static CudaErrorCode PrepareHostCopy(string call, IntPtr stream, ulong device, ulong host, string hostSide, nuint count, out DriverStream s)
+    {
+        CudaErrorCode r = Prepare(call, stream, device, count, out s);
+        if (r == CudaErrorCode.Success && count != 0 && host == 0)
+        {
+            r = DriverErrors.Fail(CudaErrorCode.InvalidValue, $"{call}: the host {hostSide} is null");
         }
         return r;
     }

@@ -88,29 +88,19 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDeviceGet(int* device, int ordinal)
+    private static int cuDeviceGet(int* device, int ordinal) => WithDevice("cuDeviceGet", ordinal, _ =>
     {
-        CudaErrorCode r = CheckDevice("cuDeviceGet", ordinal, out _);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (device == null)
         {
             return Error(CudaErrorCode.InvalidValue);
         }
         *device = ordinal;
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDeviceGetName(byte* name, int len, int dev)
+    private static int cuDeviceGetName(byte* name, int len, int dev) => WithDevice("cuDeviceGetName", dev, _ =>
     {
-        CudaErrorCode r = CheckDevice("cuDeviceGetName", dev, out _);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (name == null || len <= 0)
         {
             return Fail(CudaErrorCode.InvalidValue, $"cuDeviceGetName: buffer null or length {len}");
@@ -120,16 +110,11 @@ internal static unsafe partial class DriverExports
         bytes.AsSpan(0, n).CopyTo(new Span<byte>(name, len));
         name[n] = 0;
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDeviceGetAttribute(int* pi, int attrib, int dev)
+    private static int cuDeviceGetAttribute(int* pi, int attrib, int dev) => WithDevice("cuDeviceGetAttribute", dev, _ =>
     {
-        CudaErrorCode r = CheckDevice("cuDeviceGetAttribute", dev, out _);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         int? value = DeviceProperties.Attribute(attrib, dev);
         if (pi == null || value is null)
         {
@@ -137,53 +122,35 @@ internal static unsafe partial class DriverExports
         }
         *pi = value.Value;
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDeviceTotalMem_v2(nuint* bytes, int dev)
+    private static int cuDeviceTotalMem_v2(nuint* bytes, int dev) => WithDevice("cuDeviceTotalMem", dev, device =>
     {
-        CudaErrorCode r = CheckDevice("cuDeviceTotalMem", dev, out VirtualGpu device);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (bytes == null)
         {
             return Error(CudaErrorCode.InvalidValue);
         }
         *bytes = (nuint)device.Memory.TotalBytes;
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuDeviceCanAccessPeer(int* canAccessPeer, int dev, int peerDev)
-    {
-        CudaErrorCode r = CheckDevice("cuDeviceCanAccessPeer", dev, out _);
-        if (r == CudaErrorCode.Success)
+        => WithDevice("cuDeviceCanAccessPeer", dev, _ => WithDevice("cuDeviceCanAccessPeer", peerDev, _ =>
         {
-            r = CheckDevice("cuDeviceCanAccessPeer", peerDev, out _);
-        }
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
-        if (canAccessPeer == null)
-        {
-            return Error(CudaErrorCode.InvalidValue);
-        }
-        // One address space on one host: every device reaches every other's memory through copies.
-        *canAccessPeer = dev != peerDev ? 1 : 0;
-        return 0;
-    }
+            if (canAccessPeer == null)
+            {
+                return Error(CudaErrorCode.InvalidValue);
+            }
+            // One address space on one host: every device reaches every other's memory through copies.
+            *canAccessPeer = dev != peerDev ? 1 : 0;
+            return 0;
+        }));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuMemGetInfo_v2(nuint* free, nuint* total)
+    private static int cuMemGetInfo_v2(nuint* free, nuint* total) => WithContext("cuMemGetInfo", context =>
     {
-        CudaErrorCode r = RequireContext("cuMemGetInfo", out DriverContext context);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (free == null || total == null)
         {
             return Error(CudaErrorCode.InvalidValue);
@@ -192,41 +159,22 @@ internal static unsafe partial class DriverExports
         *total = (nuint)memory.TotalBytes;
         *free = (nuint)(memory.TotalBytes - memory.UsedBytes);
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDevicePrimaryCtxRetain(IntPtr* pctx, int dev)
+    private static int cuDevicePrimaryCtxRetain(IntPtr* pctx, int dev) => WithDevice("cuDevicePrimaryCtxRetain", dev, device =>
     {
-        CudaErrorCode r = CheckDevice("cuDevicePrimaryCtxRetain", dev, out VirtualGpu device);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (pctx == null)
         {
             return Error(CudaErrorCode.InvalidValue);
         }
-        try
-        {
-            *pctx = device.RetainPrimary().Handle;
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuDevicePrimaryCtxRetain", e);
-        }
-    }
+        *pctx = device.RetainPrimary().Handle;
+        return 0;
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuDevicePrimaryCtxRelease_v2(int dev)
-    {
-        CudaErrorCode r = CheckDevice("cuDevicePrimaryCtxRelease", dev, out VirtualGpu device);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
-        return device.ReleasePrimary() ? 0 : Fail(CudaErrorCode.InvalidContext, $"cuDevicePrimaryCtxRelease({dev}): the primary context is not retained");
-    }
+    private static int cuDevicePrimaryCtxRelease_v2(int dev) => WithDevice("cuDevicePrimaryCtxRelease", dev, device
+        => device.ReleasePrimary() ? 0 : Fail(CudaErrorCode.InvalidContext, $"cuDevicePrimaryCtxRelease({dev}): the primary context is not retained"));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuCtxSetCurrent(IntPtr ctx)
@@ -264,43 +212,22 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuCtxGetDevice(int* device)
+    private static int cuCtxGetDevice(int* device) => WithContext("cuCtxGetDevice", context =>
     {
-        CudaErrorCode r = RequireContext("cuCtxGetDevice", out DriverContext context);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (device == null)
         {
             return Error(CudaErrorCode.InvalidValue);
         }
         *device = context.Device.Ordinal;
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuCtxSynchronize()
+    private static int cuCtxSynchronize() => WithUnsafeContext("cuCtxSynchronize", context =>
     {
-        try
-        {
-            CudaErrorCode r = RequireContext("cuCtxSynchronize", out DriverContext context);
-            if (r == CudaErrorCode.Success)
-            {
-                r = context.CheckUnsafeCall("cuCtxSynchronize");
-            }
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            context.Drain();
-            return Error(context.TakeFault());
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuCtxSynchronize", e);
-        }
-    }
+        context.Drain();
+        return Error(context.TakeFault());
+    });
 
     private static CudaErrorCode CheckDevice(string call, int ordinal, out VirtualGpu device)
     {

@@ -21,27 +21,15 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuEventCreate(IntPtr* phEvent, uint flags)
+    private static int cuEventCreate(IntPtr* phEvent, uint flags) => WithContext("cuEventCreate", context =>
     {
-        try
+        if (phEvent == null || (flags & ~EventFlags) != 0)
         {
-            CudaErrorCode r = RequireContext("cuEventCreate", out DriverContext context);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            if (phEvent == null || (flags & ~EventFlags) != 0)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"cuEventCreate: flags 0x{flags:X} or a null handle pointer");
-            }
-            *phEvent = new DriverEvent(context, (flags & EventDisableTiming) == 0).Handle;
-            return 0;
+            return Fail(CudaErrorCode.InvalidValue, $"cuEventCreate: flags 0x{flags:X} or a null handle pointer");
         }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuEventCreate", e);
-        }
-    }
+        *phEvent = new DriverEvent(context, (flags & EventDisableTiming) == 0).Handle;
+        return 0;
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuEventDestroy_v2(IntPtr hEvent)
@@ -55,104 +43,70 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuEventRecord(IntPtr hEvent, IntPtr hStream)
+    private static int cuEventRecord(IntPtr hEvent, IntPtr hStream) => Guard("cuEventRecord", () =>
     {
-        try
+        if (!HandleTable.TryGet(hEvent, out DriverEvent ev))
         {
-            if (!HandleTable.TryGet(hEvent, out DriverEvent ev))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuEventRecord: 0x{hEvent:X} is not a live event");
-            }
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            if (s.Context != ev.Context)
-            {
-                return Fail(CudaErrorCode.InvalidHandle, "cuEventRecord: the event and the stream belong to different contexts");
-            }
-            lock (s.Context.Gate)
-            {
-                if (s.Capture is { } capture)
-                {
-                    ev.CapturedIn = capture;
-                    ev.Marker = null;
-                    capture.Nodes.Add(new GraphNode("cuEventRecord", null));
-                    return 0;
-                }
-            }
-            r = s.Context.Enqueue(s, "cuEventRecord", null, null, out WorkItem? marker);
-            if (r == CudaErrorCode.Success)
-            {
-                ev.CapturedIn = null;
-                ev.Marker = marker;
-            }
-            return Error(r);
+            return Fail(CudaErrorCode.InvalidHandle, $"cuEventRecord: 0x{hEvent:X} is not a live event");
         }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuEventRecord", e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuEventSynchronize(IntPtr hEvent)
-    {
-        try
-        {
-            CudaErrorCode r = LiveEvent("cuEventSynchronize", hEvent, out DriverEvent ev);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            ev.Marker?.Ensure();
-            return Error(ev.Context.TakeFault());
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuEventSynchronize", e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuEventQuery(IntPtr hEvent)
-    {
-        CudaErrorCode r = LiveEvent("cuEventQuery", hEvent, out DriverEvent ev);
+        CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
         if (r != CudaErrorCode.Success)
         {
             return Error(r);
         }
-        return ev.Marker is { IsDone: false } ? Error(CudaErrorCode.NotReady) : 0;
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuEventElapsedTime(float* pMilliseconds, IntPtr hStart, IntPtr hEnd)
-    {
-        CudaErrorCode r = LiveEvent("cuEventElapsedTime", hStart, out DriverEvent start);
-        if (r == CudaErrorCode.Success)
+        if (s.Context != ev.Context)
         {
-            r = LiveEvent("cuEventElapsedTime", hEnd, out DriverEvent end);
-            if (r == CudaErrorCode.Success)
+            return Fail(CudaErrorCode.InvalidHandle, "cuEventRecord: the event and the stream belong to different contexts");
+        }
+        lock (s.Context.Gate)
+        {
+            if (s.Capture is { } capture)
             {
-                if (pMilliseconds == null)
-                {
-                    return Error(CudaErrorCode.InvalidValue);
-                }
-                if (!start.Timing || !end.Timing || start.Marker is null || end.Marker is null)
-                {
-                    return Fail(CudaErrorCode.InvalidHandle, "cuEventElapsedTime: both events must be recorded and created without CU_EVENT_DISABLE_TIMING");
-                }
-                if (!start.Marker.IsDone || !end.Marker.IsDone)
-                {
-                    return Error(CudaErrorCode.NotReady);
-                }
-                *pMilliseconds = (float)((end.Marker.CompletedTicks - start.Marker.CompletedTicks) * 1000.0 / Stopwatch.Frequency);
+                ev.CapturedIn = capture;
+                ev.Marker = null;
+                capture.Nodes.Add(new GraphNode("cuEventRecord", null));
                 return 0;
             }
         }
+        r = s.Context.Enqueue(s, "cuEventRecord", null, null, out WorkItem? marker);
+        if (r == CudaErrorCode.Success)
+        {
+            ev.CapturedIn = null;
+            ev.Marker = marker;
+        }
         return Error(r);
-    }
+    });
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuEventSynchronize(IntPtr hEvent) => WithEvent("cuEventSynchronize", hEvent, ev =>
+    {
+        ev.Marker?.Ensure();
+        return Error(ev.Context.TakeFault());
+    });
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuEventQuery(IntPtr hEvent)
+        => WithEvent("cuEventQuery", hEvent, ev => ev.Marker is { IsDone: false } ? Error(CudaErrorCode.NotReady) : 0);
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuEventElapsedTime(float* pMilliseconds, IntPtr hStart, IntPtr hEnd)
+        => WithEvent("cuEventElapsedTime", hStart, start => WithEvent("cuEventElapsedTime", hEnd, end =>
+        {
+            if (pMilliseconds == null)
+            {
+                return Error(CudaErrorCode.InvalidValue);
+            }
+            if (!start.Timing || !end.Timing || start.Marker is null || end.Marker is null)
+            {
+                return Fail(CudaErrorCode.InvalidHandle, "cuEventElapsedTime: both events must be recorded and created without CU_EVENT_DISABLE_TIMING");
+            }
+            if (!start.Marker.IsDone || !end.Marker.IsDone)
+            {
+                return Error(CudaErrorCode.NotReady);
+            }
+            *pMilliseconds = (float)((end.Marker.CompletedTicks - start.Marker.CompletedTicks) * 1000.0 / Stopwatch.Frequency);
+            return 0;
+        }));
 
     private static CudaErrorCode LiveEvent(string call, IntPtr handle, out DriverEvent ev)
     {

@@ -19,93 +19,64 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamBeginCapture_v2(IntPtr hStream, int mode)
+    private static int cuStreamBeginCapture_v2(IntPtr hStream, int mode) => WithStream("cuStreamBeginCapture", hStream, s =>
     {
-        try
+        if (s.IsLegacy)
         {
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            if (s.IsLegacy)
-            {
-                return Fail(CudaErrorCode.StreamCaptureUnsupported, "cuStreamBeginCapture on the legacy default stream: capture a stream created with cuStreamCreate");
-            }
-            if (mode is < 0 or > 2)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"cuStreamBeginCapture: mode {mode} (0 global, 1 thread-local, 2 relaxed)");
-            }
-            lock (s.Context.Gate)
-            {
-                if (s.Capture is not null)
-                {
-                    return Fail(CudaErrorCode.IllegalState, "cuStreamBeginCapture: the stream is already capturing");
-                }
-                s.Capture = new StreamCapture(s, mode);
-            }
-            return 0;
+            return Fail(CudaErrorCode.StreamCaptureUnsupported, "cuStreamBeginCapture on the legacy default stream: capture a stream created with cuStreamCreate");
         }
-        catch (Exception e)
+        if (mode is < 0 or > 2)
         {
-            return DriverErrors.Unexpected("cuStreamBeginCapture", e);
+            return Fail(CudaErrorCode.InvalidValue, $"cuStreamBeginCapture: mode {mode} (0 global, 1 thread-local, 2 relaxed)");
         }
-    }
+        lock (s.Context.Gate)
+        {
+            if (s.Capture is not null)
+            {
+                return Fail(CudaErrorCode.IllegalState, "cuStreamBeginCapture: the stream is already capturing");
+            }
+            s.Capture = new StreamCapture(s, mode);
+        }
+        return 0;
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamEndCapture(IntPtr hStream, IntPtr* phGraph)
+    private static int cuStreamEndCapture(IntPtr hStream, IntPtr* phGraph) => WithStream("cuStreamEndCapture", hStream, s =>
     {
-        try
+        if (phGraph == null)
         {
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            if (phGraph == null)
-            {
-                return Error(CudaErrorCode.InvalidValue);
-            }
-            *phGraph = IntPtr.Zero;
-            StreamCapture capture;
-            lock (s.Context.Gate)
-            {
-                if (s.Capture is null)
-                {
-                    return Fail(CudaErrorCode.IllegalState, "cuStreamEndCapture: the stream is not capturing");
-                }
-                capture = s.Capture;
-                if (capture.Origin != s)
-                {
-                    return Fail(CudaErrorCode.StreamCaptureUnmatched, "cuStreamEndCapture on a stream that joined the capture: end it on the stream that began it");
-                }
-                if (capture.Mode == 1 && capture.ThreadId != Environment.CurrentManagedThreadId)
-                {
-                    return Fail(CudaErrorCode.StreamCaptureWrongThread, "cuStreamEndCapture: a thread-local capture must end on the thread that began it");
-                }
-                capture.End();
-            }
-            if (capture.Invalidated is not null)
-            {
-                return Fail(CudaErrorCode.StreamCaptureInvalidated, "cuStreamEndCapture: the capture was invalidated: " + capture.Invalidated);
-            }
-            *phGraph = HandleTable.Add(new DriverGraph([.. capture.Nodes], Executable: false));
-            return 0;
+            return Error(CudaErrorCode.InvalidValue);
         }
-        catch (Exception e)
+        *phGraph = IntPtr.Zero;
+        StreamCapture capture;
+        lock (s.Context.Gate)
         {
-            return DriverErrors.Unexpected("cuStreamEndCapture", e);
+            if (s.Capture is null)
+            {
+                return Fail(CudaErrorCode.IllegalState, "cuStreamEndCapture: the stream is not capturing");
+            }
+            capture = s.Capture;
+            if (capture.Origin != s)
+            {
+                return Fail(CudaErrorCode.StreamCaptureUnmatched, "cuStreamEndCapture on a stream that joined the capture: end it on the stream that began it");
+            }
+            if (capture.Mode == 1 && capture.ThreadId != Environment.CurrentManagedThreadId)
+            {
+                return Fail(CudaErrorCode.StreamCaptureWrongThread, "cuStreamEndCapture: a thread-local capture must end on the thread that began it");
+            }
+            capture.End();
         }
-    }
+        if (capture.Invalidated is not null)
+        {
+            return Fail(CudaErrorCode.StreamCaptureInvalidated, "cuStreamEndCapture: the capture was invalidated: " + capture.Invalidated);
+        }
+        *phGraph = HandleTable.Add(new DriverGraph([.. capture.Nodes], Executable: false));
+        return 0;
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamIsCapturing(IntPtr hStream, int* captureStatus)
+    private static int cuStreamIsCapturing(IntPtr hStream, int* captureStatus) => WithStream("cuStreamIsCapturing", hStream, s =>
     {
-        CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-        if (r != CudaErrorCode.Success)
-        {
-            return Error(r);
-        }
         if (captureStatus == null)
         {
             return Error(CudaErrorCode.InvalidValue);
@@ -116,7 +87,7 @@ internal static unsafe partial class DriverExports
             *captureStatus = s.Capture is null ? 0 : s.Capture.Invalidated is null ? 1 : 2;
         }
         return 0;
-    }
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuGraphInstantiateWithFlags(IntPtr* phGraphExec, IntPtr hGraph, ulong flags)
@@ -134,26 +105,19 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuGraphLaunch(IntPtr hGraphExec, IntPtr hStream)
+    private static int cuGraphLaunch(IntPtr hGraphExec, IntPtr hStream) => Guard("cuGraphLaunch", () =>
     {
-        try
+        if (!HandleTable.TryGet(hGraphExec, out DriverGraph exec) || !exec.Executable)
         {
-            if (!HandleTable.TryGet(hGraphExec, out DriverGraph exec) || !exec.Executable)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"cuGraphLaunch: 0x{hGraphExec:X} is not an instantiated graph");
-            }
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            return Error(s.Context.Enqueue(s, $"cuGraphLaunch ({exec.Nodes.Count} nodes)", exec.Run, null, out _));
+            return Fail(CudaErrorCode.InvalidValue, $"cuGraphLaunch: 0x{hGraphExec:X} is not an instantiated graph");
         }
-        catch (Exception e)
+        CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
+        if (r != CudaErrorCode.Success)
         {
-            return DriverErrors.Unexpected("cuGraphLaunch", e);
+            return Error(r);
         }
-    }
+        return Error(s.Context.Enqueue(s, $"cuGraphLaunch ({exec.Nodes.Count} nodes)", exec.Run, null, out _));
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuGraphDestroy(IntPtr hGraph)

@@ -12,40 +12,33 @@ internal static unsafe partial class DriverExports
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuLaunchKernel(IntPtr f, uint gridDimX, uint gridDimY, uint gridDimZ, uint blockDimX, uint blockDimY, uint blockDimZ,
-        uint sharedMemBytes, IntPtr hStream, void** kernelParams, void** extra)
+        uint sharedMemBytes, IntPtr hStream, void** kernelParams, void** extra) => Guard("cuLaunchKernel", () =>
     {
-        try
+        if (!HandleTable.TryGet(f, out DriverFunction function))
         {
-            if (!HandleTable.TryGet(f, out DriverFunction function))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuLaunchKernel: 0x{f:X} is not a function (was its module unloaded?)");
-            }
-            CudaErrorCode r = RequireContext("cuLaunchKernel", out _);
+            return Fail(CudaErrorCode.InvalidHandle, $"cuLaunchKernel: 0x{f:X} is not a function (was its module unloaded?)");
+        }
+        CudaErrorCode r = RequireContext("cuLaunchKernel", out _);
+        if (r == CudaErrorCode.Success)
+        {
+            r = DriverContext.ResolveStream(hStream, out DriverStream stream);
             if (r == CudaErrorCode.Success)
             {
-                r = DriverContext.ResolveStream(hStream, out DriverStream stream);
+                var grid = new Dim3(gridDimX, gridDimY, gridDimZ);
+                var block = new Dim3(blockDimX, blockDimY, blockDimZ);
+                r = Validate(function, grid, block, sharedMemBytes);
                 if (r == CudaErrorCode.Success)
                 {
-                    var grid = new Dim3(gridDimX, gridDimY, gridDimZ);
-                    var block = new Dim3(blockDimX, blockDimY, blockDimZ);
-                    r = Validate(function, grid, block, sharedMemBytes);
+                    r = PackParameters(function.Kernel, kernelParams, extra, out byte[] parameters);
                     if (r == CudaErrorCode.Success)
                     {
-                        r = PackParameters(function.Kernel, kernelParams, extra, out byte[] parameters);
-                        if (r == CudaErrorCode.Success)
-                        {
-                            r = Enqueue(stream, function, grid, block, (int)sharedMemBytes, parameters);
-                        }
+                        r = Enqueue(stream, function, grid, block, (int)sharedMemBytes, parameters);
                     }
                 }
             }
-            return Error(r);
         }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuLaunchKernel", e);
-        }
-    }
+        return Error(r);
+    });
 
     private static CudaErrorCode Validate(DriverFunction f, Dim3 grid, Dim3 block, uint dynamicShared)
     {

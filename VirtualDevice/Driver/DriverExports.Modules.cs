@@ -21,151 +21,118 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuModuleLoadData(IntPtr* module, void* image)
+    private static int cuModuleLoadData(IntPtr* module, void* image) => WithContext("cuModuleLoadData", context =>
     {
+        if (module == null || image == null)
+        {
+            return Fail(CudaErrorCode.InvalidValue, "cuModuleLoadData: null module or image pointer");
+        }
+        byte* bytes = (byte*)image;
+        if (bytes[0] == 0x7F && bytes[1] == (byte)'E' && bytes[2] == (byte)'L' && bytes[3] == (byte)'F')
+        {
+            return Fail(CudaErrorCode.NoBinaryForGpu, "cuModuleLoadData was given a cubin (ELF): the virtual device executes PTX only; compile for compute_90 (a virtual architecture) instead of sm_XY");
+        }
+        if (*(uint*)bytes == 0xBA55ED50)
+        {
+            return Fail(CudaErrorCode.NoBinaryForGpu, "cuModuleLoadData was given a fatbinary: the virtual device executes PTX only; pass the PTX text");
+        }
+        string ptx = Marshal.PtrToStringUTF8((IntPtr)image) ?? string.Empty;
+        PtxModule parsed;
         try
         {
-            CudaErrorCode r = RequireContext("cuModuleLoadData", out DriverContext context);
+            parsed = PtxModule.Parse(ptx);
+        }
+        catch (PtxLoadException e)
+        {
+            return Fail(CudaErrorCode.InvalidPtx, "cuModuleLoadData: " + e.Message);
+        }
+        catch (NotImplementedException e)
+        {
+            return Fail(CudaErrorCode.InvalidPtx, "cuModuleLoadData: this build's PTX engine cannot load modules: " + e.Message);
+        }
+        var globals = new ulong[parsed.Globals.Count];
+        for (int i = 0; i < globals.Length; i++)
+        {
+            PtxGlobalVariable g = parsed.Globals[i];
+            CudaErrorCode r = context.Device.Memory.Allocate((ulong)Math.Max(1, g.SizeBytes), out globals[i]);
             if (r != CudaErrorCode.Success)
             {
+                for (int j = 0; j < i; j++)
+                {
+                    context.Device.Memory.Free(globals[j]);
+                }
                 return Error(r);
             }
-            if (module == null || image == null)
+            context.Device.Memory.TryGetHost(globals[i], (ulong)g.InitialBytes.Length, out byte* host);
+            g.InitialBytes.AsSpan().CopyTo(new Span<byte>(host, g.InitialBytes.Length));
+        }
+        *module = new DriverModule(context, parsed, globals).Handle;
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuModuleUnload(IntPtr hmod) => Guard("cuModuleUnload", () =>
+    {
+        if (!HandleTable.TryGet(hmod, out DriverModule module))
+        {
+            return Fail(CudaErrorCode.InvalidHandle, $"cuModuleUnload(0x{hmod:X}): not a loaded module");
+        }
+        module.Context.Drain(); // queued launches still use the module's variables
+        module.Unload();
+        foreach (ulong address in module.GlobalAddresses)
+        {
+            module.Context.Device.Memory.Free(address);
+        }
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuModuleGetFunction(IntPtr* hfunc, IntPtr hmod, byte* name) => Guard("cuModuleGetFunction", () =>
+    {
+        if (!HandleTable.TryGet(hmod, out DriverModule module))
+        {
+            return Fail(CudaErrorCode.InvalidHandle, $"cuModuleGetFunction: 0x{hmod:X} is not a loaded module");
+        }
+        if (hfunc == null || name == null)
+        {
+            return Error(CudaErrorCode.InvalidValue);
+        }
+        string entry = Utf8(name);
+        DriverFunction? f = module.Function(entry);
+        if (f is null)
+        {
+            string known = string.Join(", ", module.Module.Kernels.Take(8).Select(k => k.Name));
+            return Fail(CudaErrorCode.NotFound, $"cuModuleGetFunction: no kernel '{entry}' in the module (it has {module.Module.Kernels.Count}: {known})");
+        }
+        *hfunc = f.Handle;
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int cuModuleGetGlobal_v2(ulong* dptr, nuint* bytes, IntPtr hmod, byte* name) => Guard("cuModuleGetGlobal", () =>
+    {
+        if (!HandleTable.TryGet(hmod, out DriverModule module))
+        {
+            return Fail(CudaErrorCode.InvalidHandle, $"cuModuleGetGlobal: 0x{hmod:X} is not a loaded module");
+        }
+        string symbol = Utf8(name);
+        for (int i = 0; i < module.Module.Globals.Count; i++)
+        {
+            if (module.Module.Globals[i].Name == symbol)
             {
-                return Fail(CudaErrorCode.InvalidValue, "cuModuleLoadData: null module or image pointer");
-            }
-            byte* bytes = (byte*)image;
-            if (bytes[0] == 0x7F && bytes[1] == (byte)'E' && bytes[2] == (byte)'L' && bytes[3] == (byte)'F')
-            {
-                return Fail(CudaErrorCode.NoBinaryForGpu, "cuModuleLoadData was given a cubin (ELF): the virtual device executes PTX only; compile for compute_90 (a virtual architecture) instead of sm_XY");
-            }
-            if (*(uint*)bytes == 0xBA55ED50)
-            {
-                return Fail(CudaErrorCode.NoBinaryForGpu, "cuModuleLoadData was given a fatbinary: the virtual device executes PTX only; pass the PTX text");
-            }
-            string ptx = Marshal.PtrToStringUTF8((IntPtr)image) ?? string.Empty;
-            PtxModule parsed;
-            try
-            {
-                parsed = PtxModule.Parse(ptx);
-            }
-            catch (PtxLoadException e)
-            {
-                return Fail(CudaErrorCode.InvalidPtx, "cuModuleLoadData: " + e.Message);
-            }
-            catch (NotImplementedException e)
-            {
-                return Fail(CudaErrorCode.InvalidPtx, "cuModuleLoadData: this build's PTX engine cannot load modules: " + e.Message);
-            }
-            var globals = new ulong[parsed.Globals.Count];
-            for (int i = 0; i < globals.Length; i++)
-            {
-                PtxGlobalVariable g = parsed.Globals[i];
-                r = context.Device.Memory.Allocate((ulong)Math.Max(1, g.SizeBytes), out globals[i]);
-                if (r != CudaErrorCode.Success)
+                if (dptr != null)
                 {
-                    for (int j = 0; j < i; j++)
-                    {
-                        context.Device.Memory.Free(globals[j]);
-                    }
-                    return Error(r);
+                    *dptr = module.GlobalAddresses[i];
                 }
-                context.Device.Memory.TryGetHost(globals[i], (ulong)g.InitialBytes.Length, out byte* host);
-                g.InitialBytes.AsSpan().CopyTo(new Span<byte>(host, g.InitialBytes.Length));
-            }
-            *module = new DriverModule(context, parsed, globals).Handle;
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuModuleLoadData", e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuModuleUnload(IntPtr hmod)
-    {
-        try
-        {
-            if (!HandleTable.TryGet(hmod, out DriverModule module))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuModuleUnload(0x{hmod:X}): not a loaded module");
-            }
-            module.Context.Drain(); // queued launches still use the module's variables
-            module.Unload();
-            foreach (ulong address in module.GlobalAddresses)
-            {
-                module.Context.Device.Memory.Free(address);
-            }
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuModuleUnload", e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuModuleGetFunction(IntPtr* hfunc, IntPtr hmod, byte* name)
-    {
-        try
-        {
-            if (!HandleTable.TryGet(hmod, out DriverModule module))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuModuleGetFunction: 0x{hmod:X} is not a loaded module");
-            }
-            if (hfunc == null || name == null)
-            {
-                return Error(CudaErrorCode.InvalidValue);
-            }
-            string entry = Utf8(name);
-            DriverFunction? f = module.Function(entry);
-            if (f is null)
-            {
-                string known = string.Join(", ", module.Module.Kernels.Take(8).Select(k => k.Name));
-                return Fail(CudaErrorCode.NotFound, $"cuModuleGetFunction: no kernel '{entry}' in the module (it has {module.Module.Kernels.Count}: {known})");
-            }
-            *hfunc = f.Handle;
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuModuleGetFunction", e);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuModuleGetGlobal_v2(ulong* dptr, nuint* bytes, IntPtr hmod, byte* name)
-    {
-        try
-        {
-            if (!HandleTable.TryGet(hmod, out DriverModule module))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuModuleGetGlobal: 0x{hmod:X} is not a loaded module");
-            }
-            string symbol = Utf8(name);
-            for (int i = 0; i < module.Module.Globals.Count; i++)
-            {
-                if (module.Module.Globals[i].Name == symbol)
+                if (bytes != null)
                 {
-                    if (dptr != null)
-                    {
-                        *dptr = module.GlobalAddresses[i];
-                    }
-                    if (bytes != null)
-                    {
-                        *bytes = (nuint)module.Module.Globals[i].SizeBytes;
-                    }
-                    return 0;
+                    *bytes = (nuint)module.Module.Globals[i].SizeBytes;
                 }
+                return 0;
             }
-            return Fail(CudaErrorCode.NotFound, $"cuModuleGetGlobal: no module variable '{symbol}'");
         }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuModuleGetGlobal", e);
-        }
-    }
+        return Fail(CudaErrorCode.NotFound, $"cuModuleGetGlobal: no module variable '{symbol}'");
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuFuncGetAttribute(int* pi, int attrib, IntPtr hfunc)
@@ -245,45 +212,38 @@ internal static unsafe partial class DriverExports
     // CUoccupancyB2DSize is size_t (CUDA_CB *)(int blockSize): called for each candidate block size.
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuOccupancyMaxPotentialBlockSize(int* minGridSize, int* blockSize, IntPtr func, IntPtr blockSizeToDynamicSMemSize,
-        nuint dynamicSMemSize, int blockSizeLimit)
+        nuint dynamicSMemSize, int blockSizeLimit) => Guard("cuOccupancyMaxPotentialBlockSize", () =>
     {
-        try
+        if (!HandleTable.TryGet(func, out DriverFunction f))
         {
-            if (!HandleTable.TryGet(func, out DriverFunction f))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuOccupancyMaxPotentialBlockSize: 0x{func:X} is not a function");
-            }
-            if (minGridSize == null || blockSize == null)
-            {
-                return Error(CudaErrorCode.InvalidValue);
-            }
-            var sharedFor = (delegate* unmanaged[Cdecl]<int, nuint>)blockSizeToDynamicSMemSize;
-            int largest = f.MaxThreadsPerBlock;
-            if (blockSizeLimit > 0)
-            {
-                largest = Math.Min(largest, blockSizeLimit);
-            }
-            int bestBlock = 0, bestBlocks = 0, bestThreads = 0;
-            for (int size = largest; size > 0; size = size % 32 == 0 ? size - 32 : size / 32 * 32)
-            {
-                long shared = sharedFor != null ? (long)sharedFor(size) : (long)dynamicSMemSize;
-                int blocks = ActiveBlocks(f, size, shared);
-                if (blocks * size > bestThreads)
-                {
-                    bestThreads = blocks * size;
-                    bestBlock = size;
-                    bestBlocks = blocks;
-                }
-            }
-            *blockSize = bestBlock;
-            *minGridSize = bestBlocks * DeviceProperties.MultiprocessorCount;
-            return 0;
+            return Fail(CudaErrorCode.InvalidHandle, $"cuOccupancyMaxPotentialBlockSize: 0x{func:X} is not a function");
         }
-        catch (Exception e)
+        if (minGridSize == null || blockSize == null)
         {
-            return DriverErrors.Unexpected("cuOccupancyMaxPotentialBlockSize", e);
+            return Error(CudaErrorCode.InvalidValue);
         }
-    }
+        var sharedFor = (delegate* unmanaged[Cdecl]<int, nuint>)blockSizeToDynamicSMemSize;
+        int largest = f.MaxThreadsPerBlock;
+        if (blockSizeLimit > 0)
+        {
+            largest = Math.Min(largest, blockSizeLimit);
+        }
+        int bestBlock = 0, bestBlocks = 0, bestThreads = 0;
+        for (int size = largest; size > 0; size = size % 32 == 0 ? size - 32 : size / 32 * 32)
+        {
+            long shared = sharedFor != null ? (long)sharedFor(size) : (long)dynamicSMemSize;
+            int blocks = ActiveBlocks(f, size, shared);
+            if (blocks * size > bestThreads)
+            {
+                bestThreads = blocks * size;
+                bestBlock = size;
+                bestBlocks = blocks;
+            }
+        }
+        *blockSize = bestBlock;
+        *minGridSize = bestBlocks * DeviceProperties.MultiprocessorCount;
+        return 0;
+    });
 
     // Resident blocks per SM: limited by threads (2048), blocks (32) and shared memory (228 KiB, 1 KiB reserved per block).
     private static int ActiveBlocks(DriverFunction f, int blockSize, long dynamicShared)

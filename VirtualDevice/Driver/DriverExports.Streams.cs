@@ -18,27 +18,15 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamCreate(IntPtr* phStream, uint flags)
+    private static int cuStreamCreate(IntPtr* phStream, uint flags) => WithContext("cuStreamCreate", context =>
     {
-        try
+        if (phStream == null || (flags & ~StreamNonBlocking) != 0)
         {
-            CudaErrorCode r = RequireContext("cuStreamCreate", out DriverContext context);
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            if (phStream == null || (flags & ~StreamNonBlocking) != 0)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"cuStreamCreate: flags 0x{flags:X} (only CU_STREAM_NON_BLOCKING = 1 is defined) or a null handle pointer");
-            }
-            *phStream = context.CreateStream((flags & StreamNonBlocking) != 0).Handle;
-            return 0;
+            return Fail(CudaErrorCode.InvalidValue, $"cuStreamCreate: flags 0x{flags:X} (only CU_STREAM_NON_BLOCKING = 1 is defined) or a null handle pointer");
         }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuStreamCreate", e);
-        }
-    }
+        *phStream = context.CreateStream((flags & StreamNonBlocking) != 0).Handle;
+        return 0;
+    });
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuStreamDestroy_v2(IntPtr hStream)
@@ -69,101 +57,55 @@ internal static unsafe partial class DriverExports
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamSynchronize(IntPtr hStream)
+    private static int cuStreamSynchronize(IntPtr hStream) => WithWaitableStream("cuStreamSynchronize", hStream, s =>
     {
-        try
-        {
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r == CudaErrorCode.Success)
-            {
-                r = RefuseWhileCapturing(s, "cuStreamSynchronize");
-            }
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            s.Tail?.Ensure();
-            return Error(s.Context.TakeFault());
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuStreamSynchronize", e);
-        }
-    }
+        s.Tail?.Ensure();
+        return Error(s.Context.TakeFault());
+    });
 
     // Strict mode does not run anything here: a query is not a wait, so polling code sees "not ready" until it waits.
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int cuStreamQuery(IntPtr hStream)
-    {
-        try
-        {
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r == CudaErrorCode.Success)
-            {
-                r = RefuseWhileCapturing(s, "cuStreamQuery");
-            }
-            if (r != CudaErrorCode.Success)
-            {
-                return Error(r);
-            }
-            return s.IsIdle ? 0 : Error(CudaErrorCode.NotReady);
-        }
-        catch (Exception e)
-        {
-            return DriverErrors.Unexpected("cuStreamQuery", e);
-        }
-    }
+        => WithWaitableStream("cuStreamQuery", hStream, s => s.IsIdle ? 0 : Error(CudaErrorCode.NotReady));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int cuStreamWaitEvent(IntPtr hStream, IntPtr hEvent, uint flags)
+    private static int cuStreamWaitEvent(IntPtr hStream, IntPtr hEvent, uint flags) => WithStream("cuStreamWaitEvent", hStream, s =>
     {
-        try
+        if (!HandleTable.TryGet(hEvent, out DriverEvent ev))
         {
-            CudaErrorCode r = DriverContext.ResolveStream(hStream, out DriverStream s);
-            if (r != CudaErrorCode.Success)
+            return Fail(CudaErrorCode.InvalidHandle, $"cuStreamWaitEvent: 0x{hEvent:X} is not a live event");
+        }
+        if (flags != 0)
+        {
+            return Fail(CudaErrorCode.InvalidValue, $"cuStreamWaitEvent: flags {flags} (only 0 is implemented)");
+        }
+        lock (s.Context.Gate)
+        {
+            if (ev.CapturedIn is { } capture)
             {
-                return Error(r);
-            }
-            if (!HandleTable.TryGet(hEvent, out DriverEvent ev))
-            {
-                return Fail(CudaErrorCode.InvalidHandle, $"cuStreamWaitEvent: 0x{hEvent:X} is not a live event");
-            }
-            if (flags != 0)
-            {
-                return Fail(CudaErrorCode.InvalidValue, $"cuStreamWaitEvent: flags {flags} (only 0 is implemented)");
-            }
-            lock (s.Context.Gate)
-            {
-                if (ev.CapturedIn is { } capture)
+                if (capture.Ended)
                 {
-                    if (capture.Ended)
-                    {
-                        return Fail(CudaErrorCode.CapturedEvent, "cuStreamWaitEvent: the event was last recorded in a capture that has ended; record it again outside the capture");
-                    }
-                    // Waiting on an event recorded inside a capture joins the stream to that capture.
-                    if (s.Capture is null)
-                    {
-                        s.Capture = capture;
-                        capture.Joined.Add(s);
-                    }
-                    else if (s.Capture != capture)
-                    {
-                        return Fail(CudaErrorCode.StreamCaptureIsolation, "cuStreamWaitEvent: the event belongs to another capture");
-                    }
-                    return 0;
+                    return Fail(CudaErrorCode.CapturedEvent, "cuStreamWaitEvent: the event was last recorded in a capture that has ended; record it again outside the capture");
                 }
+                // Waiting on an event recorded inside a capture joins the stream to that capture.
+                if (s.Capture is null)
+                {
+                    s.Capture = capture;
+                    capture.Joined.Add(s);
+                }
+                else if (s.Capture != capture)
+                {
+                    return Fail(CudaErrorCode.StreamCaptureIsolation, "cuStreamWaitEvent: the event belongs to another capture");
+                }
+                return 0;
             }
-            if (ev.Marker is not { IsDone: false } marker)
-            {
-                return 0; // never recorded, or already complete: nothing to wait for
-            }
-            return Error(s.Context.Enqueue(s, "cuStreamWaitEvent", null, [marker], out _));
         }
-        catch (Exception e)
+        if (ev.Marker is not { IsDone: false } marker)
         {
-            return DriverErrors.Unexpected("cuStreamWaitEvent", e);
+            return 0; // never recorded, or already complete: nothing to wait for
         }
-    }
+        return Error(s.Context.Enqueue(s, "cuStreamWaitEvent", null, [marker], out _));
+    });
 
     private static CudaErrorCode RefuseWhileCapturing(DriverStream s, string call)
     {

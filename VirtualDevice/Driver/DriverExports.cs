@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace CudaTensor.VirtualDevice.Driver;
@@ -44,9 +43,6 @@ internal static unsafe partial class DriverExports
 
     private static int Fail(CudaErrorCode code, string detail) => (int)DriverErrors.Fail(code, detail);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsNull(void* p) => p == null;
-
-    // Marshal-free UTF-8 for names passed in.
+    // A NUL-terminated UTF-8 name passed in (a kernel or module variable).
     private static string Utf8(byte* text) => text == null ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)text) ?? string.Empty;
 }

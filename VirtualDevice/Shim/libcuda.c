@@ -11,7 +11,6 @@
  * declares them.
  */
 #include <stddef.h>
-#include <string.h>
 
 typedef int CUresult;
 typedef int CUdevice;
@@ -31,11 +30,12 @@ typedef int CUstreamCaptureMode;
 typedef int CUstreamCaptureStatus;
 typedef size_t (*CUoccupancyB2DSize)(int blockSize);
 
-#define CTVD_EXPORT __attribute__((visibility("default")))
 #define CUDA_ERROR_NOT_SUPPORTED 801
+#define CTVD_RESULT CUresult
+#define CTVD_NOT_SUPPORTED CUDA_ERROR_NOT_SUPPORTED
 
 /* X(name, parameter list, argument list) for every export. */
-#define CTVD_DRIVER_EXPORTS(X) \
+#define CTVD_EXPORTS(X) \
     X(cuGetErrorName, (CUresult error, const char **pStr), (error, pStr)) \
     X(cuGetErrorString, (CUresult error, const char **pStr), (error, pStr)) \
     X(cuInit, (unsigned int Flags), (Flags)) \
@@ -106,56 +106,4 @@ typedef size_t (*CUoccupancyB2DSize)(int blockSize);
     X(cuGraphDestroy, (CUgraph hGraph), (hGraph)) \
     X(cuGraphExecDestroy, (CUgraphExec hGraphExec), (hGraphExec))
 
-enum
-{
-#define CTVD_INDEX(name, params, args) CTVD_INDEX_##name,
-    CTVD_DRIVER_EXPORTS(CTVD_INDEX)
-#undef CTVD_INDEX
-    CTVD_COUNT
-};
-
-static const char *const ctvd_names[CTVD_COUNT] = {
-#define CTVD_NAME(name, params, args) #name,
-    CTVD_DRIVER_EXPORTS(CTVD_NAME)
-#undef CTVD_NAME
-};
-
-static void *volatile ctvd_slots[CTVD_COUNT];
-
-/* Per thread, so that concurrent callers do not overwrite each other's answer. */
-static __thread const char *ctvd_unsupported;
-
-/* Registers the emulator's function for one export: 0, or -1 when the name is not an export of this library. */
-CTVD_EXPORT int ctvd_register(const char *name, void *fn)
-{
-    for (int i = 0; i < CTVD_COUNT; i++)
-    {
-        if (strcmp(ctvd_names[i], name) == 0)
-        {
-            ctvd_slots[i] = fn;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* The export that last returned CUDA_ERROR_NOT_SUPPORTED on this thread because nothing was registered, or NULL. */
-CTVD_EXPORT const char *ctvd_last_unsupported(void)
-{
-    return ctvd_unsupported;
-}
-
-#define CTVD_DEFINE(name, params, args) \
-    typedef CUresult (*name##_fn) params; \
-    CTVD_EXPORT CUresult name params \
-    { \
-        name##_fn fn = (name##_fn)ctvd_slots[CTVD_INDEX_##name]; \
-        if (fn == NULL) \
-        { \
-            ctvd_unsupported = #name; \
-            return CUDA_ERROR_NOT_SUPPORTED; \
-        } \
-        return fn args; \
-    }
-CTVD_DRIVER_EXPORTS(CTVD_DEFINE)
-#undef CTVD_DEFINE
+#include "ctvd_shim.h"

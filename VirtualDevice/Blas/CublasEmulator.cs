@@ -20,8 +20,6 @@ internal static unsafe class CublasEmulator
         public int PointerMode { get; set; }
     }
 
-    internal static HandleTable<HandleState> Handles { get; } = new(tag: 0x1B);
-
     /// <summary>cublasCreate_v2: a handle for <paramref name="context"/> (the calling thread's current one).</summary>
     public static BlasStatus Create(IVirtualContext? context, IntPtr* handle)
     {
@@ -31,15 +29,15 @@ internal static unsafe class CublasEmulator
         {
             return BlasFailure.Reject(BlasStatus.NotInitialized, "cublasCreate_v2: no CUDA context is current on this thread (cuCtxSetCurrent or a retained primary context first)");
         }
-        *handle = Handles.Add(new HandleState(context));
+        *handle = HandleTable.Add(new HandleState(context));
         return BlasStatus.Success;
     }
 
-    public static BlasStatus Destroy(IntPtr handle) => Handles.Remove(handle) ? BlasStatus.Success : BlasStatus.NotInitialized;
+    public static BlasStatus Destroy(IntPtr handle) => HandleTable.Remove<HandleState>(handle) ? BlasStatus.Success : BlasStatus.NotInitialized;
 
     public static BlasStatus GetVersion(IntPtr handle, int* version)
     {
-        if (Handles.Get(handle) is null) return BlasStatus.NotInitialized;
+        if (HandleTable.Get<HandleState>(handle) is null) return BlasStatus.NotInitialized;
         if (version == null) return BlasStatus.InvalidValue;
         *version = BlasVersion.Encoded;
         return BlasStatus.Success;
@@ -49,7 +47,7 @@ internal static unsafe class CublasEmulator
 
     public static BlasStatus SetStream(IntPtr handle, IntPtr stream)
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
+        if (HandleTable.Get<HandleState>(handle) is not { } state) return BlasStatus.NotInitialized;
         state.Stream = stream;
         return BlasStatus.Success;
     }
@@ -58,7 +56,7 @@ internal static unsafe class CublasEmulator
 
     public static BlasStatus SetMathMode(IntPtr handle, int mode)
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
+        if (HandleTable.Get<HandleState>(handle) is not { } state) return BlasStatus.NotInitialized;
         if (!ComputeSpec.IsValidMathMode(mode)) return BlasStatus.InvalidValue;
         state.MathMode = mode;
         return BlasStatus.Success;
@@ -68,7 +66,7 @@ internal static unsafe class CublasEmulator
 
     public static BlasStatus SetPointerMode(IntPtr handle, int mode)
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
+        if (HandleTable.Get<HandleState>(handle) is not { } state) return BlasStatus.NotInitialized;
         if (mode is not (PointerModeHost or PointerModeDevice)) return BlasStatus.InvalidValue;
         state.PointerMode = mode;
         return BlasStatus.Success;
@@ -79,7 +77,7 @@ internal static unsafe class CublasEmulator
     // A Get* of the handle's settings: NOT_INITIALIZED for an unknown handle, INVALID_VALUE for a NULL out pointer.
     private static BlasStatus Read<T>(IntPtr handle, T* value, Func<HandleState, T> read) where T : unmanaged
     {
-        if (Handles.Get(handle) is not { } state) return BlasStatus.NotInitialized;
+        if (HandleTable.Get<HandleState>(handle) is not { } state) return BlasStatus.NotInitialized;
         if (value == null) return BlasStatus.InvalidValue;
         *value = read(state);
         return BlasStatus.Success;
@@ -94,7 +92,7 @@ internal static unsafe class CublasEmulator
         void* alpha, ulong a, int typeA, int lda, long strideA, ulong b, int typeB, int ldb, long strideB,
         void* beta, ulong c, int typeC, int ldc, long strideC, int batchCount, int? computeType, int algo)
     {
-        if (Handles.Get(handle) is not { } state) return UnknownHandle(call, handle);
+        if (HandleTable.Get<HandleState>(handle) is not { } state) return UnknownHandle(call, handle);
 
         // INVALID_VALUE cases in the order cublasGemmEx documents them.
         if (m < 0 || n < 0 || k < 0 || batchCount < 0)

@@ -8,11 +8,6 @@ namespace CudaTensor.VirtualDevice.Blas;
 /// </summary>
 internal static unsafe class CublasLtEmulator
 {
-    internal static HandleTable<LtHandle> Handles { get; } = new(tag: 0x2B);
-    internal static HandleTable<LtMatmulDesc> Descs { get; } = new(tag: 0x2C);
-    internal static HandleTable<LtMatrixLayout> Layouts { get; } = new(tag: 0x2D);
-    internal static HandleTable<LtPreference> Preferences { get; } = new(tag: 0x2E);
-
     // The one algorithm the heuristic offers: a tag in its first word, so a caller's algo is recognisable in dumps.
     private const ulong AlgorithmTag = 0x5654_4C54_5245_4647; // "VTLTREFG"
 
@@ -23,43 +18,43 @@ internal static unsafe class CublasLtEmulator
         {
             return BlasFailure.Reject(BlasStatus.NotInitialized, "cublasLtCreate: no CUDA context is current on this thread");
         }
-        *handle = Handles.Add(new LtHandle(context));
+        *handle = HandleTable.Add(new LtHandle(context));
         return BlasStatus.Success;
     }
 
-    public static BlasStatus Destroy(IntPtr handle) => Handles.Remove(handle) ? BlasStatus.Success : BlasStatus.NotInitialized;
+    public static BlasStatus Destroy(IntPtr handle) => HandleTable.Remove<LtHandle>(handle) ? BlasStatus.Success : BlasStatus.NotInitialized;
 
     public static BlasStatus MatmulDescCreate(IntPtr* desc, int computeType, int scaleType)
-        => ComputeSpec.IsComputeType(computeType) ? Store(Descs, desc, () => new LtMatmulDesc(computeType, scaleType)) : BlasStatus.InvalidValue;
+        => ComputeSpec.IsComputeType(computeType) ? Store<LtMatmulDesc>(desc, () => new LtMatmulDesc(computeType, scaleType)) : BlasStatus.InvalidValue;
 
-    public static BlasStatus MatmulDescDestroy(IntPtr desc) => Destroyed(Descs.Remove(desc) || desc == IntPtr.Zero);
+    public static BlasStatus MatmulDescDestroy(IntPtr desc) => Destroyed(HandleTable.Remove<LtMatmulDesc>(desc) || desc == IntPtr.Zero);
 
     public static BlasStatus MatmulDescSetAttribute(IntPtr desc, int attribute, void* buffer, nuint size)
-        => SetAttribute(Descs, desc, attribute, buffer, size);
+        => SetAttribute<LtMatmulDesc>(desc, attribute, buffer, size);
 
     public static BlasStatus MatmulDescGetAttribute(IntPtr desc, int attribute, void* buffer, nuint size, nuint* written)
-        => GetAttribute(Descs, desc, attribute, buffer, size, written);
+        => GetAttribute<LtMatmulDesc>(desc, attribute, buffer, size, written);
 
     public static BlasStatus MatrixLayoutCreate(IntPtr* layout, int type, ulong rows, ulong cols, long ld)
-        => Store(Layouts, layout, () => new LtMatrixLayout(type, rows, cols, ld));
+        => Store<LtMatrixLayout>(layout, () => new LtMatrixLayout(type, rows, cols, ld));
 
-    public static BlasStatus MatrixLayoutDestroy(IntPtr layout) => Destroyed(Layouts.Remove(layout) || layout == IntPtr.Zero);
+    public static BlasStatus MatrixLayoutDestroy(IntPtr layout) => Destroyed(HandleTable.Remove<LtMatrixLayout>(layout) || layout == IntPtr.Zero);
 
     public static BlasStatus MatrixLayoutSetAttribute(IntPtr layout, int attribute, void* buffer, nuint size)
-        => SetAttribute(Layouts, layout, attribute, buffer, size);
+        => SetAttribute<LtMatrixLayout>(layout, attribute, buffer, size);
 
     public static BlasStatus MatrixLayoutGetAttribute(IntPtr layout, int attribute, void* buffer, nuint size, nuint* written)
-        => GetAttribute(Layouts, layout, attribute, buffer, size, written);
+        => GetAttribute<LtMatrixLayout>(layout, attribute, buffer, size, written);
 
-    public static BlasStatus PreferenceCreate(IntPtr* preference) => Store(Preferences, preference, () => new LtPreference());
+    public static BlasStatus PreferenceCreate(IntPtr* preference) => Store<LtPreference>(preference, () => new LtPreference());
 
-    public static BlasStatus PreferenceDestroy(IntPtr preference) => Destroyed(Preferences.Remove(preference) || preference == IntPtr.Zero);
+    public static BlasStatus PreferenceDestroy(IntPtr preference) => Destroyed(HandleTable.Remove<LtPreference>(preference) || preference == IntPtr.Zero);
 
     public static BlasStatus PreferenceSetAttribute(IntPtr preference, int attribute, void* buffer, nuint size)
-        => SetAttribute(Preferences, preference, attribute, buffer, size);
+        => SetAttribute<LtPreference>(preference, attribute, buffer, size);
 
     public static BlasStatus PreferenceGetAttribute(IntPtr preference, int attribute, void* buffer, nuint size, nuint* written)
-        => GetAttribute(Preferences, preference, attribute, buffer, size, written);
+        => GetAttribute<LtPreference>(preference, attribute, buffer, size, written);
 
     /// <summary>
     /// cublasLtMatmulAlgoGetHeuristic: one algorithm (workspace 0, one wave) when the operation is valid and
@@ -68,14 +63,14 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus AlgoGetHeuristic(IntPtr handle, IntPtr desc, IntPtr a, IntPtr b, IntPtr c, IntPtr d,
         IntPtr preference, int requested, LtHeuristicResult* results, int* returned)
     {
-        if (Handles.Get(handle) is null) return UnknownHandle("cublasLtMatmulAlgoGetHeuristic", handle);
-        if (requested <= 0 || results == null || returned == null || Preferences.Get(preference) is null)
+        if (HandleTable.Get<LtHandle>(handle) is null) return UnknownHandle("cublasLtMatmulAlgoGetHeuristic", handle);
+        if (requested <= 0 || results == null || returned == null || HandleTable.Get<LtPreference>(preference) is null)
         {
             return BlasFailure.Reject(BlasStatus.InvalidValue, $"cublasLtMatmulAlgoGetHeuristic: requestedAlgoCount {requested} must be positive, "
                 + "the result and count pointers non-NULL and the preference live");
         }
         *returned = 0;
-        BlasStatus status = LtPlan.Build(Descs.Get(desc), Layouts.Get(a), Layouts.Get(b), Layouts.Get(c), Layouts.Get(d), out _);
+        BlasStatus status = LtPlan.Build(HandleTable.Get<LtMatmulDesc>(desc), HandleTable.Get<LtMatrixLayout>(a), HandleTable.Get<LtMatrixLayout>(b), HandleTable.Get<LtMatrixLayout>(c), HandleTable.Get<LtMatrixLayout>(d), out _);
         if (status != BlasStatus.Success) return status;
         *results = default;
         results->Algo[0] = AlgorithmTag;
@@ -90,11 +85,11 @@ internal static unsafe class CublasLtEmulator
     public static BlasStatus Matmul(IntPtr handle, IntPtr desc, void* alpha, ulong a, IntPtr aDesc, ulong b, IntPtr bDesc,
         void* beta, ulong c, IntPtr cDesc, ulong d, IntPtr dDesc, LtAlgorithm* algo, ulong workspace, nuint workspaceBytes, IntPtr stream)
     {
-        if (Handles.Get(handle) is not { } state) return UnknownHandle("cublasLtMatmul", handle);
+        if (HandleTable.Get<LtHandle>(handle) is not { } state) return UnknownHandle("cublasLtMatmul", handle);
         if (alpha == null || beta == null) return BlasFailure.Reject(BlasStatus.InvalidValue, "cublasLtMatmul: alpha and beta must not be NULL");
-        LtMatmulDesc? operation = Descs.Get(desc);
-        LtMatrixLayout? cLayout = Layouts.Get(cDesc), dLayout = Layouts.Get(dDesc);
-        BlasStatus status = LtPlan.Build(operation, Layouts.Get(aDesc), Layouts.Get(bDesc), cLayout, dLayout, out LtPlan plan);
+        LtMatmulDesc? operation = HandleTable.Get<LtMatmulDesc>(desc);
+        LtMatrixLayout? cLayout = HandleTable.Get<LtMatrixLayout>(cDesc), dLayout = HandleTable.Get<LtMatrixLayout>(dDesc);
+        BlasStatus status = LtPlan.Build(operation, HandleTable.Get<LtMatrixLayout>(aDesc), HandleTable.Get<LtMatrixLayout>(bDesc), cLayout, dLayout, out LtPlan plan);
         if (status != BlasStatus.Success) return status;
         // In place (C and D the same memory) needs the same layout, or D's writes would overtake C's reads.
         if (c == d && (cLayout![LtMatrixLayout.Ld] != dLayout![LtMatrixLayout.Ld] || cLayout[LtMatrixLayout.Order] != dLayout[LtMatrixLayout.Order]
@@ -118,21 +113,21 @@ internal static unsafe class CublasLtEmulator
     }
 
     // The Create of a descriptor, layout or preference: a NULL handle pointer is an invalid value.
-    private static BlasStatus Store<T>(HandleTable<T> table, IntPtr* handle, Func<T> create) where T : class
+    private static BlasStatus Store<T>(IntPtr* handle, Func<T> create) where T : class
     {
         if (handle == null) return BlasStatus.InvalidValue;
-        *handle = table.Add(create());
+        *handle = HandleTable.Add(create());
         return BlasStatus.Success;
     }
 
     // Set/GetAttribute on a live descriptor, layout or preference; an unknown handle is an invalid value.
-    private static BlasStatus SetAttribute<T>(HandleTable<T> table, IntPtr handle, int attribute, void* buffer, nuint size)
+    private static BlasStatus SetAttribute<T>(IntPtr handle, int attribute, void* buffer, nuint size)
         where T : class, IAttributed
-        => table.Get(handle) is { } o ? o.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
+        => HandleTable.Get<T>(handle) is { } o ? o.Attributes.Set(attribute, buffer, size) : BlasStatus.InvalidValue;
 
-    private static BlasStatus GetAttribute<T>(HandleTable<T> table, IntPtr handle, int attribute, void* buffer, nuint size, nuint* written)
+    private static BlasStatus GetAttribute<T>(IntPtr handle, int attribute, void* buffer, nuint size, nuint* written)
         where T : class, IAttributed
-        => table.Get(handle) is { } o ? o.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
+        => HandleTable.Get<T>(handle) is { } o ? o.Attributes.Get(attribute, buffer, size, written) : BlasStatus.InvalidValue;
 
     private static BlasStatus UnknownHandle(string call, IntPtr handle)
         => BlasFailure.Reject(BlasStatus.NotInitialized, $"{call}: 0x{handle:X} is not a live cublasLtHandle_t (never created, or destroyed)");

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 
-namespace CudaTensor.VirtualDevice.Driver;
+namespace CudaTensor.VirtualDevice;
 
 /// <summary>
-/// The opaque handles the driver hands out (CUcontext, CUstream, CUevent, CUmodule, CUfunction, CUgraph,
-/// CUgraphExec): small non-zero numbers mapped to the emulator's objects. One table for every kind, so that a
-/// handle of the wrong kind (an event passed as a stream) is found and refused with CUDA_ERROR_INVALID_HANDLE.
+/// The opaque handles the emulated libraries hand out (CUcontext, CUstream, CUevent, CUmodule, CUfunction, CUgraph,
+/// CUgraphExec; cuBLAS handles, cuBLASLt descriptors, layouts and preferences): small non-zero numbers mapped to the
+/// emulator's objects, never host addresses. One table for every kind, so that a handle of the wrong kind (an event
+/// passed as a stream, a layout passed as a descriptor) or a destroyed one is found and refused.
 /// </summary>
 internal static class HandleTable
 {
@@ -40,7 +41,23 @@ internal static class HandleTable
         return false;
     }
 
+    /// <summary>The object behind <paramref name="handle"/>, or null when it is unknown, destroyed or of another kind.</summary>
+    /// <typeparam name="T">The expected kind.</typeparam>
+    /// <param name="handle">The handle.</param>
+    /// <returns>The object or null.</returns>
+    public static T? Get<T>(IntPtr handle)
+        where T : class
+        => TryGet(handle, out T value) ? value : null;
+
     /// <summary>Forgets a handle (destroy calls); later uses of it are invalid.</summary>
     /// <param name="handle">The handle.</param>
     public static void Remove(IntPtr handle) => Objects.TryRemove(handle, out _);
+
+    /// <summary>Forgets <paramref name="handle"/> when it is a live <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The expected kind.</typeparam>
+    /// <param name="handle">The handle.</param>
+    /// <returns>False when the handle is unknown, destroyed or of another kind (then nothing is removed).</returns>
+    public static bool Remove<T>(IntPtr handle)
+        where T : class
+        => TryGet(handle, out T value) && Objects.TryRemove(new KeyValuePair<IntPtr, object>(handle, value));
 }

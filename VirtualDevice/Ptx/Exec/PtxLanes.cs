@@ -77,48 +77,32 @@ internal static unsafe class PtxLanes
         where TV : struct, IValue<T>
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
         where TOp : INumericOp
-    {
-        ref ulong d = ref Reg(w, ins.D);
-        ref ulong a = ref Reg(w, ins.A);
-        ref ulong b = ref Reg(w, ins.B);
-        ref ulong c = ref Reg(w, ins.C);
-        if (mask == PtxWarp.Full)
-        {
-            for (int l = 0; l < 32; l++)
-            {
-                Unsafe.Add(ref d, l) = TV.Put(TOp.Apply(TV.Get(Unsafe.Add(ref a, l)), TV.Get(Unsafe.Add(ref b, l)), TV.Get(Unsafe.Add(ref c, l))));
-            }
-            return;
-        }
-        for (uint m = mask; m != 0; m &= m - 1)
-        {
-            int l = BitOperations.TrailingZeroCount(m);
-            Unsafe.Add(ref d, l) = TV.Put(TOp.Apply(TV.Get(Unsafe.Add(ref a, l)), TV.Get(Unsafe.Add(ref b, l)), TV.Get(Unsafe.Add(ref c, l))));
-        }
-    }
+        => Bits<NumericBits<TV, T, TOp>>(w, ref ins, mask);
 
     public static void Integer<TV, T, TOp>(PtxWarp w, ref PtxInstruction ins, uint mask)
         where TV : struct, IValue<T>
         where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
         where TOp : IIntegerOp
+        => Bits<IntegerBits<TV, T, TOp>>(w, ref ins, mask);
+
+    // Typed operations seen as operations on register bits, so that one lane loop serves every kind; as struct type
+    // arguments they are specialized and inlined by the JIT like a hand-written loop.
+    private struct NumericBits<TV, T, TOp> : IBitsOp
+        where TV : struct, IValue<T>
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        where TOp : INumericOp
     {
-        ref ulong d = ref Reg(w, ins.D);
-        ref ulong a = ref Reg(w, ins.A);
-        ref ulong b = ref Reg(w, ins.B);
-        ref ulong c = ref Reg(w, ins.C);
-        if (mask == PtxWarp.Full)
-        {
-            for (int l = 0; l < 32; l++)
-            {
-                Unsafe.Add(ref d, l) = TV.Put(TOp.Apply(TV.Get(Unsafe.Add(ref a, l)), TV.Get(Unsafe.Add(ref b, l)), TV.Get(Unsafe.Add(ref c, l))));
-            }
-            return;
-        }
-        for (uint m = mask; m != 0; m &= m - 1)
-        {
-            int l = BitOperations.TrailingZeroCount(m);
-            Unsafe.Add(ref d, l) = TV.Put(TOp.Apply(TV.Get(Unsafe.Add(ref a, l)), TV.Get(Unsafe.Add(ref b, l)), TV.Get(Unsafe.Add(ref c, l))));
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c) => TV.Put(TOp.Apply(TV.Get(a), TV.Get(b), TV.Get(c)));
+    }
+
+    private struct IntegerBits<TV, T, TOp> : IBitsOp
+        where TV : struct, IValue<T>
+        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
+        where TOp : IIntegerOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Apply(ref PtxInstruction ins, ulong a, ulong b, ulong c) => TV.Put(TOp.Apply(TV.Get(a), TV.Get(b), TV.Get(c)));
     }
 
     /// <summary>An operation on raw register bits with the instruction at hand (rare forms, conversions).</summary>

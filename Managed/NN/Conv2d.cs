@@ -9,8 +9,10 @@ namespace CudaTensor.NN;
 public sealed class Conv2d : Module
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
-    /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, or a size is not positive.</exception>
-    public Conv2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null,
+    /// <remarks><paramref name="padding"/> is an amount on each side (default 0), <c>"valid"</c> or <c>"same"</c> (stride 1 only), as PyTorch.</remarks>
+    /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, a size is not positive, the
+    /// padding string is neither "same" nor "valid", or "same" is combined with a stride other than 1.</exception>
+    public Conv2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, ConvPadding? padding = null, Size2? dilation = null,
         int groups = 1, bool bias = true, Device? device = null, DType? dtype = null, Generator? generator = null)
     {
         if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
@@ -23,6 +25,9 @@ public sealed class Conv2d : Module
         KernelSize = kernelSize;
         Stride = stride ?? 1;
         Padding = padding ?? 0;
+        Padding.Validate(nameof(Conv2d));
+        if (Padding.Mode == "same" && Stride != new Size2(1, 1))
+            throw new ArgumentException($"Conv2d: padding \"same\" is not supported for strided convolutions (stride {Stride}); use stride 1, or an explicit padding.", nameof(padding));
         Dilation = dilation ?? 1;
         Groups = groups;
         var w = Tensor.Empty([outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width], dtype, device);
@@ -50,8 +55,8 @@ public sealed class Conv2d : Module
     /// <summary>Step between windows.</summary>
     public Size2 Stride { get; }
 
-    /// <summary>Zero padding added on each side.</summary>
-    public Size2 Padding { get; }
+    /// <summary>Zero padding added on each side, or <c>"same"</c> / <c>"valid"</c>.</summary>
+    public ConvPadding Padding { get; }
 
     /// <summary>Spacing between kernel elements.</summary>
     public Size2 Dilation { get; }

@@ -11,9 +11,13 @@ public static partial class Functional
     /// 2-D convolution (cross-correlation, as PyTorch) of <paramref name="input"/> [N, C, H, W] (or [C, H, W])
     /// with <paramref name="weight"/> [O, C / groups, kh, kw] and optional <paramref name="bias"/> [O].
     /// The output is [N, O, OH, OW] with OH = (H + 2·pad - dilation·(kh - 1) - 1) / stride + 1 (likewise OW).
+    /// <paramref name="padding"/> is an amount of zero padding on each side (default 0) or, as in PyTorch, <c>"valid"</c>
+    /// (none) or <c>"same"</c> (output size = input size, stride 1 only): a total of dilation·(k - 1) per dimension,
+    /// split evenly with any odd one on the right and bottom.
     /// </summary>
-    /// <exception cref="ArgumentException">Shapes or settings do not fit together (the message says which).</exception>
-    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2? stride = null, Size2? padding = null, Size2? dilation = null, int groups = 1)
+    /// <exception cref="ArgumentException">Shapes or settings do not fit together, an unknown padding string, or
+    /// <c>"same"</c> with a stride other than 1 (the message says which).</exception>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2? stride = null, ConvPadding? padding = null, Size2? dilation = null, int groups = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -37,7 +41,21 @@ public static partial class Functional
         if (bias is not null && (bias.Dim != 1 || bias.Shape[0] != o))
             throw new ArgumentException($"{nameof(Conv2d)}: the bias must have shape [{o}], got {Fmt(bias.Shape)}.", nameof(bias));
         var kernel = new Size2(weight.Shape[2], weight.Shape[3]);
-        var geometry = Windows(nameof(Conv2d), input.Shape, kernel, stride ?? 1, padding ?? 0, dilation ?? 1, ceilMode: false);
+        Size2 step = stride ?? 1, spacing = dilation ?? 1;
+        var pad = padding ?? 0;
+        pad.Validate(nameof(Conv2d));
+        if (pad.Mode == "same" && (step.Height != 1 || step.Width != 1))
+            throw new ArgumentException(
+                $"{nameof(Conv2d)}: padding \"same\" is not supported for strided convolutions (stride {step}); use stride 1, or an explicit padding.", nameof(padding));
+        var (top, bottom) = pad.Resolve(height: true, kernel.Height, spacing.Height);
+        var (left, right) = pad.Resolve(height: false, kernel.Width, spacing.Width);
+        if (top != bottom || left != right)
+        {
+            // "same" with an odd total: the odd row and column go on the bottom and right (PyTorch pads the input there).
+            using var padded = Pad(input, [0, right - left, 0, bottom - top]);
+            return Conv2d(padded, weight, bias, step, new Size2(top, left), spacing, groups);
+        }
+        var geometry = Windows(nameof(Conv2d), input.Shape, kernel, step, new Size2(top, left), spacing, ceilMode: false);
 
         if (CanFuseConv2d(input, weight, bias, groups)) return Tensor.Conv2dSingleGroup(input, weight, bias, geometry);
         return ComposedConv2d(input, weight, bias, geometry, groups);
@@ -67,35 +85,6 @@ public static partial class Functional
         using (output)
         using (var b = bias.View(1, o, 1, 1))
             return output + b;
-    }
-
-    /// <summary>
-    /// 2-D max pooling of <paramref name="input"/> [N, C, H, W] (or [C, H, W]) over windows of
-    /// <paramref name="kernelSize"/>, moving by <paramref name="stride"/> (default: the kernel size). Padding counts
-    /// as -inf; the gradient goes to the first maximum of each window, as in PyTorch.
-    /// </summary>
-    /// <exception cref="ArgumentException">The settings do not fit the input (the message says which).</exception>
-    public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Dim == 3)
-        {
-            using var batched = input.Unsqueeze(0);
-            using var result = MaxPool2d(batched, kernelSize, stride, padding, dilation, ceilMode);
-            return result.Squeeze(0);
-        }
-        if (input.Dim != 4)
-            throw new ArgumentException($"{nameof(MaxPool2d)}: expected a 4-D input [N, C, H, W] (or 3-D [C, H, W]), got shape {Fmt(input.Shape)}.", nameof(input));
-        var pad = padding ?? 0;
-        if (pad.Height * 2 > kernelSize.Height || pad.Width * 2 > kernelSize.Width)
-            throw new ArgumentException($"{nameof(MaxPool2d)}: padding {pad} must be at most half of the kernel size {kernelSize}.", nameof(padding));
-        var geometry = Windows(nameof(MaxPool2d), input.Shape, kernelSize, stride ?? kernelSize, pad, dilation ?? 1, ceilMode);
-        long n = input.Shape[0], c = input.Shape[1], k = geometry.Taps, l = geometry.Positions;
-        using var cols = Tensor.Unfold2d(input, geometry, double.NegativeInfinity);   // [N, C, K·L]
-        using var windows = cols.View(n, c, k, l);
-        var (values, indices) = windows.Max(2);
-        indices.Dispose();
-        using (values) return values.Reshape(n, c, geometry.OutHeight, geometry.OutWidth);
     }
 
     /// <summary>The windows of a sliding-window op over <paramref name="inputShape"/> [N, C, H, W], validated.</summary>

@@ -28,6 +28,10 @@ public sealed class CrossEntropyLoss : Loss
     public Tensor? Weight => OptionalBuffer("weight");
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The logits are not floating point, or the target does not fit them (see <see cref="Functional.CrossEntropy"/>).</exception>
     public override Tensor Forward(Tensor input, Tensor target)
-        => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+    {
+        Functional.CheckLogits(input, nameof(CrossEntropyLoss));
+        return Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+    }
 }

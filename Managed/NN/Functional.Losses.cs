@@ -46,7 +46,7 @@ public static partial class Functional
     /// mean divides by the total weight of the counted targets, with probabilities by the number of samples.
     /// <paramref name="labelSmoothing"/> ε mixes the target with the uniform distribution: (1 - ε)·target + ε/C.
     /// </summary>
-    /// <exception cref="ArgumentException">The target's dtype or shape does not fit, or ignoreIndex is used with probabilities.</exception>
+    /// <exception cref="ArgumentException">The logits are not floating point, the target's dtype or shape does not fit, or ignoreIndex is used with probabilities.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class index is out of range, or <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
         Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
@@ -55,6 +55,7 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(target);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{nameof(CrossEntropy)}: labelSmoothing must be in [0, 1].");
+        CheckLogits(input, nameof(CrossEntropy));
         if (input.Dim == 0)
             throw new ArgumentException($"{nameof(CrossEntropy)}: the input must have a class dimension, got a 0-d tensor.", nameof(input));
         int classDim = input.Dim == 1 ? 0 : 1;
@@ -271,6 +272,16 @@ public static partial class Functional
     {
         if (reduction == Reduction.None) return loss;
         using (loss) return reduction == Reduction.Sum ? loss.Sum() : loss.Mean();
+    }
+
+    /// <summary>Classification losses take floating-point logits or log-probabilities; integer ones are a mix-up of input and target.</summary>
+    internal static void CheckLogits(Tensor input, string op)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!input.DType.IsFloatingPoint())
+            throw new ArgumentException(
+                $"{op}: the input (logits) must be floating point, got {input.DType.Name()} of shape {Fmt(input.Shape)}. " +
+                "Pass the model's output as the input and the class indices as the target, or convert the logits with .To(DType.Float32).", nameof(input));
     }
 
     private static void CheckSameShape(Tensor input, Tensor target, string op)

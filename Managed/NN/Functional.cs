@@ -10,7 +10,8 @@ namespace CudaTensor.NN;
 public static partial class Functional
 {
     /// <summary>y = x·Wᵀ + b for <paramref name="input"/> [..., in], <paramref name="weight"/> [out, in] and optional <paramref name="bias"/> [out].</summary>
-    /// <exception cref="ArgumentException">The last dimension of the input differs from the weight's in_features.</exception>
+    /// <exception cref="ArgumentException">The last dimension of the input differs from the weight's in_features, or the
+    /// input, weight and bias differ in dtype or device (the message names both and the conversion that fixes it).</exception>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -21,6 +22,8 @@ public static partial class Functional
             throw new ArgumentException(
                 $"{nameof(Linear)}: the input's last dimension must be in_features = {weight.Shape[1]}, got input shape {Fmt(input.Shape)}. " +
                 "Reshape or flatten the input so that features are the last dimension.", nameof(input));
+        CheckParameterMatch(nameof(Linear), input, weight, "weight");
+        if (bias is not null) CheckParameterMatch(nameof(Linear), input, bias, "bias");
         using var wt = weight.Transpose(0, 1);
         var y = Tensor.MatMul(input, wt);
         if (bias is null) return y;
@@ -98,11 +101,14 @@ public static partial class Functional
 
     /// <summary>
     /// Looks up rows of <paramref name="weight"/> [num_embeddings, dim] for integer <paramref name="indices"/> of
-    /// any shape; the result has shape [..indices, dim]. Rows equal to <paramref name="paddingIdx"/> get no gradient.
+    /// any shape; the result has shape [..indices, dim] (PyTorch's <c>F.embedding</c>). Rows equal to
+    /// <paramref name="paddingIdx"/> get no gradient. With <paramref name="maxNorm"/>, every row the indices look up
+    /// whose <paramref name="normType"/>-norm exceeds it is first rescaled IN PLACE in <paramref name="weight"/> to norm
+    /// maxNorm (times maxNorm / (norm + 1e-7), outside autograd), as PyTorch's <c>embedding_renorm_</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The indices are not integers, or the weight is not 2-D.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num_embeddings).</exception>
-    public static Tensor Embedding(Tensor indices, Tensor weight, long? paddingIdx = null)
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num_embeddings), or <paramref name="maxNorm"/> is negative.</exception>
+    public static Tensor Embedding(Tensor indices, Tensor weight, long? paddingIdx = null, double? maxNorm = null, double normType = 2.0)
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(weight);
@@ -112,6 +118,7 @@ public static partial class Functional
             throw new ArgumentException($"{nameof(Embedding)}: the weight must be 2-D [num_embeddings, embedding_dim], got shape {Fmt(weight.Shape)}.", nameof(weight));
         using var flat = indices.Reshape(-1);
         CheckIndices(flat, weight.Shape[0], nameof(Embedding));
+        if (maxNorm is double limit) RenormRows(weight, flat, limit, normType);
         var rows = weight.IndexSelect(0, flat);
         if (paddingIdx is long pad)
         {
@@ -123,6 +130,42 @@ public static partial class Functional
             rows = Tensor.Where(keepColumn, gathered, frozen);
         }
         using (rows) return rows.Reshape([.. indices.Shape, weight.Shape[1]]);
+    }
+
+    // PyTorch's embedding_renorm_: each distinct looked-up row whose norm exceeds maxNorm is scaled by maxNorm / (norm + 1e-7).
+    private static void RenormRows(Tensor weight, Tensor flat, double maxNorm, double normType)
+    {
+        if (!(maxNorm >= 0))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"{nameof(Embedding)}: maxNorm must be non-negative.");
+        if (flat.NumElements == 0 || weight.Shape[1] == 0) return;
+        using var noGrad = Autograd.NoGrad();
+        using var asLong = flat.To(DType.Int64);
+        var distinct = asLong.ToArray<long>().Distinct().ToArray();
+        using var unique = Tensor.FromArray(distinct, weight.Device);
+        using var rows = weight.IndexSelect(0, unique);
+        using var norms = rows.Norm(normType, 1, keepDim: true);
+        using var over = norms.Gt(maxNorm);
+        using var shifted = norms + 1e-7;
+        using var ratio = maxNorm / shifted;
+        using var scale = Tensor.Where(over, ratio, 1.0);
+        using var scaled = rows * scale;
+        using var column = unique.Unsqueeze(1);
+        using var target = column.Expand(distinct.Length, weight.Shape[1]);
+        weight.ScatterInPlace(0, target, scaled);
+    }
+
+    // A layer's input must have its parameters' dtype and device (PyTorch does not promote inside a layer either); the
+    // error names the layer the user called rather than the product it runs, and says which conversion fixes it.
+    internal static void CheckParameterMatch(string op, Tensor input, Tensor parameter, string parameterName)
+    {
+        if (input.DType != parameter.DType)
+            throw new ArgumentException(
+                $"{op}: the input is {input.DType.Name()} (shape {Fmt(input.Shape)}) but the {parameterName} is {parameter.DType.Name()}; they must have the same dtype. " +
+                $"Convert the input with .To(DType.{parameter.DType}), or the layer with .To(DType.{input.DType})" +
+                (input.DType.IsFloatingPoint() ? "." : " (integer data such as class indices usually needs an Embedding, or .To(DType.Float32) for values)."), nameof(input));
+        if (input.Device != parameter.Device)
+            throw new ArgumentException(
+                $"{op}: the input is on {input.Device} but the {parameterName} is on {parameter.Device}; move the input with .To(...) to {parameter.Device}, or the layer to {input.Device}.", nameof(input));
     }
 
     private static void CheckIndices(Tensor flat, long size, string op)

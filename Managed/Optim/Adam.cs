@@ -16,18 +16,22 @@ namespace CudaTensor.Optim;
 /// </summary>
 public sealed class Adam : Optimizer
 {
-    /// <summary>Adam over one group of parameters.</summary>
-    public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+    /// <summary>
+    /// Adam over one group of parameters, with PyTorch's arguments and defaults: lr 1e-3, <paramref name="betas"/>
+    /// (β1, β2) = (0.9, 0.999) when null, eps 1e-8, no weight decay.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
+    public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 0, bool amsgrad = false, bool maximize = false)
-        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay, amsgrad, maximize)
+        : this([new ParamGroup(parameters)], lr, betas, eps, weightDecay, amsgrad, maximize)
     {
     }
 
-    /// <summary>Adam over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <summary>Adam over several groups; the arguments are the defaults for options a group does not set (a group's betas are its options <c>"beta1"</c> and <c>"beta2"</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
-    public Adam(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+    public Adam(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 0, bool amsgrad = false, bool maximize = false)
-        : base(paramGroups, AdamUpdate.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+        : base(paramGroups, AdamUpdate.Defaults(lr, betas ?? (0.9, 0.999), eps, weightDecay, amsgrad, maximize))
     {
     }
 
@@ -54,18 +58,22 @@ public sealed class Adam : Optimizer
 /// </summary>
 public sealed class AdamW : Optimizer
 {
-    /// <summary>AdamW over one group of parameters.</summary>
-    public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+    /// <summary>
+    /// AdamW over one group of parameters, with PyTorch's arguments and defaults: lr 1e-3, <paramref name="betas"/>
+    /// (β1, β2) = (0.9, 0.999) when null, eps 1e-8, weight decay 1e-2.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
+    public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
-        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay, amsgrad, maximize)
+        : this([new ParamGroup(parameters)], lr, betas, eps, weightDecay, amsgrad, maximize)
     {
     }
 
-    /// <summary>AdamW over several groups; the arguments are the defaults for options a group does not set.</summary>
+    /// <summary>AdamW over several groups; the arguments are the defaults for options a group does not set (a group's betas are its options <c>"beta1"</c> and <c>"beta2"</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
-    public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+    public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
-        : base(paramGroups, AdamUpdate.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+        : base(paramGroups, AdamUpdate.Defaults(lr, betas ?? (0.9, 0.999), eps, weightDecay, amsgrad, maximize))
     {
     }
 
@@ -88,11 +96,11 @@ public sealed class AdamW : Optimizer
 /// <summary>The update shared by <see cref="Adam"/> and <see cref="AdamW"/> (PyTorch's <c>_single_tensor_adam</c>).</summary>
 internal static class AdamUpdate
 {
-    public static Dictionary<string, double> Defaults(double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool maximize) => new()
+    public static Dictionary<string, double> Defaults(double lr, (double Beta1, double Beta2) betas, double eps, double weightDecay, bool amsgrad, bool maximize) => new()
     {
         ["lr"] = lr,
-        ["beta1"] = beta1,
-        ["beta2"] = beta2,
+        ["beta1"] = betas.Beta1,
+        ["beta2"] = betas.Beta2,
         ["eps"] = eps,
         ["weight_decay"] = weightDecay,
         ["amsgrad"] = amsgrad ? 1 : 0,

@@ -94,9 +94,12 @@ public abstract class Optimizer : IDisposable
     /// <summary>Performs one optimization step on every parameter that has a gradient.</summary>
     /// <exception cref="InvalidOperationException">A gradient does not match its parameter's dtype and device, or a
     /// parameter's state is on another device than the parameter (see <see cref="To(Device)"/>).</exception>
+    /// <exception cref="ObjectDisposedException">A parameter or its gradient was disposed (e.g. the model was disposed
+    /// while the optimizer was still in use); nothing is updated.</exception>
     public void Step()
     {
         using var noGrad = Autograd.NoGrad();
+        CheckNotDisposed();
         for (int g = 0; g < _groups.Count; g++)
         {
             var group = _groups[g];
@@ -122,6 +125,25 @@ public abstract class Optimizer : IDisposable
                 }
                 using var scope = Tensor.NewScope();
                 Update(group, p, grad, state);
+            }
+        }
+    }
+
+    // A disposed parameter has no data to update: skipping it would train nothing without a word, so the step refuses
+    // before it writes anything.
+    private void CheckNotDisposed()
+    {
+        for (int g = 0; g < _groups.Count; g++)
+        {
+            var ps = _groups[g].Params;
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var p = ps[i];
+                string? what = p.IsDisposed ? "was disposed" : p.Grad is { IsDisposed: true } ? "has a disposed gradient" : null;
+                if (what is null) continue;
+                throw new ObjectDisposedException(p.Describe(),
+                    $"{GetType().Name}.Step: parameter {i} of group {g} ({p.Describe()}) {what}, so it cannot be updated; nothing was updated. " +
+                    "Dispose the optimizer together with the model, or create a new optimizer over the new model's parameters.");
             }
         }
     }
@@ -225,7 +247,11 @@ public abstract class Optimizer : IDisposable
     /// have the same sizes as this optimizer's. State tensors are copied to each parameter's device, and floating
     /// ones to its dtype. Parameters without an entry lose their state.
     /// </summary>
-    /// <exception cref="ArgumentException">The number of groups or their sizes differ, or an index is invalid.</exception>
+    /// <remarks>Every state tensor must have its parameter's shape (the state of each built-in optimizer does); all are
+    /// checked before anything changes, so a load that throws leaves the optimizer as it was.</remarks>
+    /// <exception cref="ObjectDisposedException">A state tensor of <paramref name="stateDict"/> was disposed.</exception>
+    /// <exception cref="ArgumentException">The number of groups or their sizes differ, an index is invalid, or a state
+    /// tensor's shape differs from its parameter's (the message names the parameter, the state and both shapes).</exception>
     public void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
@@ -245,10 +271,20 @@ public abstract class Optimizer : IDisposable
                     throw new ArgumentException($"{name}: parameter index {saved.Params[i]} appears twice in the state dict's groups.", nameof(stateDict));
             }
         }
-        foreach (var index in stateDict.State.Keys)
+        foreach (var (index, saved) in stateDict.State)
         {
-            if (!byIndex.ContainsKey(index))
+            if (!byIndex.TryGetValue(index, out var p))
                 throw new ArgumentException($"{name}: the state dict has state for parameter index {index}, which no group lists.", nameof(stateDict));
+            foreach (var (key, t) in saved.Tensors)
+            {
+                ArgumentNullException.ThrowIfNull(t, $"stateDict.State[{index}].Tensors[\"{key}\"]");
+                if (t.IsDisposed)
+                    throw new ObjectDisposedException(t.Describe(), $"{name}: state '{key}' of parameter {index} was disposed; nothing was loaded.");
+                if (!t.Shape.SequenceEqual(p.Shape))
+                    throw new ArgumentException(
+                        $"{name}: state '{key}' of parameter {index} ({p.Describe()}) has shape {Shapes.Format(t.Shape)}, but the parameter has shape {Shapes.Format(p.Shape)}. " +
+                        "The state dict belongs to a model of other sizes, or its parameters are in another order; nothing was loaded.", nameof(stateDict));
+            }
         }
         var loaded = new Dictionary<Tensor, ParameterState>(ReferenceEqualityComparer.Instance);
         try

@@ -240,7 +240,7 @@ public sealed class LayerTests(Device device)
     public void MaxPool2dMatchesANaiveLoop(long h, long w, long kh, long kw, long stride, long padding, long dilation, bool ceil)
     {
         using var x = Tensor.Randn([2, 3, h, w], DType.Float64, device, generator: new Generator(8));
-        var pool = new MaxPool2d((kh, kw), stride, padding, dilation, ceil);
+        var pool = new MaxPool2d((kh, kw), stride, padding, dilation, ceilMode: ceil);
         using var y = pool.Forward(x);
         var expected = Naive.MaxPool2d(TensorAssert.ToDoubles(x), [2, 3, h, w], kh, kw, stride, stride, padding, padding, dilation, dilation, ceil, out var shape);
         TensorAssert.Close(y, expected, shape, rtol: 0, atol: 0);

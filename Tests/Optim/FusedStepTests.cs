@@ -38,8 +38,8 @@ public partial class FusedStepTests(Device device)
     public void AdamFusedMatchesComposed(DType dtype, bool decoupled, double weightDecay, bool amsgrad, bool maximize, double beta1)
     {
         Optimizer Make(Tensor p) => decoupled
-            ? new AdamW([p], lr: 0.01, beta1: beta1, beta2: 0.99, eps: 1e-6, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
-            : new Adam([p], lr: 0.01, beta1: beta1, beta2: 0.99, eps: 1e-6, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize);
+            ? new AdamW([p], lr: 0.01, betas: (beta1, 0.99), eps: 1e-6, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
+            : new Adam([p], lr: 0.01, betas: (beta1, 0.99), eps: 1e-6, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize);
         RunFusedAgainstComposed(dtype, Shape, Steps, Make,
             (group, p, g, s) => AdamUpdate.ApplyComposed(group, p, g, s, decoupled),
             amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]);

@@ -72,7 +72,7 @@ public class OptimizerTests(Device device)
     [Test]
     public void AdamMatchesPyTorchAlgorithm([ValueSource(nameof(AdamCases))] AdamArgs a, [Values(DType.Float32, DType.Float64)] DType dtype)
         => CheckAgainstReference(dtype,
-            ps => new Adam(ps, a.Lr, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Amsgrad, a.Maximize),
+            ps => new Adam(ps, a.Lr, (a.Beta1, a.Beta2), a.Eps, a.WeightDecay, a.Amsgrad, a.Maximize),
             (t0, g) => Adam(t0, g, a));
 
     private static IEnumerable<AdamArgs> AdamWCases()
@@ -86,7 +86,7 @@ public class OptimizerTests(Device device)
     [Test]
     public void AdamWMatchesPyTorchAlgorithm([ValueSource(nameof(AdamWCases))] AdamArgs a, [Values(DType.Float32, DType.Float64)] DType dtype)
         => CheckAgainstReference(dtype,
-            ps => new AdamW(ps, a.Lr, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Amsgrad, a.Maximize),
+            ps => new AdamW(ps, a.Lr, (a.Beta1, a.Beta2), a.Eps, a.WeightDecay, a.Amsgrad, a.Maximize),
             (t0, g) => Adam(t0, g, a));
 
     private static IEnumerable<RmspropArgs> RmspropCases()
@@ -165,7 +165,7 @@ public class OptimizerTests(Device device)
     {
         using var a = Tensor.Zeros([2], device: device);
         using var b = Tensor.Zeros([3], device: device);
-        using var adam = new Adam([a], lr: 0.5, beta1: 0.8);
+        using var adam = new Adam([a], lr: 0.5, betas: (0.8, 0.999));
         adam.AddParamGroup(new ParamGroup([b]) { Lr = 0.1 });
         Assert.That(adam.ParamGroups[1].Lr, Is.EqualTo(0.1));
         Assert.That(adam.ParamGroups[1]["beta1"], Is.EqualTo(0.8));
@@ -287,7 +287,7 @@ public class OptimizerTests(Device device)
         Assert.Throws<ArgumentOutOfRangeException>(() => new SGD([p], lr: -1));
         Assert.Throws<ArgumentException>(() => new SGD([p], momentum: 0, nesterov: true));
         Assert.Throws<ArgumentException>(() => new SGD([p], momentum: 0.9, dampening: 0.1, nesterov: true));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([p], beta1: 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([p], betas: (1.0, 0.999)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([p], eps: -1e-8));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RMSprop([p], alpha: -0.1));
         Assert.Throws<ArgumentException>(() => new Adam(Array.Empty<Tensor>()));

@@ -100,12 +100,12 @@ public sealed partial class Tensor
         using (GradMode.Set(false))
         {
             // Maximum and Minimum propagate NaN and promote, which is clamp's definition (a NaN bound gives NaN).
-            if (max is null) result = Maximum(this, min!);
-            else if (min is null) result = Minimum(this, max);
+            if (max is null) result = Binary(BinaryOp.Maximum, this, min!, nameof(Clamp));
+            else if (min is null) result = Binary(BinaryOp.Minimum, this, max, nameof(Clamp));
             else
             {
-                using var low = Maximum(this, min);
-                result = Minimum(low, max);
+                using var low = Binary(BinaryOp.Maximum, this, min, nameof(Clamp));
+                result = Binary(BinaryOp.Minimum, low, max, nameof(Clamp));
             }
         }
         Derivatives.RecordClamp(result, this, min, max);

@@ -78,6 +78,7 @@ template <typename U> __device__ __forceinline__ U ct_remainder(U a, U b)
     U r = ct_fmod(a, b);
     return r != (U)0 && ((r < (U)0) != (b < (U)0)) ? (U)(r + b) : r;
 }
+__device__ __forceinline__ unsigned char ct_remainder(unsigned char a, unsigned char b) { return (unsigned char)(a % b); }
 
 // Quotient rounded toward zero (TruncDivideOp).
 template <typename U> __device__ __forceinline__ U ct_trunc_divide(U a, U b) { return ct_idiv(a, b); }
@@ -90,6 +91,7 @@ template <typename U> __device__ __forceinline__ U ct_floor_divide(U a, U b)
     U r = ct_irem(a, b), q = ct_idiv(a, b);
     return r != (U)0 && ((r < (U)0) != (b < (U)0)) ? (U)(q - (U)1) : q;
 }
+__device__ __forceinline__ unsigned char ct_floor_divide(unsigned char a, unsigned char b) { return (unsigned char)(a / b); }
 template <typename F> __device__ __forceinline__ F ct_floor_divide_float(F a, F b)
 {
     if (b == (F)0) return a / b;

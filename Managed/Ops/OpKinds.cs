@@ -58,7 +58,7 @@ internal static class OpKindFacts
     public static bool IsLogical(this BinaryOp op) => op is >= BinaryOp.LogicalAnd;
     public static bool NeedsFloat(this UnaryOp op) => op >= UnaryOp.Sqrt;
 
-    /// <summary>Ops that divide: on integers a zero divisor has no result (the op layer refuses it before launching).</summary>
-    public static bool IsIntegerDivision(this BinaryOp op) => op is BinaryOp.Div or BinaryOp.Remainder or BinaryOp.FMod
+    /// <summary>Ops that divide: a zero divisor gives ±inf/NaN on floats and has no result on integers (the op layer refuses it).</summary>
+    public static bool IsDivision(this BinaryOp op) => op is BinaryOp.Div or BinaryOp.Remainder or BinaryOp.FMod
         or BinaryOp.TruncDivide or BinaryOp.FloorDivide;
 }

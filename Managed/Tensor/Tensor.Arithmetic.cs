@@ -84,6 +84,9 @@ public sealed partial class Tensor
     /// <summary>
     /// Python's modulus (torch.remainder): this - floor(this / other) · other, which has the sign of the divisor
     /// (-3 % 2 = 1). Floats: x % 0 is NaN. Gradient: 1 for this, -floor(this / other) for other.
+    /// Integer divisors are checked for zeros before the kernel runs, on every device (a CUDA integer division by zero
+    /// would not trap but give an undefined value), so both devices throw the same exception; the check reads one value
+    /// back from the device. The same holds for <see cref="FMod(Tensor)"/> and the rounded <see cref="Div(Tensor, string?)"/>.
     /// </summary>
     /// <exception cref="DivideByZeroException">Integer operands and a zero in <paramref name="other"/> (PyTorch's ZeroDivisionError).</exception>
     public Tensor Remainder(Tensor other) => Division(BinaryOp.Remainder, this, other, nameof(Remainder));

@@ -313,6 +313,9 @@ public sealed class ArgumentFormTests(Device device)
         var moved = onCpu.TypeAs(T([0], DType.Float64, 1));
         Assert.That(moved.Device, Is.EqualTo(device));
         TensorAssert.Close(moved, [1.5, 2.5], [2], dtype: DType.Float64);
+        var sameType = onCpu.TypeAs(Tensor.Zeros([1], DType.Float32, device));
+        Assert.That(sameType.Device, Is.EqualTo(device));
+        TensorAssert.Close(sameType, [1.5, 2.5], [2], dtype: DType.Float32);
         var gradInputs = Randn([2, 3]);
         AssertGrad(t => t[0].ViewAs(like) * 2.0, gradInputs);
         AssertGrad(t => t[0].T.ReshapeAs(like).Square(), gradInputs);

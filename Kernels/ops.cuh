@@ -1,6 +1,6 @@
 // ops.cuh - THE table of elementwise formulas: one C expression per UnaryOp, BinaryOp and PredicateOp value of
 // Managed/Ops/OpKinds.cs, the CUDA counterpart of the CPU's operator structs (Managed/Backends/Cpu/*Operators.cs),
-// with the same semantics: NaN propagation, Python remainder, integer pow, Bool as 0/1 bytes.
+// with the same semantics: NaN propagation, Python and C remainders, rounding divisions, integer pow, Bool as 0/1 bytes.
 // Each X(Name, expression) names the enum value exactly; CudaKernels.cs derives kernel names from the enum, so a new
 // enum value without an entry here fails the kernel-compile test. Unary expressions read x, p0, p1 (type T);
 // binary ones read a, b (type T).
@@ -59,23 +59,51 @@ __device__ __forceinline__ unsigned char ct_pow(unsigned char a, unsigned char b
 __device__ __forceinline__ float ct_pow(float a, float b) { return b == 2.0f ? a * a : powf(a, b); }
 __device__ __forceinline__ double ct_pow(double a, double b) { return pow(a, b); }
 
-// Python remainder: the sign of the divisor (RemainderOp).
+// The division family (Managed/Backends/Cpu/DivisionOperators.cs). Integer divisors are never zero (the op layer
+// refuses them before launching); x / -1 and x % -1 are spelled out because INT_MIN / -1 overflows: the results are
+// the wrapped -x and 0, as on the CPU.
+template <typename U> __device__ __forceinline__ U ct_idiv(U a, U b) { return b == (U)-1 ? (U)((U)0 - a) : (U)(a / b); }
+template <typename U> __device__ __forceinline__ U ct_irem(U a, U b) { return b == (U)-1 ? (U)0 : (U)(a % b); }
+__device__ __forceinline__ unsigned char ct_idiv(unsigned char a, unsigned char b) { return (unsigned char)(a / b); }
+__device__ __forceinline__ unsigned char ct_irem(unsigned char a, unsigned char b) { return (unsigned char)(a % b); }
+
+// C remainder, the sign of the dividend (FModOp).
+template <typename U> __device__ __forceinline__ U ct_fmod(U a, U b) { return ct_irem(a, b); }
+__device__ __forceinline__ float ct_fmod(float a, float b) { return fmodf(a, b); }
+__device__ __forceinline__ double ct_fmod(double a, double b) { return fmod(a, b); }
+
+// Python remainder, the sign of the divisor (RemainderOp).
 template <typename U> __device__ __forceinline__ U ct_remainder(U a, U b)
 {
-    U r = (U)(a % b);
+    U r = ct_fmod(a, b);
     return r != (U)0 && ((r < (U)0) != (b < (U)0)) ? (U)(r + b) : r;
 }
 __device__ __forceinline__ unsigned char ct_remainder(unsigned char a, unsigned char b) { return (unsigned char)(a % b); }
-__device__ __forceinline__ float ct_remainder(float a, float b)
+
+// Quotient rounded toward zero (TruncDivideOp).
+template <typename U> __device__ __forceinline__ U ct_trunc_divide(U a, U b) { return ct_idiv(a, b); }
+__device__ __forceinline__ float ct_trunc_divide(float a, float b) { return truncf(a / b); }
+__device__ __forceinline__ double ct_trunc_divide(double a, double b) { return trunc(a / b); }
+
+// Python's a // b (FloorDivideOp). Floats: PyTorch's formula, see FloatFloorDivideOp.
+template <typename U> __device__ __forceinline__ U ct_floor_divide(U a, U b)
 {
-    float r = fmodf(a, b);
-    return r != 0.0f && ((r < 0.0f) != (b < 0.0f)) ? r + b : r;
+    U r = ct_irem(a, b), q = ct_idiv(a, b);
+    return r != (U)0 && ((r < (U)0) != (b < (U)0)) ? (U)(q - (U)1) : q;
 }
-__device__ __forceinline__ double ct_remainder(double a, double b)
+__device__ __forceinline__ unsigned char ct_floor_divide(unsigned char a, unsigned char b) { return (unsigned char)(a / b); }
+template <typename F> __device__ __forceinline__ F ct_floor_divide_float(F a, F b)
 {
-    double r = fmod(a, b);
-    return r != 0.0 && ((r < 0.0) != (b < 0.0)) ? r + b : r;
+    if (b == (F)0) return a / b;
+    F mod = fmod(a, b);
+    F div = (a - mod) / b;
+    if (mod != (F)0 && ((b < (F)0) != (mod < (F)0))) div -= (F)1;
+    if (div == (F)0) return copysign((F)0, a / b);
+    F fl = floor(div);
+    return div - fl > (F)0.5 ? fl + (F)1 : fl;
 }
+__device__ __forceinline__ float ct_floor_divide(float a, float b) { return ct_floor_divide_float(a, b); }
+__device__ __forceinline__ double ct_floor_divide(double a, double b) { return ct_floor_divide_float(a, b); }
 
 // ------------------------------------------------------------------------------------------ the table
 
@@ -127,7 +155,10 @@ __device__ __forceinline__ double ct_remainder(double a, double b)
     X(Pow, ct_pow(a, b))                                           \
     X(Maximum, ct_maximum(a, b))                                   \
     X(Minimum, ct_minimum(a, b))                                   \
-    X(Remainder, ct_remainder(a, b))
+    X(Remainder, ct_remainder(a, b))                               \
+    X(FMod, ct_fmod(a, b))                                         \
+    X(TruncDivide, ct_trunc_divide(a, b))                          \
+    X(FloorDivide, ct_floor_divide(a, b))
 
 // Every dtype; Bool output.
 #define CT_BINARY_COMPARISON_OPS(X)                               \

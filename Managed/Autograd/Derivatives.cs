@@ -107,7 +107,7 @@ internal static partial class Derivatives
         if (!Needs(a, b) || op.IsComparison() || op.IsLogical()) return;
         var node = Node(op + "Backward", result, [a, b]);
         // Sums need no saved values; products need each operand for the other's gradient.
-        bool savesOperands = op is not (BinaryOp.Add or BinaryOp.Sub);
+        bool savesOperands = op is not (BinaryOp.Add or BinaryOp.Sub or BinaryOp.TruncDivide or BinaryOp.FloorDivide);
         var sa = savesOperands ? node.Save(a) : null;
         var sb = savesOperands ? node.Save(b) : null;
         var sy = op == BinaryOp.Pow ? node.Save(result) : null;
@@ -145,7 +145,12 @@ internal static partial class Derivatives
                 return (needA ? Tensor.Where(wins, g, Tensor.Where(ties, half, 0.0)) : null,
                         needB ? Tensor.Where(wins, 0.0, Tensor.Where(ties, half, g)) : null);
             }
-            case BinaryOp.Remainder: return (needA ? g : null, needB ? -g * (a / b).Floor() : null);
+            // a - q·b with q piecewise constant: d/da = 1, d/db = -q (PyTorch's formulas).
+            case BinaryOp.Remainder: return (needA ? g : null, needB ? -g * a.Div(b, roundingMode: "floor") : null);
+            case BinaryOp.FMod: return (needA ? g : null, needB ? -g * a.Div(b, roundingMode: "trunc") : null);
+            // Rounded quotients are piecewise constant: zero almost everywhere, as in PyTorch.
+            case BinaryOp.TruncDivide:
+            case BinaryOp.FloorDivide: return (needA ? Tensor.ZerosLike(g) : null, needB ? Tensor.ZerosLike(g) : null);
             default: throw new NotSupportedException($"No derivative for {op}.");
         }
     }
@@ -161,6 +166,42 @@ internal static partial class Derivatives
             using var scope = Tensor.NewScope();
             var c = sc.Unpack();
             return [Keep(scope, SumToShape(Tensor.Where(c, g, 0.0), shapeA)), Keep(scope, SumToShape(Tensor.Where(c, 0.0, g), shapeB))];
+        };
+    }
+
+    /// <summary>Clamp with tensor bounds (either may be null): PyTorch's clamp_backward_min_max.</summary>
+    public static void RecordClamp(Tensor result, Tensor x, Tensor? min, Tensor? max)
+    {
+        if (!(x.RequiresGrad || min?.RequiresGrad == true || max?.RequiresGrad == true) || !GradMode.IsEnabled || !result.DType.IsFloatingPoint()) return;
+        var node = Node("ClampBackward", result, [x, min, max]);
+        var sx = node.Save(x);
+        var slo = min is null ? null : node.Save(min);
+        var shi = max is null ? null : node.Save(max);
+        long[] shapeX = x.ShapeArray, shapeLo = min?.ShapeArray ?? [], shapeHi = max?.ShapeArray ?? [];
+        bool needX = x.RequiresGrad, needLo = min?.RequiresGrad == true, needHi = max?.RequiresGrad == true;
+        node.Formula = g =>
+        {
+            using var scope = Tensor.NewScope();
+            var xv = sx.Unpack();
+            var lo = slo?.Unpack();
+            var hi = shi?.Unpack();
+            Tensor? gx = null, glo = null, ghi = null;
+            if (needX)
+            {
+                var pass = lo is null ? xv.Le(hi!) : hi is null ? xv.Ge(lo) : xv.Ge(lo).LogicalAnd(xv.Le(hi));
+                gx = SumToShape(Tensor.Where(pass, g, 0.0), shapeX);
+            }
+            if (needLo)
+            {
+                var below = hi is null ? xv.Lt(lo!) : xv.Lt(lo!).LogicalAnd(lo!.Lt(hi));
+                glo = SumToShape(Tensor.Where(below, g, 0.0), shapeLo);
+            }
+            if (needHi)
+            {
+                var above = lo is null ? xv.Gt(hi!) : xv.Gt(hi!).LogicalOr(hi!.Lt(lo));
+                ghi = SumToShape(Tensor.Where(above, g, 0.0), shapeHi);
+            }
+            return [Keep(scope, gx), Keep(scope, glo), Keep(scope, ghi)];
         };
     }
 }

@@ -31,7 +31,15 @@ internal enum PredicateOp { IsNan, IsInf, IsFinite }
 /// <summary>Elementwise functions of two operands of the same dtype.</summary>
 internal enum BinaryOp
 {
-    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder,
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+    /// <summary>Python's remainder: a - floor(a / b) · b, the sign of the divisor (torch.remainder).</summary>
+    Remainder,
+    /// <summary>C's remainder: a - trunc(a / b) · b, the sign of the dividend (torch.fmod).</summary>
+    FMod,
+    /// <summary>The quotient rounded toward zero (torch.div with rounding_mode="trunc"); integers stay integers.</summary>
+    TruncDivide,
+    /// <summary>The quotient rounded down, Python's // (torch.div with rounding_mode="floor"); integers stay integers.</summary>
+    FloorDivide,
     // comparisons: Bool output
     Eq, Ne, Lt, Le, Gt, Ge,
     // logical: Bool inputs and output
@@ -49,4 +57,8 @@ internal static class OpKindFacts
     public static bool IsComparison(this BinaryOp op) => op is >= BinaryOp.Eq and <= BinaryOp.Ge;
     public static bool IsLogical(this BinaryOp op) => op is >= BinaryOp.LogicalAnd;
     public static bool NeedsFloat(this UnaryOp op) => op >= UnaryOp.Sqrt;
+
+    /// <summary>Ops that divide: a zero divisor gives ±inf/NaN on floats and has no result on integers (the op layer refuses it).</summary>
+    public static bool IsDivision(this BinaryOp op) => op is BinaryOp.Div or BinaryOp.Remainder or BinaryOp.FMod
+        or BinaryOp.TruncDivide or BinaryOp.FloorDivide;
 }

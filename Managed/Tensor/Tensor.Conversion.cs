@@ -103,6 +103,18 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>
+    /// This tensor with the dtype and device of <paramref name="other"/> (torch.Tensor.type_as, which also takes the
+    /// device: <c>self.type(other.type())</c>); a view of itself when both already match.
+    /// </summary>
+    public Tensor TypeAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Device == Device) return To(other.DType);
+        using var moved = To(other.Device);
+        return moved.To(other.DType);
+    }
+
     /// <summary>The elements in row-major order as a new array. <typeparamref name="T"/> must match the dtype.</summary>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not this tensor's element type.</exception>
     public T[] ToArray<T>() where T : unmanaged

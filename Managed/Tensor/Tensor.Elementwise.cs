@@ -123,7 +123,7 @@ public sealed partial class Tensor
         if (op.IsLogical()) return DType.Bool;
         // True division and float powers of integers give floats.
         if (op == BinaryOp.Div && !t.IsFloatingPoint()) return DTypes.DefaultFloat;
-        if (t == DType.Bool && op is BinaryOp.Sub or BinaryOp.Div or BinaryOp.Pow or BinaryOp.Remainder)
+        if (t == DType.Bool && op is BinaryOp.Sub or BinaryOp.Div or BinaryOp.Pow or BinaryOp.Remainder or BinaryOp.FMod or BinaryOp.TruncDivide or BinaryOp.FloorDivide)
             throw new ArgumentException($"{opName}: not supported for two Bool tensors. Use LogicalXor/LogicalNot, or convert with .To(DType.Int64).");
         return t;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CudaTensor.Ops;
 
 namespace CudaTensor;
@@ -68,10 +69,47 @@ public sealed partial class Tensor
 
     /// <summary>Limits values to [<paramref name="min"/>, <paramref name="max"/>]; a null bound is open.</summary>
     /// <exception cref="ArgumentException">Both bounds are null.</exception>
+    // Preferred over Clamp(Tensor?, Tensor?) when neither overload is told apart by its arguments (x.Clamp(), x.Clamp(null, null)).
+    [OverloadResolutionPriority(1)]
     public Tensor Clamp(double? min = null, double? max = null)
     {
         var (lo, hi) = ClampBounds(min, max, nameof(Clamp));
         return Unary(UnaryOp.Clamp, this, lo, hi);
+    }
+
+    /// <summary>max(x, <paramref name="min"/>) (torch.clamp_min).</summary>
+    public Tensor ClampMin(double min) => Clamp(min, null);
+    /// <summary>min(x, <paramref name="max"/>) (torch.clamp_max).</summary>
+    public Tensor ClampMax(double max) => Clamp(null, max);
+    /// <summary>max(x, <paramref name="min"/>) elementwise, broadcast (torch.clamp_min with a tensor bound).</summary>
+    public Tensor ClampMin(Tensor min) => Clamp(min, null);
+    /// <summary>min(x, <paramref name="max"/>) elementwise, broadcast (torch.clamp_max with a tensor bound).</summary>
+    public Tensor ClampMax(Tensor max) => Clamp(null, max);
+
+    /// <summary>
+    /// min(max(x, <paramref name="min"/>), <paramref name="max"/>) elementwise, with the bounds broadcast against this tensor
+    /// (torch.clamp with tensor bounds); a null bound is open. As in PyTorch: the result dtype is the promotion of all three,
+    /// where min &gt; max the result is max, and NaN in x or in a bound gives NaN. The gradient goes to x where
+    /// min ≤ x ≤ max, to min where x &lt; min (and min &lt; max), to max where x &gt; max (or max &lt; min).
+    /// </summary>
+    /// <exception cref="ArgumentException">Both bounds are null, or a bound does not broadcast with this tensor.</exception>
+    public Tensor Clamp(Tensor? min = null, Tensor? max = null)
+    {
+        if (min is null && max is null) throw new ArgumentException($"{nameof(Clamp)}: at least one of min and max must be given.");
+        Tensor result;
+        using (GradMode.Set(false))
+        {
+            // Maximum and Minimum propagate NaN and promote, which is clamp's definition (a NaN bound gives NaN).
+            if (max is null) result = Binary(BinaryOp.Maximum, this, min!, nameof(Clamp));
+            else if (min is null) result = Binary(BinaryOp.Minimum, this, max, nameof(Clamp));
+            else
+            {
+                using var low = Binary(BinaryOp.Maximum, this, min, nameof(Clamp));
+                result = Binary(BinaryOp.Minimum, low, max, nameof(Clamp));
+            }
+        }
+        Derivatives.RecordClamp(result, this, min, max);
+        return result;
     }
 
     /// <summary>x raised to <paramref name="exponent"/>.</summary>

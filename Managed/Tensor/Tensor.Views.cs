@@ -175,6 +175,28 @@ public sealed partial class Tensor
         return Relayout(Remove(_shape, d), Remove(_strides, d), StorageOffset, "SqueezeBackward", g => g.Reshape(oldShape));
     }
 
+    /// <summary>
+    /// Removes those of <paramref name="dims"/> whose size is 1 and leaves the others (torch.squeeze with a tuple of dims).
+    /// An empty array squeezes nothing, as in PyTorch (use <see cref="Squeeze()"/> to remove every size-1 dimension).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is out of range.</exception>
+    /// <exception cref="ArgumentException">A dimension appears more than once.</exception>
+    public Tensor Squeeze(int[] dims)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        var squeeze = new bool[Math.Max(Dim, 1)];
+        foreach (var dim in dims)
+        {
+            int d = Shapes.NormalizeDim(dim, Dim, nameof(Squeeze));
+            if (squeeze[d]) throw new ArgumentException($"{nameof(Squeeze)}: dimension {d} appears more than once in [{string.Join(", ", dims)}].", nameof(dims));
+            squeeze[d] = true;
+        }
+        var keep = Enumerable.Range(0, Dim).Where(i => !(squeeze[i] && _shape[i] == 1)).ToArray();
+        if (keep.Length == Dim) return Alias();
+        var oldShape = _shape;
+        return Relayout([.. keep.Select(i => _shape[i])], [.. keep.Select(i => _strides[i])], StorageOffset, "SqueezeBackward", g => g.Reshape(oldShape));
+    }
+
     /// <summary>Inserts a dimension of size 1 at <paramref name="dim"/> (which may be Dim, or negative).</summary>
     public Tensor Unsqueeze(int dim)
     {
@@ -215,6 +237,23 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(other);
         return Expand(other.Shape);
+    }
+
+    /// <summary>A view with the shape of <paramref name="other"/> (torch.Tensor.view_as), as <see cref="View"/>.</summary>
+    /// <exception cref="ArgumentException">The element counts differ.</exception>
+    /// <exception cref="InvalidOperationException">The strides do not allow a view; use <see cref="ReshapeAs"/>.</exception>
+    public Tensor ViewAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return View(other.Shape);
+    }
+
+    /// <summary>This tensor with the shape of <paramref name="other"/> (torch.Tensor.reshape_as), as <see cref="Reshape"/>.</summary>
+    /// <exception cref="ArgumentException">The element counts differ.</exception>
+    public Tensor ReshapeAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Reshape(other.Shape);
     }
 
     /// <summary>Broadcasts to <paramref name="shape"/> (NumPy rules), as a view with stride 0 where expanded.</summary>

@@ -155,14 +155,14 @@ public class CudaVsCpuTests
 
     public static IEnumerable<TestCaseData> BinaryCases()
         => from op in Enum.GetValues<BinaryOp>() from d in new[] { DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool }
-           where CudaKernels.Supports(op, d) && !(d == DType.Bool && op is BinaryOp.Div or BinaryOp.Remainder)
+           where CudaKernels.Supports(op, d) && !(d == DType.Bool && op.IsDivision())
            select new TestCaseData(op.ToString(), d);
 
     [TestCaseSource(nameof(BinaryCases))]
     public void Binary(string name, DType dtype)
     {
         var op = Enum.Parse<BinaryOp>(name);
-        bool divides = op is BinaryOp.Div or BinaryOp.Remainder;
+        bool divides = op.IsDivision();
         using var a = Make(dtype, [33, 65]);
         using var b = Make(dtype, [65], RandomBytes(dtype, 65, positive: divides || op == BinaryOp.Pow));
         DType outType = op.IsComparison() || op.IsLogical() ? DType.Bool : dtype;

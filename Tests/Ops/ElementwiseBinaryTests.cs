@@ -28,6 +28,8 @@ public sealed class ElementwiseBinaryTests(Device device)
         new("Mul", (a, b) => a * b, (a, b) => a * b),
         new("Div", (a, b) => a / b, (a, b) => a / b),
         new("Remainder", (a, b) => a % b, PyRemainder),
+        new("FMod", (a, b) => a.FMod(b), (a, b) => a % b), // C#'s % on doubles is C's fmod; both are exact
+        new("SubAlpha", (a, b) => a.Sub(b, alpha: 1.5), (a, b) => a - 1.5 * b),
         new("Maximum", Tensor.Maximum, Math.Max),
         new("Minimum", Tensor.Minimum, Math.Min),
         new("AddAlpha", (a, b) => a.Add(b, alpha: 2.5), (a, b) => a + 2.5 * b),

@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 
 namespace CudaTensor.Backends.Cpu;
 
-// One operator struct per BinaryOp. Arithmetic is generic over INumber<T>; Pow and Remainder have
-// integer and floating meanings chosen by the dispatcher.
+// One operator struct per BinaryOp. Arithmetic is generic over INumber<T>; Pow and the division family
+// (DivisionOperators.cs) have integer and floating meanings chosen by the dispatcher.
 
 internal readonly struct AddOp<T> : IBinaryOperator<AddOp<T>, T, T> where T : unmanaged, INumber<T>
 {
@@ -83,16 +83,6 @@ internal readonly struct IntPowOp<T> : IBinaryOperator<IntPowOp<T>, T, T> where 
             b >>= 1;
         }
         return result;
-    }
-}
-
-/// <summary>Python-style remainder: the result has the sign of the divisor (torch.remainder).</summary>
-internal readonly struct RemainderOp<T> : IBinaryOperator<RemainderOp<T>, T, T> where T : unmanaged, INumber<T>
-{
-    public static T Invoke(T a, T b)
-    {
-        T r = a % b;
-        return r != T.Zero && (r < T.Zero) != (b < T.Zero) ? r + b : r;
     }
 }
 

@@ -164,14 +164,28 @@ internal sealed partial class CpuBackend
 
     private static void BinaryFloat<T>(BinaryOp op, Strided dst, Strided a, Strided b) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (op == BinaryOp.Pow) Run(new ElementwiseRows.Binary<T, T, FloatPowOp<T>>(), dst, a, b, 4);
-        else BinaryNumeric<T>(op, dst, a, b);
+        switch (op)
+        {
+            case BinaryOp.Pow: Run(new ElementwiseRows.Binary<T, T, FloatPowOp<T>>(), dst, a, b, 4); break;
+            case BinaryOp.Remainder: Run(new ElementwiseRows.Binary<T, T, FloatRemainderOp<T>>(), dst, a, b); break;
+            case BinaryOp.FMod: Run(new ElementwiseRows.Binary<T, T, FloatFModOp<T>>(), dst, a, b); break;
+            case BinaryOp.TruncDivide: Run(new ElementwiseRows.Binary<T, T, FloatTruncDivideOp<T>>(), dst, a, b); break;
+            case BinaryOp.FloorDivide: Run(new ElementwiseRows.Binary<T, T, FloatFloorDivideOp<T>>(), dst, a, b); break;
+            default: BinaryNumeric<T>(op, dst, a, b); break;
+        }
     }
 
     private static void BinaryInteger<T>(BinaryOp op, Strided dst, Strided a, Strided b) where T : unmanaged, IBinaryInteger<T>
     {
-        if (op == BinaryOp.Pow) Run(new ElementwiseRows.Binary<T, T, IntPowOp<T>>(), dst, a, b);
-        else BinaryNumeric<T>(op, dst, a, b);
+        switch (op)
+        {
+            case BinaryOp.Pow: Run(new ElementwiseRows.Binary<T, T, IntPowOp<T>>(), dst, a, b); break;
+            case BinaryOp.Remainder: Run(new ElementwiseRows.Binary<T, T, IntRemainderOp<T>>(), dst, a, b); break;
+            case BinaryOp.FMod: Run(new ElementwiseRows.Binary<T, T, IntFModOp<T>>(), dst, a, b); break;
+            case BinaryOp.TruncDivide: Run(new ElementwiseRows.Binary<T, T, IntTruncDivideOp<T>>(), dst, a, b); break;
+            case BinaryOp.FloorDivide: Run(new ElementwiseRows.Binary<T, T, IntFloorDivideOp<T>>(), dst, a, b); break;
+            default: BinaryNumeric<T>(op, dst, a, b); break;
+        }
     }
 
     private static void BinaryNumeric<T>(BinaryOp op, Strided dst, Strided a, Strided b) where T : unmanaged, INumber<T>
@@ -184,7 +198,6 @@ internal sealed partial class CpuBackend
             case BinaryOp.Div: Run(new ElementwiseRows.Binary<T, T, DivOp<T>>(), dst, a, b); break;
             case BinaryOp.Maximum: Run(new ElementwiseRows.Binary<T, T, MaximumOp<T>>(), dst, a, b); break;
             case BinaryOp.Minimum: Run(new ElementwiseRows.Binary<T, T, MinimumOp<T>>(), dst, a, b); break;
-            case BinaryOp.Remainder: Run(new ElementwiseRows.Binary<T, T, RemainderOp<T>>(), dst, a, b); break;
             case BinaryOp.Eq: Run(new ElementwiseRows.Binary<T, byte, CompareOp<T, EqCmp<T>>>(), dst, a, b); break;
             case BinaryOp.Ne: Run(new ElementwiseRows.Binary<T, byte, CompareOp<T, NeCmp<T>>>(), dst, a, b); break;
             case BinaryOp.Lt: Run(new ElementwiseRows.Binary<T, byte, CompareOp<T, LtCmp<T>>>(), dst, a, b); break;

@@ -84,8 +84,10 @@ internal static unsafe class VirtualDeviceActivation
             if (!File.Exists(path))
             {
                 throw new InvalidOperationException(
-                    $"{VirtualDeviceOptions.Variable} is set, but the virtual device's shim {path} is missing: the build compiles "
-                    + "VirtualDevice/Shim/*.c with gcc; install gcc (apt-get install gcc) and rebuild, or unset the variable.");
+                    $"{VirtualDeviceOptions.Variable} is set, but the virtual device's shim {path} is missing. From source, the build "
+                    + "compiles VirtualDevice/Shim/*.c with gcc: install gcc (apt-get install gcc) and rebuild. From the "
+                    + "CudaTensor.VirtualDevice package, the shims are copied beside the app only for linux-x64 (or no runtime "
+                    + "identifier): build or publish for linux-x64. Or unset the variable.");
             }
             if (!NativeLibrary.TryLoad(path, out IntPtr handle))
             {

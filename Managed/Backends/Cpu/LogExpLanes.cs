@@ -17,17 +17,30 @@ namespace CudaTensor.Backends.Cpu;
 /// </summary>
 internal static class DoubleExp
 {
-    private static readonly double E354 = Math.Exp(354), EMinus354 = Math.Exp(-354);
+    // e^354 and e^-354 correctly rounded (from a 60-digit evaluation); constants, not static fields, so that the
+    // JIT needs no class-initialization check in the loop.
+    private const double E354 = 5.498529934697141e+153, EMinus354 = 1.818667920110323e-154;
+
+    private const double Limit = 708;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Invoke(Vector512<double> x)
     {
-        var limit = Vector512.Create(708.0);
-        var hi = Vector512.GreaterThan(x, limit);
-        var lo = Vector512.LessThan(x, -limit);
-        var shifted = x - (Vector512.Create(354.0) & hi) + (Vector512.Create(354.0) & lo);
+        // The common case as is; NaN fails the comparison. Both paths give an in-range lane the same bits.
+        if (Vector512.LessThanOrEqualAll(Vector512.Abs(x), Vector512.Create(Limit))) return Vector512.Exp(x);
+        return OutOfRange(x);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<double> OutOfRange(Vector512<double> x)
+    {
+        var limit = Vector512.Create(Limit);
         var isNumber = Vector512.Equals(x, x);
-        var r = Vector512.Exp((Vector512.Min(Vector512.Max(shifted, -limit), limit)) & isNumber);
+        var xs = Vector512.ConditionalSelect(isNumber, x, Vector512<double>.Zero);
+        var hi = Vector512.GreaterThan(xs, limit);
+        var lo = Vector512.LessThan(xs, -limit);
+        var shifted = Vector512.ConditionalSelect(hi, xs - Vector512.Create(354.0), Vector512.ConditionalSelect(lo, xs + Vector512.Create(354.0), xs));
+        var r = Vector512.Exp(Vector512.MinNative(Vector512.MaxNative(shifted, -limit), limit));
         r *= Vector512.ConditionalSelect(hi, Vector512.Create(E354), Vector512.ConditionalSelect(lo, Vector512.Create(EMinus354), Vector512<double>.One));
         return Vector512.ConditionalSelect(isNumber, r, x);
     }
@@ -84,7 +97,9 @@ internal readonly struct SoftplusLanes : ILaneFunction<double>
         // log1p(e) for e in [0, 1]: u ≤ 2, never infinite.
         var u = Vector512<double>.One + e;
         var l = Vector512.ConditionalSelect(Vector512.Equals(u, Vector512<double>.One), e, Vector512.Log(u) / (u - Vector512<double>.One) * e);
-        var r = (Vector512.Max(t, Vector512<double>.Zero) + l) / beta;
+        // max(βx, 0) by a select (Vector512.Max orders -0 and NaN the IEEE way, at several times the cost; l is NaN for
+        // a NaN βx and the sign of a zero βx is lost in the sum).
+        var r = (Vector512.ConditionalSelect(Vector512.GreaterThan(t, Vector512<double>.Zero), t, Vector512<double>.Zero) + l) / beta;
         return Vector512.ConditionalSelect(Vector512.GreaterThan(t, threshold), x, r);
     }
 }

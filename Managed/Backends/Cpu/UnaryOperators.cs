@@ -7,7 +7,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace CudaTensor.Backends.Cpu;
 
-// One operator struct per UnaryOp: the scalar formula, and a TensorPrimitives span form where one exists.
+// One operator struct per UnaryOp: the scalar formula, and a span form for contiguous rows: TensorPrimitives, or a lane
+// function (VectorLanes, FloatLanes) where TensorPrimitives lacks the op; without AVX-512 those keep the scalar loop.
 // Numeric ops are generic over INumber<T> (every dtype), floating ones over IFloatingPointIeee754<T>.
 
 internal readonly struct NegOp<T> : IUnaryOperator<NegOp<T>, T> where T : unmanaged, INumber<T>

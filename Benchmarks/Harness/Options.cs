@@ -24,6 +24,9 @@ public sealed record Options
     /// <summary>Measure the virtual device's PTX engine instead of the suite.</summary>
     public bool PtxThroughput { get; init; }
 
+    /// <summary>Time the CPU unary operators' scalar loops against their vector span forms instead of the suite.</summary>
+    public bool UnaryLanes { get; init; }
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Options:
@@ -33,6 +36,7 @@ public sealed record Options
           --device cpu|cuda    where tensors live (default cpu)
           --no-limits          do not measure the FMA peak and memory bandwidth
           --ptx-throughput     thread-instructions per second of the virtual device's PTX engine (needs NVRTC)
+          --unary-lanes        CPU unary operators: ns per element of the scalar loop and the vector span form
           --help               this text
         """;
 
@@ -57,6 +61,7 @@ public sealed record Options
                 case "--json": o = o with { Json = true }; break;
                 case "--no-limits": o = o with { NoLimits = true }; break;
                 case "--ptx-throughput": o = o with { PtxThroughput = true }; break;
+                case "--unary-lanes": o = o with { UnaryLanes = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

@@ -7,7 +7,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace CudaTensor.Backends.Cpu;
 
-// One operator struct per UnaryOp: the scalar formula, and a TensorPrimitives span form where one exists.
+// One operator struct per UnaryOp: the scalar formula, and a span form for contiguous rows: TensorPrimitives, or a lane
+// function (VectorLanes, FloatLanes) where TensorPrimitives lacks the op; without AVX-512 those keep the scalar loop.
 // Numeric ops are generic over INumber<T> (every dtype), floating ones over IFloatingPointIeee754<T>.
 
 internal readonly struct NegOp<T> : IUnaryOperator<NegOp<T>, T> where T : unmanaged, INumber<T>
@@ -32,6 +33,13 @@ internal readonly struct AbsOp<T> : IUnaryOperator<AbsOp<T>, T> where T : unmana
 internal readonly struct SignOp<T> : IUnaryOperator<SignOp<T>, T> where T : unmanaged, INumber<T>
 {
     public static T Invoke(T x, T p0, T p1) => T.IsNaN(x) ? x : x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
+
+    // Every dtype in lanes (SignLanes); TensorPrimitives.Sign returns int and throws on NaN.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (VectorLanes.IsSupported) VectorLanes.Map<T, SignLanes<T>>(x, y, p0, p1);
+        else for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
 }
 
 internal readonly struct SquareOp<T> : IUnaryOperator<SquareOp<T>, T> where T : unmanaged, INumber<T>
@@ -51,6 +59,12 @@ internal readonly struct ReluOp<T> : IUnaryOperator<ReluOp<T>, T> where T : unma
 internal readonly struct LeakyReluOp<T> : IUnaryOperator<LeakyReluOp<T>, T> where T : unmanaged, INumber<T>
 {
     public static T Invoke(T x, T slope, T p1) => x < T.Zero ? x * slope : x;
+
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T slope, T p1)
+    {
+        if (VectorLanes.IsSupported) VectorLanes.Map<T, LeakyReluLanes<T>>(x, y, slope, p1);
+        else for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], slope, p1);
+    }
 }
 
 internal readonly struct ClampOp<T> : IUnaryOperator<ClampOp<T>, T> where T : unmanaged, INumber<T>
@@ -114,6 +128,12 @@ internal readonly struct Log1pOp<T> : IUnaryOperator<Log1pOp<T>, T> where T : un
         if (T.IsPositiveInfinity(u)) return u;
         return T.Log(u) / (u - T.One) * x;
     }
+
+    // The same formula in float64 lanes (Log1pLanes); float32 rows widened to them.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (!VectorLanes.TryMapFloating<T, Log1pLanes>(x, y, p0, p1)) for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
 }
 
 internal readonly struct Expm1Op<T> : IUnaryOperator<Expm1Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -128,6 +148,12 @@ internal readonly struct Expm1Op<T> : IUnaryOperator<Expm1Op<T>, T> where T : un
         if (T.IsPositiveInfinity(u)) return u;
         T um1 = u - T.One;
         return um1 == -T.One ? -T.One : um1 * (x / T.Log(u));
+    }
+
+    // The same formula in float64 lanes (Expm1Lanes); float32 rows widened to them.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (!VectorLanes.TryMapFloating<T, Expm1Lanes>(x, y, p0, p1)) for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
     }
 }
 
@@ -186,6 +212,17 @@ internal readonly struct GeluTanhOp<T> : IUnaryOperator<GeluTanhOp<T>, T> where 
     private static readonly T Half = T.CreateChecked(0.5);
 
     public static T Invoke(T x, T p0, T p1) => Half * x * (T.One + T.Tanh(Sqrt2OverPi * (x + Cubic * x * x * x)));
+
+    // x / (1 + e^(-2z)) in lanes, the same function without the cancellation of 1 + tanh(z) (see GeluTanhLanes):
+    // float32 in float lanes with FloatExp, float64 in double lanes.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (typeof(T) == typeof(float) && FloatExp.IsSupported)
+            FloatLanes.Map<GeluTanhFloat>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+        else if (typeof(T) == typeof(double) && VectorLanes.IsSupported)
+            VectorLanes.Map<double, GeluTanhLanes>(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(y), 0, 0);
+        else for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
 }
 
 internal readonly struct SiluOp<T> : IUnaryOperator<SiluOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -215,11 +252,25 @@ internal readonly struct SoftplusOp<T> : IUnaryOperator<SoftplusOp<T>, T> where 
         if (bx > threshold) return x;
         return (T.Max(bx, T.Zero) + Log1pOp<T>.Invoke(T.Exp(-T.Abs(bx)), T.Zero, T.Zero)) / beta;
     }
+
+    // The same formula in float64 lanes (SoftplusLanes); float32 rows widened to them.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T beta, T threshold)
+    {
+        if (!VectorLanes.TryMapFloating<T, SoftplusLanes>(x, y, beta, threshold)) for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], beta, threshold);
+    }
 }
 
 internal readonly struct ErfOp<T> : IUnaryOperator<ErfOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static T Invoke(T x, T p0, T p1) => T.CreateChecked(SpecialFunctions.Erf(double.CreateChecked(x)));
+    // ±0 returns itself: erf is odd, and C, CUDA and PyTorch give erf(-0) = -0 (the series would sum to +0).
+    public static T Invoke(T x, T p0, T p1) => x == T.Zero ? x : T.CreateChecked(SpecialFunctions.Erf(double.CreateChecked(x)));
+
+    // msun's rational approximations in float64 lanes (ErfLanes), within an ulp like the series above but without
+    // their loops; float32 rows widened to them.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (!VectorLanes.TryMapFloating<T, ErfLanes>(x, y, p0, p1)) for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i], p0, p1);
+    }
 }
 
 internal readonly struct FloorOp<T> : IUnaryOperator<FloorOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>

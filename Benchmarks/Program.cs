@@ -25,6 +25,10 @@ if (options.PtxThroughput)
 {
     return PtxThroughput.Run(options.Quick ? 0.5 : 2);
 }
+if (options.Lifetime)
+{
+    return LifetimeBenchmark.Run(options.Quick);
+}
 
 Device device;
 if (options.Device == "cpu")

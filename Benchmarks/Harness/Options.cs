@@ -24,6 +24,9 @@ public sealed record Options
     /// <summary>Measure the virtual device's PTX engine instead of the suite.</summary>
     public bool PtxThroughput { get; init; }
 
+    /// <summary>Measure what undisposed tensors cost (unscoped training loop, long graphs) instead of the suite.</summary>
+    public bool Lifetime { get; init; }
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Options:
@@ -33,6 +36,8 @@ public sealed record Options
           --device cpu|cuda    where tensors live (default cpu)
           --no-limits          do not measure the FMA peak and memory bandwidth
           --ptx-throughput     thread-instructions per second of the virtual device's PTX engine (needs NVRTC)
+          --lifetime           what undisposed tensors cost: unscoped vs scoped training step, collections,
+                               working set, one-element add, long autograd graphs
           --help               this text
         """;
 
@@ -57,6 +62,7 @@ public sealed record Options
                 case "--json": o = o with { Json = true }; break;
                 case "--no-limits": o = o with { NoLimits = true }; break;
                 case "--ptx-throughput": o = o with { PtxThroughput = true }; break;
+                case "--lifetime": o = o with { Lifetime = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

@@ -27,7 +27,7 @@ if (options.PtxThroughput)
 }
 if (options.Lifetime)
 {
-    return LifetimeBenchmark.Run(options.Quick);
+    return LifetimeBenchmark.Run(options.Quick, options.Filters);
 }
 
 Device device;

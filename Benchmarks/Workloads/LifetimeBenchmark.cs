@@ -15,15 +15,17 @@ public static class LifetimeBenchmark
 {
     /// <summary>Runs every measurement and prints a markdown report to standard output.</summary>
     /// <param name="quick">Fewer steps: 2,000 unscoped steps instead of 10,000, a long graph of 200,000 tensors instead of 1,000,000.</param>
-    public static int Run(bool quick)
+    /// <param name="sections">Which parts to run (<c>step</c>, <c>long-run</c>, <c>add</c>, <c>graph</c>); all when empty.</param>
+    public static int Run(bool quick, IReadOnlyList<string> sections)
     {
+        bool Selected(string name) => sections.Count == 0 || sections.Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
         Console.WriteLine($"Machine: {MachineInfo.Current()}");
         Console.WriteLine($"GC: server={System.Runtime.GCSettings.IsServerGC}, latency={System.Runtime.GCSettings.LatencyMode}");
         Console.WriteLine();
-        StepComparison(quick);
-        LongUnscopedRun(quick ? 2_000 : 10_000, quick ? 500 : 1_000);
-        OneElementAdd(quick);
-        LongGraph(quick ? [10_000, 100_000, 200_000] : [10_000, 100_000, 1_000_000]);
+        if (Selected("step")) StepComparison(quick);
+        if (Selected("long-run")) LongUnscopedRun(quick ? 2_000 : 10_000, quick ? 500 : 1_000);
+        if (Selected("add")) OneElementAdd(quick);
+        if (Selected("graph")) LongGraph(quick ? [10_000, 100_000, 200_000] : [10_000, 100_000, 1_000_000]);
         PrintPool();
         return 0;
     }
@@ -184,6 +186,10 @@ public static class LifetimeBenchmark
 
     private static void PrintPool()
     {
+        var s = Cpu.MemoryStats();
+        Console.WriteLine($"CPU pool at the end: allocated {s.AllocatedBytes / 1048576.0:0.0} MiB, reserved {s.ReservedBytes / 1048576.0:0.0} MiB " +
+            $"(peak {s.PeakReservedBytes / 1048576.0:0.0} MiB), {s.Allocations:N0} allocations of which {s.ReusedBlocks:N0} reused, " +
+            $"{s.SystemAllocations:N0} system allocations, {s.SystemFrees:N0} system frees, {s.Collections:N0} collections started by the pool");
     }
 
     private static string Ms(double seconds) => $"{seconds * 1e3:0.000} ms";

@@ -11,8 +11,9 @@ namespace CudaTensor;
 /// <item>Sizes are rounded up to a power of two (at least 64 bytes) and reused from a per-size free list. Why pool at
 /// all: a fresh multi-megabyte block page-faults on first touch, which makes out-of-place ops several times slower
 /// than in-place ones, and a system allocation costs more than a reuse (it would dominate a one-element op).</item>
-/// <item>Blocks of up to <see cref="MaxThreadCachedBytes"/> are first kept in a small per-thread cache (no
-/// synchronisation on the hot path), at most <see cref="ThreadCacheDepth"/> of each size per thread.</item>
+/// <item>A disposed storage of up to <see cref="MaxThreadCachedBytes"/> is kept whole, with its block, in a small
+/// per-thread cache (no synchronisation and no allocation on the hot path: the next tensor of that size reuses the
+/// storage object), at most <see cref="ThreadCacheDepth"/> of each size per thread.</item>
 /// <item>The shared lists keep at most <see cref="MaxCachedBytes"/> of idle blocks; beyond that a returned block
 /// goes back to the system.</item>
 /// <item>A storage that is disposed returns its block at once. A storage that is forgotten is finalized: the
@@ -38,10 +39,9 @@ internal static unsafe class CpuBufferPool
 
     private static readonly SharedList[] Shared = CreateLists();
     private static readonly ConcurrentQueue<Pending> PendingFrees = new(); // lock-free: finalizers push here
-    // Thread caches, weakly: a cache dies with its thread, and its finalizer hands its blocks back.
-    private static readonly List<WeakReference<ThreadCache>> Caches = [];
-
-    private static long _allocated, _reserved, _peakAllocated, _peakReserved, _allocations, _active;
+    // The counters of every thread that used the pool; a dead thread's are folded into the globals by Stats.
+    private static readonly List<ThreadCounters> Counters = [];
+    private static long _allocated, _reserved, _peakAllocated, _peakReserved, _allocations, _returns;
     private static long _systemAllocations, _systemFrees, _pendingCount, _collections, _sharedCachedBytes;
     // Collection trigger: collect when _allocated exceeds _collectAt; _finalizedBytes (bytes finalizers gave back,
     // ever) tells whether the last young collection found garbage.
@@ -60,16 +60,28 @@ internal static unsafe class CpuBufferPool
         public int Count;
     }
 
-    // One stack of blocks per small size class, owned by one thread.
+    // Per-thread counts, plain (only the owning thread writes them): no atomic operation per tensor for statistics.
+    private sealed class ThreadCounters(ThreadCache owner)
+    {
+        public long Allocations, Returns;
+        public readonly WeakReference<ThreadCache> Owner = new(owner);
+    }
+
+    // One stack of idle storages per small size class, owned by one thread. A storage keeps its block while cached,
+    // so a reuse allocates nothing (a new finalizable object costs several times a plain one). When the thread ends
+    // the cache and its storages become garbage, and the storages' finalizers hand the blocks back.
     private sealed class ThreadCache
     {
-        public readonly nint[][] Stacks = CreateStacks();
+        public readonly CpuStorage?[][] Stacks = CreateStacks();
         public readonly int[] Counts = new int[BucketOf(MaxThreadCachedBytes) + 1];
+        public readonly ThreadCounters Counters;
 
-        private static nint[][] CreateStacks()
+        public ThreadCache() => Counters = new ThreadCounters(this);
+
+        private static CpuStorage?[][] CreateStacks()
         {
-            var stacks = new nint[BucketOf(MaxThreadCachedBytes) + 1][];
-            for (int i = 0; i < stacks.Length; i++) stacks[i] = new nint[ThreadCacheDepth];
+            var stacks = new CpuStorage?[BucketOf(MaxThreadCachedBytes) + 1][];
+            for (int i = 0; i < stacks.Length; i++) stacks[i] = new CpuStorage?[ThreadCacheDepth];
             return stacks;
         }
 
@@ -78,20 +90,6 @@ internal static unsafe class CpuBufferPool
             long bytes = 0;
             for (int b = 0; b < Counts.Length; b++) bytes += (long)Volatile.Read(ref Counts[b]) << b;
             return bytes;
-        }
-
-        // The thread ended: its idle blocks go back through the pending queue (no lock on the finalizer thread).
-        ~ThreadCache()
-        {
-            for (int b = 0; b < Counts.Length; b++)
-            {
-                for (int i = 0; i < Counts[b]; i++)
-                {
-                    PendingFrees.Enqueue(new Pending(Stacks[b][i], b));
-                    Interlocked.Increment(ref _pendingCount);
-                }
-                Counts[b] = 0;
-            }
         }
     }
 
@@ -106,25 +104,32 @@ internal static unsafe class CpuBufferPool
     public static int BucketOf(long byteLength)
         => Math.Max(MinBucket, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((ulong)Math.Max(byteLength, 1))));
 
+    /// <summary>An idle storage of size class <paramref name="bucket"/> from the calling thread's cache, or null.</summary>
+    public static CpuStorage? RentCached(int bucket)
+    {
+        var cache = _threadCache;
+        if (cache is null || bucket >= cache.Counts.Length || cache.Counts[bucket] == 0) return null;
+        int top = --cache.Counts[bucket];
+        var storage = cache.Stacks[bucket][top];
+        cache.Stacks[bucket][top] = null;
+        cache.Counters.Allocations++;
+        Held(1L << bucket);
+        return storage;
+    }
+
     /// <summary>A block of 2^<paramref name="bucket"/> bytes, 64-byte aligned, uninitialised.</summary>
     /// <exception cref="InsufficientMemoryException">The system has no block of that size.</exception>
     public static nint Rent(int bucket)
     {
+        Counted().Allocations++;
+        Held(1L << bucket);
+        return NewBlock(bucket);
+    }
+
+    /// <summary>A block for an allocation already counted: from the pending queue, the shared list or the system.</summary>
+    internal static nint NewBlock(int bucket)
+    {
         long size = 1L << bucket;
-        long held = Interlocked.Add(ref _allocated, size);
-        if (held > Volatile.Read(ref _peakAllocated)) RaisePeak(ref _peakAllocated, held);
-        Interlocked.Increment(ref _allocations);
-        Interlocked.Increment(ref _active);
-        if (held > Volatile.Read(ref _collectAt)) Collect();
-        if (size <= MaxThreadCachedBytes)
-        {
-            var cache = _threadCache;
-            if (cache is not null && cache.Counts[bucket] > 0)
-            {
-                int top = --cache.Counts[bucket];
-                return cache.Stacks[bucket][top];
-            }
-        }
         if (!PendingFrees.IsEmpty) DrainPending();
         var list = Shared[bucket];
         if (list.Count > 0)
@@ -141,21 +146,33 @@ internal static unsafe class CpuBufferPool
         return SystemAlloc(bucket);
     }
 
+    private static void Held(long size)
+    {
+        long held = Interlocked.Add(ref _allocated, size);
+        if (held > Volatile.Read(ref _peakAllocated)) RaisePeak(ref _peakAllocated, held);
+        if (held > Volatile.Read(ref _collectAt)) Collect();
+    }
+
+    /// <summary>
+    /// Keeps a released storage, with its block, in the calling thread's cache; false when the cache is full or the
+    /// block too large (the caller then gives the block back with <see cref="Return"/>).
+    /// </summary>
+    public static bool TryCache(CpuStorage storage, int bucket)
+    {
+        if (bucket >= BucketOf(MaxThreadCachedBytes) + 1) return false;
+        var cache = _threadCache ?? NewThreadCache();
+        if (cache.Counts[bucket] == ThreadCacheDepth) return false;
+        cache.Stacks[bucket][cache.Counts[bucket]++] = storage;
+        cache.Counters.Returns++;
+        Interlocked.Add(ref _allocated, -(1L << bucket));
+        return true;
+    }
+
     /// <summary>Gives back a block that a disposed storage held.</summary>
     public static void Return(nint address, int bucket)
     {
-        long size = 1L << bucket;
-        Interlocked.Add(ref _allocated, -size);
-        Interlocked.Decrement(ref _active);
-        if (size <= MaxThreadCachedBytes)
-        {
-            var cache = _threadCache ?? NewThreadCache();
-            if (cache.Counts[bucket] < ThreadCacheDepth)
-            {
-                cache.Stacks[bucket][cache.Counts[bucket]++] = address;
-                return;
-            }
-        }
+        Counted().Returns++;
+        Interlocked.Add(ref _allocated, -(1L << bucket));
         PushShared(address, bucket);
     }
 
@@ -164,7 +181,7 @@ internal static unsafe class CpuBufferPool
     {
         Interlocked.Add(ref _allocated, -(1L << bucket));
         Interlocked.Add(ref _finalizedBytes, 1L << bucket);
-        Interlocked.Decrement(ref _active);
+        Interlocked.Increment(ref _returns);
         PendingFrees.Enqueue(new Pending(address, bucket));
         Interlocked.Increment(ref _pendingCount);
     }
@@ -173,12 +190,25 @@ internal static unsafe class CpuBufferPool
     public static CpuMemoryStats Stats()
     {
         DrainPending();
-        long threadCached = 0;
-        lock (Caches)
+        long threadCached = 0, allocations = Interlocked.Read(ref _allocations), returns = Interlocked.Read(ref _returns);
+        lock (Counters)
         {
-            foreach (var w in Caches)
+            for (int i = Counters.Count - 1; i >= 0; i--)
             {
-                if (w.TryGetTarget(out var c)) threadCached += c.Bytes();
+                var c = Counters[i];
+                allocations += Volatile.Read(ref c.Allocations);
+                returns += Volatile.Read(ref c.Returns);
+                if (c.Owner.TryGetTarget(out var cache))
+                {
+                    threadCached += cache.Bytes();
+                }
+                else
+                {
+                    // The thread is gone and nobody writes these any more: fold them into the globals.
+                    Interlocked.Add(ref _allocations, c.Allocations);
+                    Interlocked.Add(ref _returns, c.Returns);
+                    Counters.RemoveAt(i);
+                }
             }
         }
         return new CpuMemoryStats(
@@ -186,8 +216,8 @@ internal static unsafe class CpuBufferPool
             ReservedBytes: Interlocked.Read(ref _reserved),
             PeakAllocatedBytes: Interlocked.Read(ref _peakAllocated),
             PeakReservedBytes: Interlocked.Read(ref _peakReserved),
-            Allocations: Interlocked.Read(ref _allocations),
-            ActiveBlocks: Interlocked.Read(ref _active),
+            Allocations: allocations,
+            ActiveBlocks: allocations - returns,
             SystemAllocations: Interlocked.Read(ref _systemAllocations),
             SystemFrees: Interlocked.Read(ref _systemFrees),
             PendingFrees: Interlocked.Read(ref _pendingCount),
@@ -215,7 +245,13 @@ internal static unsafe class CpuBufferPool
         {
             for (int b = 0; b < cache.Counts.Length; b++)
             {
-                while (cache.Counts[b] > 0) SystemFree(cache.Stacks[b][--cache.Counts[b]], b);
+                while (cache.Counts[b] > 0)
+                {
+                    int top = --cache.Counts[b];
+                    var storage = cache.Stacks[b][top]!;
+                    cache.Stacks[b][top] = null;
+                    SystemFree(storage.TakeBlock(), b);
+                }
             }
         }
         for (int b = 0; b < Shared.Length; b++)
@@ -235,13 +271,11 @@ internal static unsafe class CpuBufferPool
     private static ThreadCache NewThreadCache()
     {
         var cache = new ThreadCache();
-        lock (Caches)
-        {
-            Caches.RemoveAll(w => !w.TryGetTarget(out _));
-            Caches.Add(new WeakReference<ThreadCache>(cache));
-        }
+        lock (Counters) Counters.Add(cache.Counters);
         return _threadCache = cache;
     }
+
+    private static ThreadCounters Counted() => (_threadCache ?? NewThreadCache()).Counters;
 
     private static void PushShared(nint address, int bucket)
     {
@@ -329,8 +363,7 @@ internal static unsafe class CpuBufferPool
             if (p is null)
             {
                 Interlocked.Add(ref _allocated, -size);
-                Interlocked.Decrement(ref _active);
-                Interlocked.Decrement(ref _allocations);
+                Counted().Allocations--;
                 throw new InsufficientMemoryException(
                     $"Out of host memory: a CPU tensor needs a block of {size} bytes; tensors hold {Interlocked.Read(ref _allocated)} bytes now. Dispose tensors you no longer need, or use a TensorScope.");
             }

@@ -5,7 +5,8 @@ namespace CudaTensor;
 /// loads; the address never moves). The block is released exactly once: by the last <see cref="Storage.Release"/>
 /// (disposal; the block goes straight back to the pool and finalization is suppressed) or, when every tensor viewing
 /// the storage was forgotten, by the finalizer (the block goes onto the pool's pending queue). Both paths take the
-/// address with one atomic exchange, so a disposal racing with finalization cannot free the block twice.
+/// address with one atomic exchange, so a disposal racing with finalization cannot free the block twice. A small
+/// disposed storage is kept whole by the pool and revived for the next tensor of its size (see <see cref="CpuBufferPool"/>).
 /// </summary>
 internal sealed unsafe class CpuStorage : Storage
 {
@@ -26,9 +27,20 @@ internal sealed unsafe class CpuStorage : Storage
     public static CpuStorage Allocate(long byteLength, bool zero)
     {
         int bucket = CpuBufferPool.BucketOf(byteLength);
-        nint address = CpuBufferPool.Rent(bucket);
-        if (zero) Clear((byte*)address, byteLength);
-        return new CpuStorage(address, bucket, byteLength);
+        var storage = CpuBufferPool.RentCached(bucket);
+        if (storage is not null)
+        {
+            storage.Revive(byteLength);
+            // Only a finalization racing with the disposal that cached it (impossible for a reachable storage, but
+            // the exchange makes it harmless) leaves a cached storage without its block.
+            if (storage._address == 0) storage._address = CpuBufferPool.NewBlock(bucket);
+        }
+        else
+        {
+            storage = new CpuStorage(CpuBufferPool.Rent(bucket), bucket, byteLength);
+        }
+        if (zero) Clear((byte*)storage._address, byteLength);
+        return storage;
     }
 
     private static void Clear(byte* p, long bytes)
@@ -55,8 +67,20 @@ internal sealed unsafe class CpuStorage : Storage
         if (address != 0) CpuBufferPool.ReturnFromFinalizer(address, _bucket);
     }
 
+    /// <summary>Takes the block out of an idle storage (emptying the pool's cache); the storage is dead afterwards.</summary>
+    internal nint TakeBlock()
+    {
+        nint address = Interlocked.Exchange(ref _address, 0);
+#pragma warning disable CA1816 // the storage gives up its block: the finalizer has nothing left to do
+        GC.SuppressFinalize(this);
+#pragma warning restore CA1816
+        return address;
+    }
+
     protected override void Free()
     {
+        // A small storage stays whole, block included, in the thread's cache for the next tensor of its size.
+        if (Volatile.Read(ref _address) != 0 && CpuBufferPool.TryCache(this, _bucket)) return;
         nint address = Interlocked.Exchange(ref _address, 0);
         if (address == 0) return;
 #pragma warning disable CA1816 // Free is this storage's Dispose: the last reference went, the finalizer has nothing left to do

@@ -93,12 +93,17 @@ public static class LifetimeBenchmark
         int gen0 = 0, gen1 = 0, gen2 = 0;
         long wsFrom = 0, rssFrom = 0;
         var perStep = new List<double>();
+        var series = new List<string>();
         var clock = Stopwatch.StartNew();
         for (int i = 1; i <= steps; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
             mlp.Unscoped();
             perStep.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            if (i % (steps / 10) == 0)
+            {
+                series.Add($"{i}: {Environment.WorkingSet / 1048576.0:0} MB (GC heap {GC.GetTotalMemory(false) / 1048576.0:0}, pool {Cpu.MemoryStats().ReservedBytes / 1048576.0:0})");
+            }
             if (i == from)
             {
                 gen0 = GC.CollectionCount(0);
@@ -120,6 +125,8 @@ public static class LifetimeBenchmark
         Console.WriteLine($"| gen-0 / gen-1 / gen-2 collections per 1,000 steps | {(GC.CollectionCount(0) - gen0) * per1000:0.0} / {(GC.CollectionCount(1) - gen1) * per1000:0.0} / {(GC.CollectionCount(2) - gen2) * per1000:0.0} |");
         Console.WriteLine($"| working set growth | {(Environment.WorkingSet - wsFrom) / 1048576.0:0.0} MB (resident set {(PeakMemory.CurrentBytes() - rssFrom) / 1048576.0:0.0} MB) |");
         Console.WriteLine($"| working set at the end | {Environment.WorkingSet / 1048576.0:0} MB |");
+        Console.WriteLine();
+        Console.WriteLine($"Working set by step (managed heap, CPU pool reserved): {string.Join("; ", series)}");
         Console.WriteLine();
     }
 

@@ -67,21 +67,22 @@ internal static unsafe class CpuBufferPool
         public readonly WeakReference<ThreadCache> Owner = new(owner);
     }
 
-    // One stack of idle storages per small size class, owned by one thread. A storage keeps its block while cached,
-    // so a reuse allocates nothing (a new finalizable object costs several times a plain one). When the thread ends
-    // the cache and its storages become garbage, and the storages' finalizers hand the blocks back.
+    // One stack of idle storages per small size class, owned by one thread, each with the block it gave up (a storage
+    // claims its block back atomically on reuse, so every path that frees a block first takes it with one exchange).
+    // A reuse allocates nothing: a new finalizable object costs several times a plain one.
     private sealed class ThreadCache
     {
-        public readonly CpuStorage?[][] Stacks = CreateStacks();
+        public readonly CpuStorage?[][] Stacks = CreateStacks<CpuStorage?>();
+        public readonly nint[][] Blocks = CreateStacks<nint>();
         public readonly int[] Counts = new int[BucketOf(MaxThreadCachedBytes) + 1];
         public readonly ThreadCounters Counters;
 
         public ThreadCache() => Counters = new ThreadCounters(this);
 
-        private static CpuStorage?[][] CreateStacks()
+        private static T[][] CreateStacks<T>()
         {
-            var stacks = new CpuStorage?[BucketOf(MaxThreadCachedBytes) + 1][];
-            for (int i = 0; i < stacks.Length; i++) stacks[i] = new CpuStorage?[ThreadCacheDepth];
+            var stacks = new T[BucketOf(MaxThreadCachedBytes) + 1][];
+            for (int i = 0; i < stacks.Length; i++) stacks[i] = new T[ThreadCacheDepth];
             return stacks;
         }
 
@@ -90,6 +91,20 @@ internal static unsafe class CpuBufferPool
             long bytes = 0;
             for (int b = 0; b < Counts.Length; b++) bytes += (long)Volatile.Read(ref Counts[b]) << b;
             return bytes;
+        }
+
+        // The thread ended: its idle blocks go back through the pending queue (the finalizer thread takes no lock).
+        ~ThreadCache()
+        {
+            for (int b = 0; b < Counts.Length; b++)
+            {
+                for (int i = 0; i < Counts[b]; i++)
+                {
+                    PendingFrees.Enqueue(new Pending(Blocks[b][i], b));
+                    Interlocked.Increment(ref _pendingCount);
+                }
+                Counts[b] = 0;
+            }
         }
     }
 
@@ -104,14 +119,16 @@ internal static unsafe class CpuBufferPool
     public static int BucketOf(long byteLength)
         => Math.Max(MinBucket, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((ulong)Math.Max(byteLength, 1))));
 
-    /// <summary>An idle storage of size class <paramref name="bucket"/> from the calling thread's cache, or null.</summary>
-    public static CpuStorage? RentCached(int bucket)
+    /// <summary>An idle storage of size class <paramref name="bucket"/> from the calling thread's cache and its block, or null.</summary>
+    public static CpuStorage? RentCached(int bucket, out nint block)
     {
         var cache = _threadCache;
+        block = 0;
         if (cache is null || bucket >= cache.Counts.Length || cache.Counts[bucket] == 0) return null;
         int top = --cache.Counts[bucket];
         var storage = cache.Stacks[bucket][top];
         cache.Stacks[bucket][top] = null;
+        block = cache.Blocks[bucket][top];
         cache.Counters.Allocations++;
         Held(1L << bucket);
         return storage;
@@ -154,14 +171,15 @@ internal static unsafe class CpuBufferPool
     }
 
     /// <summary>
-    /// Keeps a released storage, with its block, in the calling thread's cache; false when the cache is full or the
-    /// block too large (the caller then gives the block back with <see cref="Return"/>).
+    /// Keeps a released storage and the block it gave up in the calling thread's cache; false when the cache is full or
+    /// the block too large (the caller then gives the block back with <see cref="Return"/>).
     /// </summary>
-    public static bool TryCache(CpuStorage storage, int bucket)
+    public static bool TryCache(CpuStorage storage, nint block, int bucket)
     {
         if (bucket >= BucketOf(MaxThreadCachedBytes) + 1) return false;
         var cache = _threadCache ?? NewThreadCache();
         if (cache.Counts[bucket] == ThreadCacheDepth) return false;
+        cache.Blocks[bucket][cache.Counts[bucket]] = block;
         cache.Stacks[bucket][cache.Counts[bucket]++] = storage;
         cache.Counters.Returns++;
         Interlocked.Add(ref _allocated, -(1L << bucket));
@@ -248,9 +266,8 @@ internal static unsafe class CpuBufferPool
                 while (cache.Counts[b] > 0)
                 {
                     int top = --cache.Counts[b];
-                    var storage = cache.Stacks[b][top]!;
                     cache.Stacks[b][top] = null;
-                    SystemFree(storage.TakeBlock(), b);
+                    SystemFree(cache.Blocks[b][top], b);
                 }
             }
         }

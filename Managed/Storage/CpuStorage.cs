@@ -27,13 +27,11 @@ internal sealed unsafe class CpuStorage : Storage
     public static CpuStorage Allocate(long byteLength, bool zero)
     {
         int bucket = CpuBufferPool.BucketOf(byteLength);
-        var storage = CpuBufferPool.RentCached(bucket);
+        var storage = CpuBufferPool.RentCached(bucket, out nint block);
         if (storage is not null)
         {
             storage.Revive(byteLength);
-            // Only a finalization racing with the disposal that cached it (impossible for a reachable storage, but
-            // the exchange makes it harmless) leaves a cached storage without its block.
-            if (storage._address == 0) storage._address = CpuBufferPool.NewBlock(bucket);
+            Volatile.Write(ref storage._address, block);
         }
         else
         {
@@ -67,22 +65,13 @@ internal sealed unsafe class CpuStorage : Storage
         if (address != 0) CpuBufferPool.ReturnFromFinalizer(address, _bucket);
     }
 
-    /// <summary>Takes the block out of an idle storage (emptying the pool's cache); the storage is dead afterwards.</summary>
-    internal nint TakeBlock()
-    {
-        nint address = Interlocked.Exchange(ref _address, 0);
-#pragma warning disable CA1816 // the storage gives up its block: the finalizer has nothing left to do
-        GC.SuppressFinalize(this);
-#pragma warning restore CA1816
-        return address;
-    }
-
     protected override void Free()
     {
-        // A small storage stays whole, block included, in the thread's cache for the next tensor of its size.
-        if (Volatile.Read(ref _address) != 0 && CpuBufferPool.TryCache(this, _bucket)) return;
         nint address = Interlocked.Exchange(ref _address, 0);
         if (address == 0) return;
+        // A small storage waits in the thread's cache, with its block, for the next tensor of its size (it stays
+        // registered for finalization, which finds no block while it is cached).
+        if (CpuBufferPool.TryCache(this, address, _bucket)) return;
 #pragma warning disable CA1816 // Free is this storage's Dispose: the last reference went, the finalizer has nothing left to do
         GC.SuppressFinalize(this);
 #pragma warning restore CA1816

@@ -102,7 +102,7 @@ public static class LifetimeBenchmark
             perStep.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             if (i % (steps / 10) == 0)
             {
-                series.Add($"{i}: {Environment.WorkingSet / 1048576.0:0} MB (GC heap {GC.GetTotalMemory(false) / 1048576.0:0}, pool {Cpu.MemoryStats().ReservedBytes / 1048576.0:0})");
+                series.Add($"{i}: {Environment.WorkingSet / 1048576.0:0} MB (GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:0}, pool {Cpu.MemoryStats().ReservedBytes / 1048576.0:0})");
             }
             if (i == from)
             {
@@ -126,7 +126,7 @@ public static class LifetimeBenchmark
         Console.WriteLine($"| working set growth | {(Environment.WorkingSet - wsFrom) / 1048576.0:0.0} MB (resident set {(PeakMemory.CurrentBytes() - rssFrom) / 1048576.0:0.0} MB) |");
         Console.WriteLine($"| working set at the end | {Environment.WorkingSet / 1048576.0:0} MB |");
         Console.WriteLine();
-        Console.WriteLine($"Working set by step (managed heap, CPU pool reserved): {string.Join("; ", series)}");
+        Console.WriteLine($"Working set by step (GC committed, CPU pool reserved, MB): {string.Join("; ", series)}");
         Console.WriteLine();
     }
 

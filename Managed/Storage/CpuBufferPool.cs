@@ -47,7 +47,7 @@ internal static unsafe class CpuBufferPool
     // ever) tells whether the last young collection found garbage.
     private static long _collectAt = MinCollectBudget, _finalizedBytes, _finalizedAtCollect;
     private static int _collecting;
-    private static bool _lastWasYoung;
+    private static CollectKind _lastKind;
 
     [ThreadStatic] private static ThreadCache? _threadCache;
 
@@ -327,8 +327,9 @@ internal static unsafe class CpuBufferPool
     private static long NextCollectAt(long held) => held + Math.Max(MinCollectBudget, held / 2);
 
     // Starts a collection so that forgotten storages are finalized. Young (generations 0 and 1) unless the last one
-    // was young and gave back less than a quarter of a budget: then the garbage was promoted (or everything is alive),
-    // and only a full collection can tell.
+    // was young and gave back less than a quarter of a budget: then the garbage was promoted, or everything is alive,
+    // and only a full collection can tell. When a full one gives back little too, the memory is alive (a long graph, a
+    // growing cache): the next budget is what is held, so collections come at doublings and their cost amortizes.
     private static void Collect()
     {
         if (Interlocked.CompareExchange(ref _collecting, 1, 0) != 0) return;
@@ -336,11 +337,13 @@ internal static unsafe class CpuBufferPool
         {
             long held = Interlocked.Read(ref _allocated);
             long finalized = Interlocked.Read(ref _finalizedBytes);
-            bool full = _lastWasYoung && finalized - _finalizedAtCollect < MinCollectBudget / 4;
+            bool fruitless = finalized - _finalizedAtCollect < MinCollectBudget / 4;
+            bool full = _lastKind == CollectKind.Young && fruitless;
+            bool alive = _lastKind == CollectKind.Full && fruitless;
             _finalizedAtCollect = finalized;
-            _lastWasYoung = !full;
+            _lastKind = full ? CollectKind.Full : CollectKind.Young;
             // Until memory comes back, the next attempt waits for another budget's growth.
-            Volatile.Write(ref _collectAt, NextCollectAt(held));
+            Volatile.Write(ref _collectAt, alive ? held + Math.Max(MinCollectBudget, held) : NextCollectAt(held));
             Interlocked.Increment(ref _collections);
             GC.Collect(full ? 2 : 1, GCCollectionMode.Forced, blocking: true);
         }
@@ -349,6 +352,8 @@ internal static unsafe class CpuBufferPool
             Volatile.Write(ref _collecting, 0);
         }
     }
+
+    private enum CollectKind { None, Young, Full }
 
     private static nint SystemAlloc(int bucket)
     {

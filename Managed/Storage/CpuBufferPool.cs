@@ -23,7 +23,9 @@ namespace CudaTensor;
 /// step but only kilobytes of managed objects, so the GC alone would wait thousands of steps before collecting. The
 /// pool therefore starts a young collection (generations 0 and 1) itself when the bytes held by storages grow by
 /// <see cref="MinCollectBudget"/> (or by half of what stays held, whichever is larger) past the level after the last
-/// reclaim; when young collections stop giving memory back (the garbage was promoted), the next one is full.</item>
+/// reclaim; when a young collection gives little back (the garbage was promoted), the next one is full, and when a
+/// full one gives little back too (the memory is alive: a long graph), the next budget is what is held, so
+/// collections come at doublings and their cost amortizes.</item>
 /// </list>
 /// Statistics count block sizes (powers of two), as the pool hands them out.
 /// </summary>
@@ -208,25 +210,17 @@ internal static unsafe class CpuBufferPool
     public static CpuMemoryStats Stats()
     {
         DrainPending();
-        long threadCached = 0, allocations = Interlocked.Read(ref _allocations), returns = Interlocked.Read(ref _returns);
+        long threadCached = 0, allocations, returns;
         lock (Counters)
         {
-            for (int i = Counters.Count - 1; i >= 0; i--)
+            FoldDeadThreadsLocked();
+            allocations = Interlocked.Read(ref _allocations);
+            returns = Interlocked.Read(ref _returns);
+            foreach (var c in Counters)
             {
-                var c = Counters[i];
                 allocations += Volatile.Read(ref c.Allocations);
                 returns += Volatile.Read(ref c.Returns);
-                if (c.Owner.TryGetTarget(out var cache))
-                {
-                    threadCached += cache.Bytes();
-                }
-                else
-                {
-                    // The thread is gone and nobody writes these any more: fold them into the globals.
-                    Interlocked.Add(ref _allocations, c.Allocations);
-                    Interlocked.Add(ref _returns, c.Returns);
-                    Counters.RemoveAt(i);
-                }
+                if (c.Owner.TryGetTarget(out var cache)) threadCached += cache.Bytes();
             }
         }
         return new CpuMemoryStats(
@@ -288,8 +282,27 @@ internal static unsafe class CpuBufferPool
     private static ThreadCache NewThreadCache()
     {
         var cache = new ThreadCache();
-        lock (Counters) Counters.Add(cache.Counters);
+        lock (Counters)
+        {
+            FoldDeadThreadsLocked(); // a program that starts many threads does not grow the list
+            Counters.Add(cache.Counters);
+        }
         return _threadCache = cache;
+    }
+
+    // Counters of threads that are gone (their cache was collected): nobody writes them any more, so they move into
+    // the globals.
+    private static void FoldDeadThreadsLocked()
+    {
+        for (int i = Counters.Count - 1; i >= 0; i--)
+        {
+            var c = Counters[i];
+            if (c.Owner.TryGetTarget(out _)) continue;
+            Interlocked.Add(ref _allocations, c.Allocations);
+            Interlocked.Add(ref _returns, c.Returns);
+            Counters[i] = Counters[^1];
+            Counters.RemoveAt(Counters.Count - 1);
+        }
     }
 
     private static ThreadCounters Counted() => (_threadCache ?? NewThreadCache()).Counters;

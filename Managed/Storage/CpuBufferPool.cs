@@ -50,6 +50,10 @@ internal static unsafe class CpuBufferPool
     private static long _collectAt = MinCollectBudget, _finalizedBytes, _finalizedAtCollect;
     private static int _collecting;
     private static CollectKind _lastKind;
+    // Set by a collection the pool started, cleared when finalized blocks arrive: allocations briefly yield to the
+    // finalizer thread first (at most MaxFinalizerYields times).
+    private static bool _awaitingFinalizers;
+    private const int MaxFinalizerYields = 64;
 
     [ThreadStatic] private static ThreadCache? _threadCache;
 
@@ -148,8 +152,25 @@ internal static unsafe class CpuBufferPool
     /// <summary>A block for an allocation already counted: from the pending queue, the shared list or the system.</summary>
     internal static nint NewBlock(int bucket)
     {
-        long size = 1L << bucket;
-        if (!PendingFrees.IsEmpty) DrainPending();
+        // After a collection the pool started, the finalizer thread is about to hand blocks back: give it the core for
+        // a moment (bounded, no waiting on it) rather than take new memory from the system while they are on the way.
+        for (int spin = 0; ; spin++)
+        {
+            if (!PendingFrees.IsEmpty)
+            {
+                DrainPending();
+                Volatile.Write(ref _awaitingFinalizers, false);
+            }
+            if (TryTakeShared(bucket, out nint block)) return block;
+            if (spin == MaxFinalizerYields || !Volatile.Read(ref _awaitingFinalizers)) break;
+            Thread.Yield();
+        }
+        Volatile.Write(ref _awaitingFinalizers, false);
+        return SystemAlloc(bucket);
+    }
+
+    private static bool TryTakeShared(int bucket, out nint block)
+    {
         var list = Shared[bucket];
         if (list.Count > 0)
         {
@@ -157,12 +178,14 @@ internal static unsafe class CpuBufferPool
             {
                 if (list.Count > 0)
                 {
-                    Interlocked.Add(ref _sharedCachedBytes, -size);
-                    return list.Items[--list.Count];
+                    Interlocked.Add(ref _sharedCachedBytes, -(1L << bucket));
+                    block = list.Items[--list.Count];
+                    return true;
                 }
             }
         }
-        return SystemAlloc(bucket);
+        block = 0;
+        return false;
     }
 
     private static void Held(long size)
@@ -359,6 +382,7 @@ internal static unsafe class CpuBufferPool
             Volatile.Write(ref _collectAt, alive ? held + Math.Max(MinCollectBudget, held) : NextCollectAt(held));
             Interlocked.Increment(ref _collections);
             GC.Collect(full ? 2 : 1, GCCollectionMode.Forced, blocking: true);
+            Volatile.Write(ref _awaitingFinalizers, true);
         }
         finally
         {

@@ -29,6 +29,10 @@ if (options.UnaryLanes)
 {
     return UnaryLaneThroughput.Run(options.Quick);
 }
+if (options.Lifetime)
+{
+    return LifetimeBenchmark.Run(options.Quick, options.Filters);
+}
 
 Device device;
 if (options.Device == "cpu")

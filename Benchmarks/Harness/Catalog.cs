@@ -39,6 +39,9 @@ public interface IWorkloadFactory
     /// <summary>One training step of the 64-256-256-10 ReLU MLP, batch 128, cross-entropy, Adam.</summary>
     Body MlpStep();
 
+    /// <summary>The same step written as in PyTorch: no dispose scope, nothing disposed (the GC reclaims the tensors).</summary>
+    Body MlpStepUnscoped();
+
     /// <summary>
     /// One epoch of a Digits model (batch 64, Adam lr 1e-3, cross-entropy) plus accuracy on both splits: the sample's
     /// default MLP (64-128-64-10, ReLU, dropout 0.1) or, with <paramref name="convolutional"/>, its CNN (the pixels as
@@ -92,6 +95,10 @@ public static class Catalog
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));
+        list.Add(new Workload("mlp-step-unscoped", Metric.Milliseconds, 0, 0, f.MlpStepUnscoped)
+        {
+            Note = "mlp-step with no scope and no Dispose, as PyTorch code is written: forgotten tensors are reclaimed by the GC",
+        });
         if (digits is not null)
         {
             list.Add(new Workload("digits-epoch", Metric.Milliseconds, 0, 0, () => f.DigitsEpoch(digits, convolutional: false))

@@ -26,6 +26,8 @@ public sealed record Options
 
     /// <summary>Time the CPU unary operators' scalar loops against their vector span forms instead of the suite.</summary>
     public bool UnaryLanes { get; init; }
+    /// <summary>Measure what undisposed tensors cost (unscoped training loop, long graphs) instead of the suite.</summary>
+    public bool Lifetime { get; init; }
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
@@ -37,6 +39,8 @@ public sealed record Options
           --no-limits          do not measure the FMA peak and memory bandwidth
           --ptx-throughput     thread-instructions per second of the virtual device's PTX engine (needs NVRTC)
           --unary-lanes        CPU unary operators: ns per element of the scalar loop and the vector span form
+          --lifetime           what undisposed tensors cost: unscoped vs scoped training step, collections,
+                               working set, one-element add, long autograd graphs
           --help               this text
         """;
 
@@ -62,6 +66,7 @@ public sealed record Options
                 case "--no-limits": o = o with { NoLimits = true }; break;
                 case "--ptx-throughput": o = o with { PtxThroughput = true }; break;
                 case "--unary-lanes": o = o with { UnaryLanes = true }; break;
+                case "--lifetime": o = o with { Lifetime = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

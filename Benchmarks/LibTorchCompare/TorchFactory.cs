@@ -110,7 +110,12 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
-    public Body MlpStep()
+    public Body MlpStep() => MlpStep(scoped: true);
+
+    /// <inheritdoc/>
+    public Body MlpStepUnscoped() => MlpStep(scoped: false);
+
+    private Body MlpStep(bool scoped)
     {
         var model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10));
         var x = Randn(128, 64);
@@ -119,7 +124,7 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
         var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
         return new Body(() =>
         {
-            using var scope = NewDisposeScope();
+            using var scope = scoped ? NewDisposeScope() : null;
             optimizer.zero_grad();
             var loss = criterion.forward(model.forward(x), y);
             loss.backward();

@@ -109,7 +109,12 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
     }
 
     /// <inheritdoc/>
-    public Body MlpStep()
+    public Body MlpStep() => MlpStep(scoped: true);
+
+    /// <inheritdoc/>
+    public Body MlpStepUnscoped() => MlpStep(scoped: false);
+
+    private Body MlpStep(bool scoped)
     {
         var model = new Sequential(new Linear(64, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10));
         var x = Randn(128, 64);
@@ -118,7 +123,7 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory
         var optimizer = new Adam(model.Parameters(), lr: 1e-3);
         return new Body(() =>
         {
-            using var scope = Tensor.NewScope();
+            using var scope = scoped ? Tensor.NewScope() : null;
             optimizer.ZeroGrad();
             var loss = criterion.Forward(model.Forward(x), y);
             loss.Backward();

@@ -6,6 +6,10 @@ namespace CudaTensor;
 /// last reference is gone. The version counter, shared by all views, counts in-place writes (autograd uses it
 /// to detect that a saved tensor was modified).
 /// </summary>
+/// <remarks>
+/// A storage object whose last reference is gone may be reused for a new tensor (the CPU pool keeps small ones with
+/// their memory): do not keep a <see cref="Storage"/> beyond the tensors that view it.
+/// </remarks>
 public abstract class Storage
 {
     private int _refCount = 1;
@@ -22,7 +26,7 @@ public abstract class Storage
     public Device Device { get; }
 
     /// <summary>Size of the buffer in bytes.</summary>
-    public long ByteLength { get; }
+    public long ByteLength { get; private set; }
 
     /// <summary>How many in-place writes the storage has seen.</summary>
     public int Version => Volatile.Read(ref _version);
@@ -31,6 +35,14 @@ public abstract class Storage
     public bool IsReleased => Volatile.Read(ref _refCount) <= 0;
 
     internal void BumpVersion() => Interlocked.Increment(ref _version);
+
+    /// <summary>Makes a released storage new again for its pool: one reference, version 0, <paramref name="byteLength"/> bytes.</summary>
+    private protected void Revive(long byteLength)
+    {
+        ByteLength = byteLength;
+        _version = 0;
+        Volatile.Write(ref _refCount, 1);
+    }
 
     internal void AddRef()
     {

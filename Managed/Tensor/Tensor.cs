@@ -21,6 +21,12 @@ public sealed partial class Tensor : IDisposable
     private long[] _shape;
     private long[] _strides;
 
+    /// <summary>The <see cref="TensorScope"/> that will dispose this tensor, or null; guarded by that scope's lock.</summary>
+    internal TensorScope? OwnerScope;
+
+    /// <summary>This tensor's slot in <see cref="OwnerScope"/>'s list (O(1) <see cref="TensorScope.Keep"/>).</summary>
+    internal int OwnerSlot;
+
     /// <summary>Wraps a storage reference that the caller hands over (a fresh storage, or one it AddRef'd).</summary>
     internal Tensor(Storage storage, long offset, long[] shape, long[] strides, DType dtype)
     {

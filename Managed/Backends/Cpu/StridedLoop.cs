@@ -113,6 +113,9 @@ internal static unsafe class StridedLoop
         {
             RunRange(kernel, nops, bases, rank, sizes, strides, 0, numel);
         }
+        // The kernel ran on raw addresses: keep the storages reachable until here, or a forgotten operand's storage
+        // could be finalized, and its block handed to another thread, while the kernel still reads it.
+        for (int k = 0; k < nops; k++) GC.KeepAlive(ops[k].Storage);
     }
 
     // Chunk c of the merged layout's elements, its ends at multiples of align; the pointers are the caller's stack,

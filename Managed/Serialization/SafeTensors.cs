@@ -27,14 +27,19 @@ public static class SafeTensors
     /// <summary>The largest header accepted, in bytes (the reference implementation's limit).</summary>
     public const int MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Writes <paramref name="tensors"/> to a new file at <paramref name="path"/> (replacing it).</summary>
+    /// <summary>
+    /// Writes <paramref name="tensors"/> to a new file at <paramref name="path"/>, replacing it atomically: the data
+    /// is written to a temporary file in the same folder that is renamed over <paramref name="path"/> once complete,
+    /// so a save that fails (a disposed tensor, a full disk, a crash) leaves the previous checkpoint intact.
+    /// </summary>
     /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>.</exception>
+    /// <exception cref="ObjectDisposedException">A tensor was disposed (the previous file is kept).</exception>
+    /// <exception cref="IOException">The file cannot be written (the previous file is kept).</exception>
     public static void Save(IReadOnlyDictionary<string, Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var prepared = Prepare(tensors, metadata);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        WritePrepared(prepared, file);
+        AtomicFile.Write(path, file => WritePrepared(prepared, file));
     }
 
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="stream"/>.</summary>
@@ -181,7 +186,13 @@ public static class SafeTensors
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)prepared.Header.Length);
         stream.Write(prefix);
         stream.Write(prepared.Header);
-        foreach (var (_, t) in prepared.Order) TensorBytes.Write(t, stream);
+        foreach (var (name, t) in prepared.Order)
+        {
+            // Met when its turn comes, after earlier tensors were written: a path save writes a temporary file, discarded then.
+            if (t.IsDisposed)
+                throw new ObjectDisposedException(t.Describe(), $"SafeTensors.Save: tensor '{name}' ({t.Describe()}) was disposed; save it before disposing it, or leave it out.");
+            TensorBytes.Write(t, stream);
+        }
         stream.Flush();
     }
 

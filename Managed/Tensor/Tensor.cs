@@ -106,10 +106,12 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>A new uninitialised contiguous tensor on this tensor's device.</summary>
-    internal static Tensor Allocate(long[] shape, DType dtype, Device device, bool zeroed = false)
+    /// <exception cref="ArgumentException">The byte count overflows a long (the message names <paramref name="op"/>, by default the calling op).</exception>
+    internal static Tensor Allocate(long[] shape, DType dtype, Device device, bool zeroed = false,
+        [System.Runtime.CompilerServices.CallerMemberName] string op = "")
     {
         var backend = Backends.Backend.For(device);
-        long bytes = checked(Shapes.NumElements(shape) * dtype.ElementSize());
+        if (!Shapes.TryByteCount(shape, dtype.ElementSize(), out _, out long bytes)) throw new ArgumentException(Shapes.TooBig(shape, dtype, op));
         return new Tensor(backend.Allocate(bytes, zeroed), 0, shape, Shapes.ContiguousStrides(shape), dtype);
     }
 

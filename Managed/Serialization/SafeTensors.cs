@@ -32,7 +32,7 @@ public static class SafeTensors
     /// is written to a temporary file in the same folder that is renamed over <paramref name="path"/> once complete,
     /// so a save that fails (a disposed tensor, a full disk, a crash) leaves the previous checkpoint intact.
     /// </summary>
-    /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>.</exception>
+    /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>, or a name or metadata string holds a lone surrogate.</exception>
     /// <exception cref="ObjectDisposedException">A tensor was disposed (the previous file is kept).</exception>
     /// <exception cref="IOException">The file cannot be written (the previous file is kept).</exception>
     public static void Save(IReadOnlyDictionary<string, Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
@@ -138,7 +138,16 @@ public static class SafeTensors
         {
             if (string.IsNullOrEmpty(name)) throw new ArgumentException("SafeTensors.Save: a tensor name is empty.", nameof(tensors));
             if (name == SafeTensorsHeader.MetadataKey) throw new ArgumentException($"SafeTensors.Save: '{name}' is reserved for the metadata and cannot name a tensor.", nameof(tensors));
+            CheckText(name, "tensor name", nameof(tensors));
             ArgumentNullException.ThrowIfNull(t, $"tensors['{name}']");
+        }
+        if (metadata is not null)
+        {
+            foreach (var (k, v) in metadata)
+            {
+                CheckText(k, "metadata key", nameof(metadata));
+                if (v is not null) CheckText(v, $"metadata value of '{k}'", nameof(metadata));
+            }
         }
         // The reference writer orders by dtype (largest alignment first) and then by name (byte order of UTF-8).
         var order = tensors.OrderByDescending(kv => SafeTensorsHeader.AlignmentRank(kv.Value.DType))
@@ -178,6 +187,24 @@ public static class SafeTensors
         Encoding.UTF8.GetBytes(json.ToString(), header);
         header.AsSpan(length).Fill((byte)' ');
         return new Prepared(header, order);
+    }
+
+    // UTF-8 cannot encode a lone surrogate: the encoder would silently write U+FFFD, and the file would name another tensor.
+    private static void CheckText(string text, string what, string parameter)
+    {
+        if (IsValidUtf16(text)) return;
+        throw new ArgumentException($"SafeTensors.Save: the {what} \"{text}\" holds a lone UTF-16 surrogate, which UTF-8 cannot encode. Use valid Unicode text.", parameter);
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (!char.IsSurrogate(text[i])) continue;
+            if (!char.IsHighSurrogate(text[i]) || i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
+            i++;
+        }
+        return true;
     }
 
     private static void WritePrepared(Prepared prepared, Stream stream)

@@ -102,6 +102,7 @@ public sealed partial class Tensor
     public static Tensor Where(Tensor condition, Tensor a, Scalar b)
     {
         ArgumentNullException.ThrowIfNull(a);
+        a.ThrowIfDisposed(nameof(Where));
         using var sb = WrapNumber(b, WrappedType(b), a.Device);
         return Where(condition, a, sb);
     }
@@ -110,6 +111,7 @@ public sealed partial class Tensor
     public static Tensor Where(Tensor condition, Scalar a, Tensor b)
     {
         ArgumentNullException.ThrowIfNull(b);
+        b.ThrowIfDisposed(nameof(Where));
         using var sa = WrapNumber(a, WrappedType(a), b.Device);
         return Where(condition, sa, b);
     }
@@ -121,6 +123,7 @@ public sealed partial class Tensor
     private Tensor MaskedFill(Tensor mask, Scalar value, string op)
     {
         ArgumentNullException.ThrowIfNull(mask);
+        ThrowIfDisposed(op);
         // The value takes this tensor's dtype (as torch.masked_fill), so the result never changes dtype.
         using var v = WrapNumber(value, DType, Device);
         return Where(mask, v, this, op);

@@ -261,6 +261,7 @@ public sealed partial class Tensor
 
     internal Tensor Reduce(ReduceOp op, int[]? dims, bool keepDim, string name, bool logical = false)
     {
+        ThrowIfDisposed(name);
         var reduced = dims is null ? [.. Enumerable.Range(0, Dim)] : NormalizeDims(dims, name);
         if (Dim == 0) reduced = [];
         if (!logical && op is ReduceOp.Max or ReduceOp.Min)

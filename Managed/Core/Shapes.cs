@@ -80,11 +80,7 @@ internal static class Shapes
     /// <summary>Checks and copies a user-given shape: no negative sizes, an element count that fits in a long.</summary>
     public static long[] Validate(ReadOnlySpan<long> shape, string op)
     {
-        foreach (var d in shape)
-        {
-            if (d < 0)
-                throw new ArgumentException($"{op}: shape {Format(shape)} has a negative size {d}; sizes must be >= 0.");
-        }
+        CheckNonNegative(shape, op);
         if (!TryByteCount(shape, 1, out _, out _))
             throw new ArgumentException($"{op}: shape {Format(shape)} is too big: its element count exceeds {long.MaxValue}. Check the sizes.");
         return shape.ToArray();
@@ -93,9 +89,18 @@ internal static class Shapes
     /// <summary>Like <see cref="Validate(ReadOnlySpan{long}, string)"/>, and the byte count for <paramref name="dtype"/> fits in a long too.</summary>
     public static long[] Validate(ReadOnlySpan<long> shape, DType dtype, string op)
     {
-        var dims = Validate(shape, op);
-        if (!TryByteCount(dims, dtype.ElementSize(), out _, out _)) throw new ArgumentException(TooBig(dims, dtype, op));
-        return dims;
+        CheckNonNegative(shape, op);
+        if (!TryByteCount(shape, dtype.ElementSize(), out _, out _)) throw new ArgumentException(TooBig(shape, dtype, op));
+        return shape.ToArray();
+    }
+
+    private static void CheckNonNegative(ReadOnlySpan<long> shape, string op)
+    {
+        foreach (var d in shape)
+        {
+            if (d < 0)
+                throw new ArgumentException($"{op}: shape {Format(shape)} has a negative size {d}; sizes must be >= 0.");
+        }
     }
 
     /// <summary>Maps a possibly negative dimension into [0, rank), or throws naming the op.</summary>

@@ -19,8 +19,11 @@ public class DeterminismTests
     private static string[] RunChild(string? threads, params string[] args)
     {
         var assembly = typeof(ChildProgram).Assembly.Location;
-        // The SDK tells child tools where its host is; a test host started another way is itself the host.
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Environment.ProcessPath ?? "dotnet";
+        // The SDK tells child tools where its host is; a test host started another way is itself the host. A
+        // single-file runner (the GPU machines' self-contained one) has neither an assembly file nor a host to start.
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Environment.ProcessPath;
+        if (string.IsNullOrEmpty(assembly) || host is null || !Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            Assert.Ignore("starting a child process needs the dotnet host and the test assembly's file (not a single-file runner)");
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(assembly);
         foreach (var a in args) start.ArgumentList.Add(a);

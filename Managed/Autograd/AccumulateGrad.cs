@@ -1,8 +1,15 @@
 namespace CudaTensor;
 
 /// <summary>The sink of a leaf tensor: adds the incoming gradient into the leaf's <see cref="Tensor.Grad"/>.</summary>
+/// <remarks>
+/// Backward passes on several threads may reach one leaf at once (threads sharing a model's parameters): as PyTorch
+/// does, accumulation is serialized per leaf, so no update is lost and no thread reads a gradient another has just
+/// replaced and disposed.
+/// </remarks>
 internal sealed class AccumulateGrad(Tensor leaf) : Node
 {
+    private readonly Lock _gate = new();
+
     public override string Name => "AccumulateGrad";
 
     public Tensor Leaf { get; } = leaf;
@@ -11,6 +18,12 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
     {
         // A gradient always has its leaf's dtype (mixed-dtype formulas may produce a wider one).
         if (grad.DType != Leaf.DType) grad = grad.To(Leaf.DType);
+        lock (_gate) Accumulate(grad);
+        return [];
+    }
+
+    private void Accumulate(Tensor grad)
+    {
         var current = Leaf.Grad;
         Tensor next;
         if (current is null)
@@ -27,6 +40,5 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
         // The gradient belongs to the leaf, which outlives the dispose scope of the step that computed it.
         TensorScope.Unregister(next);
         Leaf.Grad = next;
-        return [];
     }
 }

@@ -48,15 +48,29 @@ public sealed partial class Tensor
     /// </summary>
     public bool IsLeaf => _gradFn is null;
 
-    /// <summary>The accumulated gradient (null until a backward pass reaches this tensor). Settable, e.g. to null.</summary>
+    /// <summary>
+    /// The accumulated gradient (null until a backward pass reaches this tensor). Settable, e.g. to null; as in
+    /// PyTorch, an assigned gradient must have this tensor's shape, dtype and device.
+    /// </summary>
+    /// <exception cref="ArgumentException">The assigned gradient differs in shape, dtype or device, or is this tensor itself.</exception>
     public Tensor? Grad
     {
-        get => _grad;
+        get => Volatile.Read(ref _grad);
         set
         {
-            if (value is not null && !Shapes.SameShape(value.Shape, _shape))
-                throw new ArgumentException($"Grad: the gradient {value.Describe()} must have the shape of {Describe()}.");
-            _grad = value;
+            if (value is not null)
+            {
+                const string fix = " Assign a gradient like the tensor, e.g. Tensor.ZerosLike(w), or convert it first.";
+                if (ReferenceEquals(value, this))
+                    throw new ArgumentException($"Grad: cannot assign {Describe()} as its own gradient. Assign a copy (.Clone()).");
+                if (!Shapes.SameShape(value.Shape, _shape))
+                    throw new ArgumentException($"Grad: the assigned gradient {value.Describe()} has a different shape than {Describe()}.{fix}");
+                if (value.DType != DType)
+                    throw new ArgumentException($"Grad: the assigned gradient {value.Describe()} has a different dtype than {Describe()}.{fix}");
+                if (value.Device != Device)
+                    throw new ArgumentException($"Grad: the assigned gradient {value.Describe()} is on a different device than {Describe()}.{fix}");
+            }
+            Volatile.Write(ref _grad, value);
         }
     }
 
@@ -125,7 +139,11 @@ public sealed partial class Tensor
                 "Take the view again after the in-place operation (or use out-of-place ops).");
         if (_gradFn is not null) return _gradFn;
         if (!RequiresGrad) return null;
-        return _accumulator ??= new AccumulateGrad(this);
+        // Threads that meet a fresh leaf at once must all record the same accumulator: the graph finds a leaf, and
+        // serializes its accumulation, through that one node.
+        return Volatile.Read(ref _accumulator)
+            ?? Interlocked.CompareExchange(ref _accumulator, new AccumulateGrad(this), null)
+            ?? _accumulator!;
     }
 
     /// <summary>

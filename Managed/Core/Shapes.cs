@@ -16,18 +16,53 @@ internal static class Shapes
         for (int i = shape.Length - 1; i >= 0; i--)
         {
             strides[i] = s;
-            s *= Math.Max(shape[i], 1);
+            // Only an empty tensor can get here with a product past a long ((0, 2^62, 2^62) is a valid empty
+            // shape); no element is ever addressed through its strides, so they saturate instead of wrapping.
+            long d = Math.Max(shape[i], 1);
+            s = s > long.MaxValue / d ? long.MaxValue : s * d;
         }
         return strides;
     }
 
-    /// <summary>Product of the sizes; 1 for a 0-d shape.</summary>
+    /// <summary>
+    /// Product of the sizes; 1 for a 0-d shape, 0 when any size is 0 whatever the others (as numpy, so the order of
+    /// the sizes never matters). Throws <see cref="OverflowException"/> when the product exceeds a long; shapes that
+    /// come from users are checked first with <see cref="Validate(ReadOnlySpan{long}, string)"/> or
+    /// <see cref="TryByteCount"/>, which name the op.
+    /// </summary>
     public static long NumElements(ReadOnlySpan<long> shape)
     {
+        if (shape.Contains(0)) return 0;
         long n = 1;
         foreach (var d in shape) n = checked(n * d);
         return n;
     }
+
+    /// <summary>
+    /// The element count and the byte count of a shape of non-negative sizes, or false when either exceeds a long
+    /// (no tensor can have such a size; numpy calls it "array is too big").
+    /// </summary>
+    public static bool TryByteCount(ReadOnlySpan<long> shape, int elementSize, out long elements, out long bytes)
+    {
+        elements = 0;
+        bytes = 0;
+        if (shape.Contains(0)) return true;
+        long n = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0 || (d != 0 && n > long.MaxValue / d)) return false;
+            n *= d;
+        }
+        if (n > long.MaxValue / elementSize) return false;
+        elements = n;
+        bytes = n * elementSize;
+        return true;
+    }
+
+    /// <summary>The message for a shape whose size does not fit in a long: names the op, the shape and the dtype.</summary>
+    public static string TooBig(ReadOnlySpan<long> shape, DType dtype, string op)
+        => $"{op}: shape {Format(shape)} of {dtype.Name()} is too big: its element count times {dtype.ElementSize()} bytes exceeds " +
+           $"{long.MaxValue} bytes, more than any memory can hold. Check the sizes (a size computed from an overflowed value?).";
 
     /// <summary>Whether a layout is dense row-major (sizes of 1 and empty tensors do not constrain strides).</summary>
     public static bool IsContiguous(ReadOnlySpan<long> shape, ReadOnlySpan<long> strides)
@@ -42,15 +77,30 @@ internal static class Shapes
         return true;
     }
 
-    /// <summary>Checks and copies a user-given shape: no negative sizes.</summary>
+    /// <summary>Checks and copies a user-given shape: no negative sizes, an element count that fits in a long.</summary>
     public static long[] Validate(ReadOnlySpan<long> shape, string op)
+    {
+        CheckNonNegative(shape, op);
+        if (!TryByteCount(shape, 1, out _, out _))
+            throw new ArgumentException($"{op}: shape {Format(shape)} is too big: its element count exceeds {long.MaxValue}. Check the sizes.");
+        return shape.ToArray();
+    }
+
+    /// <summary>Like <see cref="Validate(ReadOnlySpan{long}, string)"/>, and the byte count for <paramref name="dtype"/> fits in a long too.</summary>
+    public static long[] Validate(ReadOnlySpan<long> shape, DType dtype, string op)
+    {
+        CheckNonNegative(shape, op);
+        if (!TryByteCount(shape, dtype.ElementSize(), out _, out _)) throw new ArgumentException(TooBig(shape, dtype, op));
+        return shape.ToArray();
+    }
+
+    private static void CheckNonNegative(ReadOnlySpan<long> shape, string op)
     {
         foreach (var d in shape)
         {
             if (d < 0)
                 throw new ArgumentException($"{op}: shape {Format(shape)} has a negative size {d}; sizes must be >= 0.");
         }
-        return shape.ToArray();
     }
 
     /// <summary>Maps a possibly negative dimension into [0, rank), or throws naming the op.</summary>

@@ -26,7 +26,9 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
         bool dropLast = false, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"{nameof(DataLoader)}: batchSize should be a positive integer, got {batchSize}. Pass the number of samples per batch (e.g. 32).");
         Dataset = dataset;
         BatchSize = batchSize;
         Shuffle = shuffle;

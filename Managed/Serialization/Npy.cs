@@ -27,12 +27,18 @@ public static class Npy
     private const int Alignment = 64;
     private const int GrowthAxisMaxDigits = 21;
 
-    /// <summary>Writes <paramref name="tensor"/> to a new file at <paramref name="path"/> (replacing it).</summary>
+    /// <summary>
+    /// Writes <paramref name="tensor"/> to a new file at <paramref name="path"/>, replacing it atomically: the data is
+    /// written to a temporary file in the same folder that is renamed over <paramref name="path"/> once complete, so
+    /// a save that fails leaves the previous file intact.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The tensor was disposed (nothing is written).</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Save(Tensor tensor, string path)
     {
+        ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(path);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Save(tensor, file);
+        AtomicFile.Write(path, file => Save(tensor, file));
     }
 
     /// <summary>Writes <paramref name="tensor"/> to <paramref name="stream"/>.</summary>
@@ -40,6 +46,8 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(stream);
+        if (tensor.IsDisposed)
+            throw new ObjectDisposedException(tensor.Describe(), $"Npy.Save: {tensor.Describe()} was disposed; save it before disposing it.");
         var shape = tensor.Shape.ToArray();
         string shapeText = shape.Length switch
         {

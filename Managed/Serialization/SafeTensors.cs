@@ -27,14 +27,19 @@ public static class SafeTensors
     /// <summary>The largest header accepted, in bytes (the reference implementation's limit).</summary>
     public const int MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Writes <paramref name="tensors"/> to a new file at <paramref name="path"/> (replacing it).</summary>
-    /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>.</exception>
+    /// <summary>
+    /// Writes <paramref name="tensors"/> to a new file at <paramref name="path"/>, replacing it atomically: the data
+    /// is written to a temporary file in the same folder that is renamed over <paramref name="path"/> once complete,
+    /// so a save that fails (a disposed tensor, a full disk, a crash) leaves the previous checkpoint intact.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>, or a name or metadata string holds a lone surrogate.</exception>
+    /// <exception cref="ObjectDisposedException">A tensor was disposed (the previous file is kept).</exception>
+    /// <exception cref="IOException">The file cannot be written (the previous file is kept).</exception>
     public static void Save(IReadOnlyDictionary<string, Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var prepared = Prepare(tensors, metadata);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        WritePrepared(prepared, file);
+        AtomicFile.Write(path, file => WritePrepared(prepared, file));
     }
 
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="stream"/>.</summary>
@@ -133,7 +138,16 @@ public static class SafeTensors
         {
             if (string.IsNullOrEmpty(name)) throw new ArgumentException("SafeTensors.Save: a tensor name is empty.", nameof(tensors));
             if (name == SafeTensorsHeader.MetadataKey) throw new ArgumentException($"SafeTensors.Save: '{name}' is reserved for the metadata and cannot name a tensor.", nameof(tensors));
+            CheckText(name, "tensor name", nameof(tensors));
             ArgumentNullException.ThrowIfNull(t, $"tensors['{name}']");
+        }
+        if (metadata is not null)
+        {
+            foreach (var (k, v) in metadata)
+            {
+                CheckText(k, "metadata key", nameof(metadata));
+                if (v is not null) CheckText(v, $"metadata value of '{k}'", nameof(metadata));
+            }
         }
         // The reference writer orders by dtype (largest alignment first) and then by name (byte order of UTF-8).
         var order = tensors.OrderByDescending(kv => SafeTensorsHeader.AlignmentRank(kv.Value.DType))
@@ -175,13 +189,37 @@ public static class SafeTensors
         return new Prepared(header, order);
     }
 
+    // UTF-8 cannot encode a lone surrogate: the encoder would silently write U+FFFD, and the file would name another tensor.
+    private static void CheckText(string text, string what, string parameter)
+    {
+        if (IsValidUtf16(text)) return;
+        throw new ArgumentException($"SafeTensors.Save: the {what} \"{text}\" holds a lone UTF-16 surrogate, which UTF-8 cannot encode. Use valid Unicode text.", parameter);
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (!char.IsSurrogate(text[i])) continue;
+            if (!char.IsHighSurrogate(text[i]) || i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
+            i++;
+        }
+        return true;
+    }
+
     private static void WritePrepared(Prepared prepared, Stream stream)
     {
         Span<byte> prefix = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)prepared.Header.Length);
         stream.Write(prefix);
         stream.Write(prepared.Header);
-        foreach (var (_, t) in prepared.Order) TensorBytes.Write(t, stream);
+        foreach (var (name, t) in prepared.Order)
+        {
+            // Met when its turn comes, after earlier tensors were written: a path save writes a temporary file, discarded then.
+            if (t.IsDisposed)
+                throw new ObjectDisposedException(t.Describe(), $"SafeTensors.Save: tensor '{name}' ({t.Describe()}) was disposed; save it before disposing it, or leave it out.");
+            TensorBytes.Write(t, stream);
+        }
         stream.Flush();
     }
 

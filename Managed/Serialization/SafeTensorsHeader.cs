@@ -85,7 +85,7 @@ public sealed class SafeTensorsHeader
             {
                 Next(ref reader, what);
                 if (reader.TokenType == JsonTokenType.EndObject) break;
-                string name = reader.GetString()!;
+                string name = GetString(ref reader, "a tensor name", what);
                 if (name == MetadataKey)
                 {
                     if (sawMetadata) throw new InvalidDataException($"{what}: the header has two '{MetadataKey}' entries.");
@@ -101,6 +101,7 @@ public sealed class SafeTensorsHeader
         }
         catch (JsonException e)
         {
+            // The reader's message gives the line and the byte within it (the header starts at file offset 8).
             throw new InvalidDataException($"{what}: the header is not valid JSON ({e.Message}).", e);
         }
 
@@ -149,11 +150,11 @@ public sealed class SafeTensorsHeader
         {
             Next(ref reader, what);
             if (reader.TokenType == JsonTokenType.EndObject) return;
-            string key = reader.GetString()!;
+            string key = GetString(ref reader, "a metadata key", what);
             Next(ref reader, what);
             if (reader.TokenType != JsonTokenType.String)
-                throw new InvalidDataException($"{what}: metadata value '{key}' must be a string, got {reader.TokenType}.");
-            if (!metadata.TryAdd(key, reader.GetString()!))
+                throw new InvalidDataException($"{what}: metadata value '{key}' must be a string, got {reader.TokenType} at file offset {reader.TokenStartIndex + 8}.");
+            if (!metadata.TryAdd(key, GetString(ref reader, $"metadata value '{key}'", what)))
                 throw new InvalidDataException($"{what}: metadata key '{key}' appears twice.");
         }
     }
@@ -168,12 +169,12 @@ public sealed class SafeTensorsHeader
         {
             Next(ref reader, what);
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            string key = reader.GetString()!;
+            string key = GetString(ref reader, $"a field name of tensor '{name}'", what);
             switch (key)
             {
                 case "dtype":
                     Expect(ref reader, JsonTokenType.String, $"the dtype of tensor '{name}'", what);
-                    dtype = reader.GetString();
+                    dtype = GetString(ref reader, $"the dtype of tensor '{name}'", what);
                     break;
                 case "shape":
                     shape = ReadIntegers(ref reader, $"the shape of tensor '{name}'", what);
@@ -207,6 +208,23 @@ public sealed class SafeTensorsHeader
             // A shape or offset list is short; a long one is corrupt (and would otherwise grow without bound).
             if (values.Count == 64) throw new InvalidDataException($"{what}: {field} has more than 64 entries.");
             values.Add(v);
+        }
+    }
+
+    /// <summary>
+    /// The current string token. JSON allows escapes of lone UTF-16 surrogates (<c>"\ud800"</c>), which no .NET
+    /// string can decode; the reader throws InvalidOperationException for them, reported here as corrupt data.
+    /// </summary>
+    private static string GetString(ref Utf8JsonReader reader, string field, string what)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException(
+                $"{what}: {field} at file offset {reader.TokenStartIndex + 8} holds an escape that is not valid UTF-16 (a lone surrogate such as \\ud800); names and metadata must be valid Unicode text.", e);
         }
     }
 

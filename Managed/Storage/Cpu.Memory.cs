@@ -1,12 +1,9 @@
 namespace CudaTensor;
 
-/// <summary>The CPU device: its memory pool's statistics and cache (as <see cref="Cuda"/>'s for a CUDA device).</summary>
-/// <remarks>
-/// CPU tensors live in 64-byte-aligned native memory from a pool, not on the GC heap. Disposing a tensor (or the
-/// <see cref="TensorScope"/> it was created in) gives its block back at once; a forgotten tensor's block comes back
-/// when the GC finalizes its storage, and the pool starts a young collection itself when forgotten tensors hold too
-/// much (see <c>docs/memory.md</c>). Scopes are therefore an optimization, not a requirement.
-/// </remarks>
+// The memory half of the CPU device's public API (the type's documentation is on its other part, Backends/Cpu/Cpu.cs).
+// CPU tensors live in 64-byte-aligned native memory from a pool, not on the GC heap. Disposing a tensor (or the scope it
+// was created in) gives its block back at once; a forgotten tensor's block comes back when the GC finalizes its
+// storage, and the pool starts a young collection itself when forgotten tensors hold too much (docs/memory.md).
 public static partial class Cpu
 {
     /// <summary>

@@ -61,17 +61,22 @@ public sealed partial class Tensor
     }
 
     /// <summary>Elements of <paramref name="a"/> where <paramref name="condition"/> is true, else of <paramref name="b"/> (all broadcast).</summary>
-    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b) => Where(condition, a, b, nameof(Where));
+
+    // `op` is the op the user called (Where, MaskedFill), so errors name it.
+    private static Tensor Where(Tensor condition, Tensor a, Tensor b, string op)
     {
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (condition.DType != DType.Bool)
-            throw new ArgumentException($"{nameof(Where)}: the condition must be a Bool tensor, got {condition.Describe()}. Compare first, e.g. x.Gt(0).");
-        CheckSameDevice(nameof(Where), condition, a);
-        CheckSameDevice(nameof(Where), a, b);
+            throw new ArgumentException(op == nameof(Where)
+                ? $"{op}: the condition must be a Bool tensor, got {condition.Describe()}. Compare first, e.g. x.Gt(0)."
+                : $"{op}: the mask must be a Bool tensor, got {condition.Describe()}. Compare first (e.g. x.Gt(0)) or convert it with .To(DType.Bool).");
+        CheckSameDevice(op, condition, a);
+        CheckSameDevice(op, a, b);
         var dtype = ResultType(a, b);
-        var shape = Shapes.Broadcast(Shapes.Broadcast(condition._shape, a._shape, nameof(Where)), b._shape, nameof(Where));
+        var shape = Shapes.Broadcast(Shapes.Broadcast(condition._shape, a._shape, op), b._shape, op);
         var result = Allocate(shape, dtype, a.Device);
         Tensor? ta = null, tb = null;
         try
@@ -80,9 +85,9 @@ public sealed partial class Tensor
             var lb = b.LayoutAs(dtype, ref tb);
             var lc = condition.Layout;
             a.Backend.Where(result.Layout,
-                lc.WithLayout(shape, Shapes.BroadcastStrides(lc.Shape, lc.Strides, shape, nameof(Where))),
-                la.WithLayout(shape, Shapes.BroadcastStrides(la.Shape, la.Strides, shape, nameof(Where))),
-                lb.WithLayout(shape, Shapes.BroadcastStrides(lb.Shape, lb.Strides, shape, nameof(Where))));
+                lc.WithLayout(shape, Shapes.BroadcastStrides(lc.Shape, lc.Strides, shape, op)),
+                la.WithLayout(shape, Shapes.BroadcastStrides(la.Shape, la.Strides, shape, op)),
+                lb.WithLayout(shape, Shapes.BroadcastStrides(lb.Shape, lb.Strides, shape, op)));
         }
         finally
         {
@@ -97,6 +102,7 @@ public sealed partial class Tensor
     public static Tensor Where(Tensor condition, Tensor a, Scalar b)
     {
         ArgumentNullException.ThrowIfNull(a);
+        a.ThrowIfDisposed(nameof(Where));
         using var sb = WrapNumber(b, WrappedType(b), a.Device);
         return Where(condition, a, sb);
     }
@@ -105,24 +111,35 @@ public sealed partial class Tensor
     public static Tensor Where(Tensor condition, Scalar a, Tensor b)
     {
         ArgumentNullException.ThrowIfNull(b);
+        b.ThrowIfDisposed(nameof(Where));
         using var sa = WrapNumber(a, WrappedType(a), b.Device);
         return Where(condition, sa, b);
     }
 
     /// <summary>A copy with <paramref name="value"/> where <paramref name="mask"/> (Bool, broadcast) is true.</summary>
-    public Tensor MaskedFill(Tensor mask, Scalar value)
+    /// <exception cref="ArgumentException">The mask is not Bool, is on another device, or does not broadcast with this tensor.</exception>
+    public Tensor MaskedFill(Tensor mask, Scalar value) => MaskedFill(mask, value, nameof(MaskedFill));
+
+    private Tensor MaskedFill(Tensor mask, Scalar value, string op)
     {
+        ArgumentNullException.ThrowIfNull(mask);
+        ThrowIfDisposed(op);
         // The value takes this tensor's dtype (as torch.masked_fill), so the result never changes dtype.
         using var v = WrapNumber(value, DType, Device);
-        return Where(mask, v, this);
+        return Where(mask, v, this, op);
     }
 
     /// <summary>In place: sets elements where <paramref name="mask"/> is true to <paramref name="value"/>.</summary>
+    /// <exception cref="ArgumentException">The mask is not Bool, is on another device, or would broadcast this tensor to a larger shape.</exception>
     public Tensor MaskedFillInPlace(Tensor mask, Scalar value)
     {
-        using var filled = MaskedFill(mask, value);
-        if (!Shapes.SameShape(filled._shape, _shape))
-            throw new ArgumentException($"{nameof(MaskedFillInPlace)}: the mask {mask.Describe()} broadcasts this {Describe()} to {Shapes.Format(filled._shape)}; an in-place op cannot change the shape.");
+        ArgumentNullException.ThrowIfNull(mask);
+        // Checked before anything is computed or written, under this op's name (CopyFrom checks again).
+        CheckWritable(nameof(MaskedFillInPlace));
+        InPlaceNeedsGrad(null, nameof(MaskedFillInPlace));
+        if (!Shapes.SameShape(Shapes.Broadcast(mask._shape, _shape, nameof(MaskedFillInPlace)), _shape))
+            throw new ArgumentException($"{nameof(MaskedFillInPlace)}: the mask {mask.Describe()} broadcasts this {Describe()} to a larger shape; an in-place op cannot change the shape. Pass a mask whose shape broadcasts to {Shapes.Format(_shape)}.");
+        using var filled = MaskedFill(mask, value, nameof(MaskedFillInPlace));
         return CopyFrom(filled);
     }
 }

@@ -119,6 +119,7 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not this tensor's element type.</exception>
     public T[] ToArray<T>() where T : unmanaged
     {
+        ThrowIfDisposed(nameof(ToArray));
         CheckElementType<T>(nameof(ToArray));
         var result = new T[NumElements];
         CopyTo<T>(result);
@@ -140,7 +141,7 @@ public sealed partial class Tensor
     /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
     public T Item<T>() where T : unmanaged
     {
-        ThrowIfDisposed(); // before the element count: a disposed tensor's real problem is that it is disposed
+        ThrowIfDisposed(nameof(Item)); // before the element count: a disposed tensor's real problem is that it is disposed
         if (NumElements != 1)
             throw new InvalidOperationException($"{nameof(Item)}: {Describe()} has {NumElements} elements; only one-element tensors can be converted to a C# value.");
         CheckElementType<T>(nameof(Item));

@@ -159,9 +159,12 @@ public sealed partial class Tensor
     private static long CeilDiv(long a, long b) => a / b + ((a % b != 0 && (a < 0) == (b < 0)) ? 1 : 0);
 
     /// <summary><paramref name="steps"/> evenly spaced values from <paramref name="start"/> to <paramref name="end"/> inclusive.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is negative.</exception>
     public static Tensor Linspace(double start, double end, long steps, DType? dtype = null, Device? device = null, bool requiresGrad = false)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        if (steps < 0)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps,
+                $"{nameof(Linspace)}: number of steps must be non-negative, got {steps}. Pass the count of values wanted (0 gives an empty tensor).");
         var values = new double[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // The second half counts back from the end, so both endpoints are exact (PyTorch does the same).
@@ -172,12 +175,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 2-D tensor with ones on the diagonal and zeros elsewhere; <paramref name="m"/> columns (default n).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> or <paramref name="m"/> is negative.</exception>
     public static Tensor Eye(long n, long? m = null, DType? dtype = null, Device? device = null, bool requiresGrad = false)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (n < 0)
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"{nameof(Eye)}: n must be greater or equal to 0, got {n}. Pass the number of rows (0 gives an empty matrix).");
         long cols = m ?? n;
-        ArgumentOutOfRangeException.ThrowIfNegative(cols);
-        var t = Zeros([n, cols], dtype, device);
+        if (cols < 0)
+            throw new ArgumentOutOfRangeException(nameof(m), cols, $"{nameof(Eye)}: m must be greater or equal to 0, got {cols}. Pass the number of columns, or leave it out for a square matrix.");
+        var t = Create([n, cols], dtype ?? DTypes.DefaultFloat, device, false, nameof(Eye), zeroed: true);
         // The diagonal is a strided view: step n+1 through the flat storage.
         using (var diag = t.AsStrided([Math.Min(n, cols)], [cols + 1], 0)) diag.Fill(1);
         return t.WithRequiresGrad(requiresGrad, nameof(Eye));
@@ -221,7 +227,7 @@ public sealed partial class Tensor
     }
 
     private static Tensor Create(ReadOnlySpan<long> shape, DType dtype, Device? device, bool requiresGrad, string op, bool zeroed)
-        => Allocate(Shapes.Validate(shape, op), dtype, device ?? Device.Cpu, zeroed).WithRequiresGrad(requiresGrad, op);
+        => Allocate(Shapes.Validate(shape, dtype, op), dtype, device ?? Device.Cpu, zeroed, op).WithRequiresGrad(requiresGrad, op);
 
     private static Tensor Random(ReadOnlySpan<long> shape, DType dtype, Device? device, bool requiresGrad, Generator? generator,
         RandomDistribution kind, double a, double b, string op)

@@ -30,6 +30,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(x);
         string opName = name ?? op.ToString();
+        x.ThrowIfDisposed(opName);
         var dtype = UnaryResultType(op, x.DType, opName);
         var result = Allocate(x._shape, dtype, x.Device);
         Tensor? temp = null;
@@ -48,6 +49,7 @@ public sealed partial class Tensor
     internal Tensor UnaryInPlace(UnaryOp op, double p0 = 0, double p1 = 0, string? name = null)
     {
         string opName = name ?? op + "InPlace";
+        ThrowIfDisposed(opName);
         var dtype = UnaryResultType(op, DType, opName);
         if (dtype != DType)
             throw new InvalidOperationException(

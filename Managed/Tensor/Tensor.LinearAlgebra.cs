@@ -14,6 +14,8 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        a.ThrowIfDisposed(nameof(MatMul));
+        b.ThrowIfDisposed(nameof(MatMul));
         if (!Derivatives.Needs(a, b)) return MatMulCore(a, b);
         // The vector promotions inside are implementation details: record one node for the whole product.
         Tensor result;

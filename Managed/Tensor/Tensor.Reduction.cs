@@ -327,6 +327,7 @@ public sealed partial class Tensor
 
     internal Tensor Reduce(ReduceOp op, int[]? dims, bool keepDim, string name, bool logical = false)
     {
+        ThrowIfDisposed(name);
         var reduced = ReducedDims(dims, name);
         if (!logical && op is ReduceOp.Max or ReduceOp.Min)
         {

@@ -16,6 +16,7 @@ public sealed partial class Tensor
     internal static Tensor BinaryScalar(BinaryOp op, Tensor a, Scalar b, bool scalarFirst, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(a);
+        a.ThrowIfDisposed(name ?? op.ToString());
         if (Derivatives.Needs(a))
         {
             using var s = WrapNumber(b, WrappedType(b), a.Device);
@@ -39,6 +40,7 @@ public sealed partial class Tensor
 
     internal Tensor BinaryScalarInPlace(BinaryOp op, Scalar b, string opName)
     {
+        ThrowIfDisposed(opName);
         if (InPlaceNeedsGrad(null, opName))
         {
             using var s = WrapNumber(b, WrappedType(b), Device);

@@ -80,6 +80,15 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming this tensor if it was disposed.</summary>
     internal void ThrowIfDisposed() => _ = LiveStorage;
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming <paramref name="op"/> and this tensor if it was disposed.</summary>
+    internal void ThrowIfDisposed(string op)
+    {
+        if (_storage is null)
+            throw new ObjectDisposedException(Describe(),
+                $"{op}: {Describe()} was disposed and can no longer be used. Dispose a tensor only after its last use " +
+                "(a dispose scope disposes what was created in it unless it is kept with scope.Keep or returned with MoveToOuter).");
+    }
+
     private Storage LiveStorage => _storage ?? throw new ObjectDisposedException(Describe(), $"{Describe()} was disposed and can no longer be used.");
 
     /// <summary>Starts a <see cref="TensorScope"/>: tensors created until it is disposed are disposed with it.</summary>
@@ -112,10 +121,12 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>A new uninitialised contiguous tensor on this tensor's device.</summary>
-    internal static Tensor Allocate(long[] shape, DType dtype, Device device, bool zeroed = false)
+    /// <exception cref="ArgumentException">The byte count overflows a long (the message names <paramref name="op"/>, by default the calling op).</exception>
+    internal static Tensor Allocate(long[] shape, DType dtype, Device device, bool zeroed = false,
+        [System.Runtime.CompilerServices.CallerMemberName] string op = "")
     {
         var backend = Backends.Backend.For(device);
-        long bytes = checked(Shapes.NumElements(shape) * dtype.ElementSize());
+        if (!Shapes.TryByteCount(shape, dtype.ElementSize(), out _, out long bytes)) throw new ArgumentException(Shapes.TooBig(shape, dtype, op));
         return new Tensor(backend.Allocate(bytes, zeroed), 0, shape, Shapes.ContiguousStrides(shape), dtype);
     }
 
@@ -132,6 +143,8 @@ public sealed partial class Tensor : IDisposable
 
     internal static void CheckSameDevice(string op, Tensor a, Tensor b)
     {
+        a.ThrowIfDisposed(op);
+        b.ThrowIfDisposed(op);
         if (a.Device != b.Device)
             throw new ArgumentException(
                 $"{op}: expected all tensors on the same device, but got {a.Describe()} and {b.Describe()}. Move one with .To(device).");

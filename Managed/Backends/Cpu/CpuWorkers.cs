@@ -36,8 +36,42 @@ internal static unsafe class CpuWorkers
     private static delegate*<void*, int, int, void> s_job;
     private static void* s_context;
 
-    /// <summary>Gets the number of threads a job can use: the caller plus one worker per other core.</summary>
-    public static int MaxThreads { get; } = Math.Max(1, Environment.ProcessorCount);
+    /// <summary>The environment variable read once at start-up for the initial thread count (as OMP_NUM_THREADS for PyTorch).</summary>
+    public const string ThreadsVariable = "CUDATENSOR_NUM_THREADS";
+
+    private static int s_threads = InitialThreads();
+    private static int s_workers;
+
+    /// <summary>
+    /// Gets or sets the number of threads a job can use: the caller plus <c>MaxThreads - 1</c> workers. Defaults to
+    /// <see cref="ThreadsVariable"/> when set to a positive integer, else to the core count. Workers beyond the
+    /// limit sit out; new ones start on the next job when the limit grows.
+    /// </summary>
+    public static int MaxThreads
+    {
+        get => Volatile.Read(ref s_threads);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            Volatile.Write(ref s_threads, value);
+        }
+    }
+
+    /// <summary>
+    /// The thread count from <see cref="ThreadsVariable"/>, or the core count when it is unset. A value that is not a
+    /// positive integer is ignored with a warning on standard error, as libgomp treats a bad OMP_NUM_THREADS (an
+    /// exception here would surface as a TypeInitializationException from whichever op ran first).
+    /// </summary>
+    private static int InitialThreads()
+    {
+        int cores = Math.Max(1, Environment.ProcessorCount);
+        var text = Environment.GetEnvironmentVariable(ThreadsVariable);
+        if (string.IsNullOrWhiteSpace(text)) return cores;
+        if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0)
+            return n;
+        Console.Error.WriteLine($"CudaTensor: ignoring {ThreadsVariable}='{text}', which is not a positive integer; using {cores} threads.");
+        return cores;
+    }
 
     /// <summary>
     /// Runs <c>job(context, chunk, chunks)</c> once for every chunk in [0, <paramref name="chunks"/>), on the
@@ -143,21 +177,21 @@ internal static unsafe class CpuWorkers
 
     private static void EnsureStarted()
     {
-        if (Volatile.Read(ref s_started) != 0)
+        int wanted = MaxThreads - 1;
+        if (Volatile.Read(ref s_started) != 0 && Volatile.Read(ref s_workers) >= wanted)
         {
             return;
         }
 
         lock (Gate)
         {
-            if (s_started != 0)
+            // Workers numbered from 1; the caller is thread 0. A new worker starts from the current sequence, so it
+            // joins the next job, not one already under way.
+            for (int i = s_workers + 1; i <= wanted; i++)
             {
-                return;
-            }
-
-            for (int i = 1; i < MaxThreads; i++)
-            {
-                var thread = new Thread(WorkerLoop, maxStackSize: 256 * 1024)
+                int index = i;
+                int seen = Volatile.Read(ref s_sequence);
+                var thread = new Thread(() => WorkerLoop(index, seen), maxStackSize: 256 * 1024)
                 {
                     IsBackground = true,
                     Name = $"CudaTensor CPU worker {i}",
@@ -165,13 +199,13 @@ internal static unsafe class CpuWorkers
                 thread.Start();
             }
 
+            s_workers = Math.Max(s_workers, wanted);
             Volatile.Write(ref s_started, 1);
         }
     }
 
-    private static void WorkerLoop()
+    private static void WorkerLoop(int index, int seen)
     {
-        int seen = 0;
         while (true)
         {
             long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
@@ -202,7 +236,8 @@ internal static unsafe class CpuWorkers
 
             seen = Volatile.Read(ref s_sequence);
             Interlocked.Increment(ref s_active);
-            if (Volatile.Read(ref s_open) != 0)
+            // A worker numbered past the thread limit (lowered since it started) sits the job out.
+            if (Volatile.Read(ref s_open) != 0 && index < MaxThreads)
             {
                 RunChunks();
             }

@@ -53,6 +53,15 @@ public sealed class CapabilityTests(Device device)
         }
     }
 
+    [Test]
+    public void AFusedPathReachedWithoutTheCapabilityNamesTheOpAndTheCapability()
+    {
+        using var x = Tensor.Ones([2, 3], device: Twin);
+        Assert.That(() => Tensor.LayerNormRows(x, 1, null, null, 1e-5),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contains("LayerNorm").And.Message.Contains(nameof(IFusedLayerNorm))
+                .And.Message.Contains(Twin.ToString()));
+    }
+
     [TestCaseSource(nameof(DTypes))]
     public void LayerNormFallbackMatchesTheFusedPrimitive(DType dtype)
     {

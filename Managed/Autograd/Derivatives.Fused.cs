@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor;
 
 // Backward formulas of the fused row ops (Tensor.Fused.cs). A plain backward pass calls the backend's fused backward
@@ -23,7 +25,7 @@ internal static partial class Derivatives
             var xs = sx.Unpack();
             var ws = sw?.Unpack();
             Tensor? dx = null, dw = null, db = null;
-            if (GradMode.IsEnabled)
+            if (GradMode.IsEnabled || xs.Backend is not IFusedLayerNorm fused)
             {
                 (dx, dw, db) = LayerNormGradComposed(g, xs, ws, normalizedDims, eps, needW, needB);
             }
@@ -35,7 +37,7 @@ internal static partial class Derivatives
                 dx = Tensor.Allocate(xs.ShapeArray, xs.DType, xs.Device);
                 dw = needW ? Tensor.Allocate(paramShape, xs.DType, xs.Device) : null;
                 db = needB ? Tensor.Allocate(paramShape, xs.DType, xs.Device) : null;
-                xs.Backend.LayerNormBackward(Tensor.Rows(dx, rows, len), dw?.Layout.WithLayout([len], [1]), db?.Layout.WithLayout([len], [1]),
+                fused.LayerNormBackward(Tensor.Rows(dx, rows, len), dw?.Layout.WithLayout([len], [1]), db?.Layout.WithLayout([len], [1]),
                     Tensor.Rows(gc, rows, len), Tensor.Rows(xc, rows, len), sm.Unpack().Layout, sr.Unpack().Layout, wc?.Layout.WithLayout([len], [1]));
             }
             return [needX ? Keep(scope, dx) : null, Keep(scope, dw), Keep(scope, db)];
@@ -76,7 +78,7 @@ internal static partial class Derivatives
         {
             using var scope = Tensor.NewScope();
             Tensor r;
-            if (GradMode.IsEnabled)
+            if (GradMode.IsEnabled || sl.Unpack().Backend is not IFusedCrossEntropy fused)
             {
                 r = CrossEntropyGradComposed(g, sx.Unpack(), st.Unpack(), sw?.Unpack(), srw.Unpack(), ignoreIndex, labelSmoothing, shape);
             }
@@ -86,7 +88,7 @@ internal static partial class Derivatives
                 var x = sl.Unpack();
                 var wc = sw?.Unpack().Contiguous();
                 var d = Tensor.Allocate([rows, classes], x.DType, x.Device);
-                x.Backend.CrossEntropyBackward(d.Layout, gc.Layout.WithLayout([rows], [1]), Tensor.Rows(x, rows, classes), st.Unpack().Layout,
+                fused.CrossEntropyBackward(d.Layout, gc.Layout.WithLayout([rows], [1]), Tensor.Rows(x, rows, classes), st.Unpack().Layout,
                     sse.Unpack().Layout, wc?.Layout, ignoreIndex, labelSmoothing);
                 r = Tensor.ClassesBack(d, shape);
             }

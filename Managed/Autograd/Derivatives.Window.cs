@@ -35,7 +35,7 @@ internal static partial class Derivatives
             var xs = sx.Unpack();
             var ws = sw.Unpack();
             Tensor? dx = null, dw = null, db = null;
-            if (GradMode.IsEnabled)
+            if (GradMode.IsEnabled || xs.Backend is not IConvolution fused)
             {
                 // Recorded (createGraph): the same gradients from differentiable ops, so gradients of gradients follow.
                 var gy = grad.Reshape(n, o, l);
@@ -52,14 +52,14 @@ internal static partial class Derivatives
                 {
                     dx = Tensor.Allocate(xs.ShapeArray, xs.DType, xs.Device);
                     using var wc = ws.Contiguous();
-                    xs.Backend.Conv2dBackwardInput(dx.Layout, gy, wc.Layout.AsContiguous(o, rows), g);
+                    fused.Conv2dBackwardInput(dx.Layout, gy, wc.Layout.AsContiguous(o, rows), g);
                 }
                 if (needW || needB)
                 {
                     dw = Tensor.Allocate(weightShape, xs.DType, xs.Device);
                     db = needB ? Tensor.Allocate([o], xs.DType, xs.Device) : null;
                     using var xc = xs.Contiguous();
-                    xs.Backend.Conv2dBackwardWeight(dw.Layout.AsContiguous(o, rows), db?.Layout, gy, xc.Layout, g);
+                    fused.Conv2dBackwardWeight(dw.Layout.AsContiguous(o, rows), db?.Layout, gy, xc.Layout, g);
                     if (!needW) dw = null; // the bias's gradient came from the same pass
                 }
             }

@@ -1,15 +1,9 @@
-using CudaTensor.Backends.Cpu;
-using CudaTensor.Backends.Cuda;
-
 namespace CudaTensor.Backends;
 
-/// <summary>Finds the backend for a device: the managed CPU backend, or the CUDA backend of GPU N.</summary>
+/// <summary>Finds the backend for a device through <see cref="BackendRegistry"/>: the managed CPU backend, the CUDA backend of GPU N, or a registered one.</summary>
 internal static class Backend
 {
-    public static IBackend For(Device device)
-    {
-        if (device.IsCpu) return CpuBackend.Instance;
-        // Throws NotSupportedException naming the reason when CUDA is unusable or the device does not exist.
-        return CudaBackend.For(device.Index);
-    }
+    /// <summary>The backend of <paramref name="device"/>.</summary>
+    /// <exception cref="NotSupportedException">The device has no usable backend (CUDA unusable, no such GPU, an unregistered type).</exception>
+    public static IBackend For(Device device) => BackendRegistry.For(device);
 }

@@ -3,8 +3,11 @@ using CudaTensor.Ops;
 namespace CudaTensor.Backends;
 
 /// <summary>
-/// The primitives a device implements. Ops are defined once above this interface (validation, shapes,
-/// dtype promotion, broadcasting, autograd); a backend only runs loops. Conventions:
+/// The core primitives every device implements (see docs/backends.md). Ops are defined once above this interface
+/// (validation, shapes, dtype promotion, broadcasting, autograd); a backend only runs loops. Fused layers are not
+/// here but in optional capabilities (<see cref="IFusedLayerNorm"/>, <see cref="IFusedCrossEntropy"/>,
+/// <see cref="IConvolution"/>, <see cref="IFusedOptimizerSteps"/>) that the op layer uses when a backend implements
+/// them and composes from these primitives otherwise. Backends are found through <see cref="BackendRegistry"/>. Conventions:
 /// <list type="bullet">
 /// <item>operands arrive already broadcast to the destination's shape (stride 0 where expanded);</item>
 /// <item>operands of elementwise primitives share one dtype unless stated (comparisons write Bool);</item>

@@ -61,10 +61,10 @@ public static partial class Functional
         return ComposedConv2d(input, weight, bias, geometry, groups);
     }
 
-    // The convolution primitive takes one group of Float32 or Float64 data with the weight and bias in the input's dtype
+    // The convolution primitive (a backend with IConvolution) takes one group of Float32 or Float64 data with the weight and bias in the input's dtype
     // and on its device; anything else (groups, promotion, a mismatch to report) takes the composed path.
     private static bool CanFuseConv2d(Tensor input, Tensor weight, Tensor? bias, int groups)
-        => groups == 1 && (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0
+        => groups == 1 && (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0 && input.Backend is IConvolution
            && weight.DType == input.DType && weight.Device == input.Device
            && (bias is null || (bias.DType == input.DType && bias.Device == input.Device));
 

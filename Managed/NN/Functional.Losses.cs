@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor.NN;
 
 // Loss functions with PyTorch's definitions, reductions and edge cases (weighted means, ignored targets,
@@ -71,10 +73,10 @@ public static partial class Functional
         return ComposedCrossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
     }
 
-    // The fused primitive needs Float32 or Float64 logits, weights of that dtype on the same device, and weights without gradient
+    // The fused primitive needs a backend with IFusedCrossEntropy, Float32 or Float64 logits, weights of that dtype on the same device, and weights without gradient
     // (PyTorch does not differentiate class weights either; the composed path does, so such calls keep it).
     private static bool CanFuseCrossEntropy(Tensor input, Tensor? weight, long classes)
-        => (input.DType is DType.Float32 or DType.Float64) && classes > 0
+        => (input.DType is DType.Float32 or DType.Float64) && classes > 0 && input.Backend is IFusedCrossEntropy
            && (weight is null || (weight.DType == input.DType && weight.Device == input.Device && !(weight.RequiresGrad && Autograd.IsGradEnabled)));
 
     private static Tensor FusedCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing, int classDim)

@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor.NN;
 
 /// <summary>
@@ -63,12 +65,12 @@ public static partial class Functional
         return ComposedLayerNorm(input, normalizedShape, weight, bias, eps);
     }
 
-    // The fused primitive needs a non-empty Float32 or Float64 input (its kernels' dtypes) and, when given, weight and bias of exactly the normalized
+    // The fused primitive needs a backend with IFusedLayerNorm, a non-empty Float32 or Float64 input (its kernels' dtypes) and, when given, weight and bias of exactly the normalized
     // shape with the input's dtype and device; anything else (broadcast or promoted parameters) takes the composed path.
     private static bool CanFuseLayerNorm(Tensor input, long[] normalizedShape, Tensor? weight, Tensor? bias)
     {
         static bool Fits(Tensor? p, Tensor input, long[] shape) => p is null || (p.DType == input.DType && p.Device == input.Device && p.Shape.SequenceEqual(shape));
-        return (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0 && Fits(weight, input, normalizedShape) && Fits(bias, input, normalizedShape);
+        return (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0 && input.Backend is IFusedLayerNorm && Fits(weight, input, normalizedShape) && Fits(bias, input, normalizedShape);
     }
 
     /// <summary>

@@ -3,8 +3,7 @@ using CudaTensor.Backends;
 namespace CudaTensor.Optim;
 
 /// <summary>
-/// The optimizers' bridge to the backends' fused updates (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>,
-/// <see cref="IBackend.RmspropStep"/>): one pass over a parameter, its gradient and its state instead of a dozen
+/// The optimizers' bridge to the backends' fused updates (<see cref="IFusedOptimizerSteps"/>): one pass over a parameter, its gradient and its state instead of a dozen
 /// elementwise ops. It applies in the common case only — every operand contiguous, of the parameter's shape, dtype (Float32 or Float64) and device, and no two
 /// sharing memory — and the optimizers keep their composed formulas for everything else (a transposed or expanded
 /// gradient, say). Both paths give the same results: the backends round each operation as the composed ops do.
@@ -15,6 +14,7 @@ internal static class FusedStep
     public static bool Applies(Tensor param, Tensor grad, Tensor? state0 = null, Tensor? state1 = null, Tensor? state2 = null)
     {
         if (param.DType is not (DType.Float32 or DType.Float64) || !param.IsContiguous) return false;
+        if (param.Backend is not IFusedOptimizerSteps) return false; // a backend without the capability: composed formulas
         if (!Matches(param, grad)) return false;
         if (state0 is not null && (!Matches(param, state0) || SharesStorage(grad, state0))) return false;
         if (state1 is not null && (!Matches(param, state1) || SharesStorage(grad, state1) || SharesStorage(state0, state1))) return false;
@@ -34,7 +34,7 @@ internal static class FusedStep
     /// <summary>One Adam/AdamW update in place; the caller checked <see cref="Applies"/>.</summary>
     public static void Adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? maxExpAvgSq, in AdamStepArgs args)
     {
-        param.Backend.AdamStep(param.Layout, grad.Layout, expAvg.Layout, expAvgSq.Layout, maxExpAvgSq?.Layout, args);
+        Capability.Require<IFusedOptimizerSteps>(param.Backend, "Adam").AdamStep(param.Layout, grad.Layout, expAvg.Layout, expAvgSq.Layout, maxExpAvgSq?.Layout, args);
         param.BumpVersion();
         expAvg.BumpVersion();
         expAvgSq.BumpVersion();
@@ -44,7 +44,7 @@ internal static class FusedStep
     /// <summary>One SGD update in place; the caller checked <see cref="Applies"/>.</summary>
     public static void Sgd(Tensor param, Tensor grad, Tensor? momentumBuffer, in SgdStepArgs args)
     {
-        param.Backend.SgdStep(param.Layout, grad.Layout, momentumBuffer?.Layout, args);
+        Capability.Require<IFusedOptimizerSteps>(param.Backend, "SGD").SgdStep(param.Layout, grad.Layout, momentumBuffer?.Layout, args);
         param.BumpVersion();
         momentumBuffer?.BumpVersion();
     }
@@ -52,7 +52,7 @@ internal static class FusedStep
     /// <summary>One RMSprop update in place; the caller checked <see cref="Applies"/>.</summary>
     public static void Rmsprop(Tensor param, Tensor grad, Tensor squareAvg, Tensor? gradAvg, Tensor? momentumBuffer, in RmspropStepArgs args)
     {
-        param.Backend.RmspropStep(param.Layout, grad.Layout, squareAvg.Layout, gradAvg?.Layout, momentumBuffer?.Layout, args);
+        Capability.Require<IFusedOptimizerSteps>(param.Backend, "RMSprop").RmspropStep(param.Layout, grad.Layout, squareAvg.Layout, gradAvg?.Layout, momentumBuffer?.Layout, args);
         param.BumpVersion();
         squareAvg.BumpVersion();
         gradAvg?.BumpVersion();

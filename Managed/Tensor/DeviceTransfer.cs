@@ -1,4 +1,4 @@
-using CudaTensor.Backends.Cpu;
+using CudaTensor.Backends;
 
 namespace CudaTensor;
 
@@ -26,12 +26,13 @@ internal static class DeviceTransfer
 
     private static unsafe void Chunked(Tensor device, Tensor host, bool toHost)
     {
+        var hostMemory = Capability.Require<IHostMemory>(host.Backend, "To");
         int elementSize = host.DType.ElementSize();
         long total = host.NumElements, perChunk = ChunkBytes / elementSize;
         for (long start = 0; start < total; start += perChunk)
         {
             long count = Math.Min(perChunk, total - start);
-            var bytes = new Span<byte>(CpuBackend.Address(host.FlatLayout(start, count)), checked((int)(count * elementSize)));
+            var bytes = new Span<byte>(hostMemory.HostAddress(host.FlatLayout(start, count)), checked((int)(count * elementSize)));
             if (toHost) device.Backend.ReadToHost(device.FlatLayout(start, count), bytes);
             else device.Backend.WriteFromHost(device.FlatLayout(start, count), bytes);
         }

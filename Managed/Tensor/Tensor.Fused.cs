@@ -1,3 +1,5 @@
+using CudaTensor.Backends;
+
 namespace CudaTensor;
 
 // Fused row ops: the op layer of the backend's fused primitives. Each arranges its operands as contiguous rows,
@@ -24,7 +26,7 @@ public sealed partial class Tensor
             using (var w = weight?.Contiguous())
             using (var b = bias?.Contiguous())
             {
-                input.Backend.LayerNormForward(Rows(y, rows, len), mean.Layout, rstd.Layout, Rows(x, rows, len), w?.Layout, b?.Layout, eps);
+                Capability.Require<IFusedLayerNorm>(input.Backend, "LayerNorm").LayerNormForward(Rows(y, rows, len), mean.Layout, rstd.Layout, Rows(x, rows, len), w?.Layout, b?.Layout, eps);
             }
             Derivatives.RecordLayerNorm(y, input, weight, bias, mean, rstd, normalizedDims, eps);
         }
@@ -68,7 +70,7 @@ public sealed partial class Tensor
             using (Autograd.NoGrad())
             using (var w = weight?.Contiguous())
             {
-                long bad = input.Backend.CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, Rows(logits, rows, classes), targets.Layout, w?.Layout, ignoreIndex, labelSmoothing);
+                long bad = Capability.Require<IFusedCrossEntropy>(input.Backend, op).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, Rows(logits, rows, classes), targets.Layout, w?.Layout, ignoreIndex, labelSmoothing);
                 if (bad >= 0)
                 {
                     long value;

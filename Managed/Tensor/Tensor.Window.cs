@@ -74,7 +74,7 @@ public sealed partial class Tensor
             using (var w = weight.Contiguous())
             using (var b = bias?.Contiguous())
             {
-                input.Backend.Conv2dForward(y.Layout.AsContiguous(n, o, g.Positions), x.Layout,
+                Capability.Require<IConvolution>(input.Backend, "Conv2d").Conv2dForward(y.Layout.AsContiguous(n, o, g.Positions), x.Layout,
                     w.Layout.AsContiguous(o, rows), b?.Layout, g);
             }
             Derivatives.RecordConv2d(y, input, weight, bias, g);

@@ -1,3 +1,4 @@
+using CudaTensor.Backends;
 using CudaTensor.Tests.NN;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
@@ -40,11 +41,11 @@ public class FusedCudaVsCpuTests : GpuFixture
             var y = Empty(dtype, device, Rows, len);
             var mean = Empty(dtype, device, Rows);
             var rstd = Empty(dtype, device, Rows);
-            xd.Backend.LayerNormForward(y.Layout, mean.Layout, rstd.Layout, xd.Layout, wd?.Layout, bd?.Layout, 1e-5);
+            ((IFusedLayerNorm)xd.Backend).LayerNormForward(y.Layout, mean.Layout, rstd.Layout, xd.Layout, wd?.Layout, bd?.Layout, 1e-5);
             var dx = Empty(dtype, device, Rows, len);
             var dw = Empty(dtype, device, len);
             var db = Empty(dtype, device, len);
-            xd.Backend.LayerNormBackward(dx.Layout, affine ? dw.Layout : null, affine ? db.Layout : null, dyd.Layout, xd.Layout, mean.Layout, rstd.Layout, wd?.Layout);
+            ((IFusedLayerNorm)xd.Backend).LayerNormBackward(dx.Layout, affine ? dw.Layout : null, affine ? db.Layout : null, dyd.Layout, xd.Layout, mean.Layout, rstd.Layout, wd?.Layout);
             results.Add([y, mean, rstd, dx, dw, db]);
         }
         string[] names = ["y", "mean", "rstd", "dx", "dweight", "dbias"];
@@ -85,10 +86,10 @@ public class FusedCudaVsCpuTests : GpuFixture
             var loss = Empty(dtype, device, Rows);
             var lse = Empty(dtype, device, Rows, 2);
             var rowWeight = Empty(dtype, device, Rows);
-            long bad = xd.Backend.CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, wd?.Layout, -100, smoothing);
+            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, wd?.Layout, -100, smoothing);
             Assert.That(bad, Is.EqualTo(-1), $"no bad target on {device}");
             var dx = Empty(dtype, device, Rows, classes);
-            xd.Backend.CrossEntropyBackward(dx.Layout, gd.Layout, xd.Layout, td.Layout, lse.Layout, wd?.Layout, -100, smoothing);
+            ((IFusedCrossEntropy)xd.Backend).CrossEntropyBackward(dx.Layout, gd.Layout, xd.Layout, td.Layout, lse.Layout, wd?.Layout, -100, smoothing);
             results.Add([loss, lse, rowWeight, dx]);
         }
         string[] names = ["loss", "lse", "row weight", "dlogits"];
@@ -117,7 +118,7 @@ public class FusedCudaVsCpuTests : GpuFixture
             using var loss = Empty(DType.Float32, device, Rows);
             using var lse = Empty(DType.Float32, device, Rows, 2);
             using var rowWeight = Empty(DType.Float32, device, Rows);
-            long bad = xd.Backend.CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, null, -100, 0);
+            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, null, -100, 0);
             Assert.That(bad, Is.EqualTo(11), $"first bad row on {device}");
         }
     }

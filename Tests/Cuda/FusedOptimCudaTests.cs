@@ -6,8 +6,8 @@ using NUnit.Framework;
 namespace CudaTensor.Tests.CudaBackend;
 
 /// <summary>
-/// The fused optimizer primitives (<see cref="IBackend.AdamStep"/>, <see cref="IBackend.SgdStep"/>,
-/// <see cref="IBackend.RmspropStep"/>) on CUDA against the CPU backend, over several steps from the same random state,
+/// The fused optimizer primitives (<see cref="IFusedOptimizerSteps.AdamStep"/>, <see cref="IFusedOptimizerSteps.SgdStep"/>,
+/// <see cref="IFusedOptimizerSteps.RmspropStep"/>) on CUDA against the CPU backend, over several steps from the same random state,
 /// for every flag of the kernels and sizes that end in a partial block. Skipped with the reason on machines without a usable GPU.
 /// </summary>
 [TestFixture]

@@ -3,7 +3,7 @@ using CudaTensor.Ops;
 namespace CudaTensor.Backends.Cpu;
 
 /// <summary>The managed CPU implementation of the backend primitives. Stateless; one instance serves all threads.</summary>
-internal sealed unsafe partial class CpuBackend : IBackend
+internal sealed unsafe partial class CpuBackend : IBackend, IHostMemory, IFusedLayerNorm, IFusedCrossEntropy, IConvolution, IFusedOptimizerSteps
 {
     public static CpuBackend Instance { get; } = new();
 
@@ -12,6 +12,8 @@ internal sealed unsafe partial class CpuBackend : IBackend
     public Storage Allocate(long byteLength, bool zeroed) => CpuStorage.Allocate(byteLength, zeroed);
 
     internal static byte* Address(Strided t) => ((CpuStorage)t.Storage).Pointer + t.Offset * t.DType.ElementSize();
+
+    byte* IHostMemory.HostAddress(Strided t) => Address(t);
 
     public void Random(Strided dst, RandomDistribution kind, double a, double b, ulong seed, ulong startBlock)
     {

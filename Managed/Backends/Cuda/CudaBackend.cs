@@ -11,7 +11,7 @@ namespace CudaTensor.Backends.Cuda;
 /// gather/scatter) wait for the stream. Kernels come from <c>Kernels/</c> through <see cref="CudaKernels"/>.
 /// Semantics follow the CPU backend, which is the oracle of the comparison tests.
 /// </summary>
-internal sealed unsafe partial class CudaBackend : IBackend
+internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IFusedCrossEntropy, IConvolution, IFusedOptimizerSteps
 {
     /// <summary>Environment variable: "1" synchronizes after every kernel, so an asynchronous fault names its kernel.</summary>
     public const string SyncVariable = "CUDATENSOR_CUDA_SYNC";

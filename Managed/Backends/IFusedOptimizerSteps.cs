@@ -5,7 +5,11 @@ namespace CudaTensor.Backends;
 // (Float32 or Float64), on this backend's device, with the same number of elements; the optimizer checks this and
 // keeps the composed path for everything else. Arithmetic runs in the element type, with the host scalars of the
 // argument structs rounded to it once, in the same order of operations as the composed path.
-internal partial interface IBackend
+/// <summary>
+/// Capability: Adam/AdamW, SGD and RMSprop updates in one pass. Without it the optimizers run their composed
+/// elementwise formulas, which round every operation the same way.
+/// </summary>
+internal interface IFusedOptimizerSteps
 {
     /// <summary>
     /// One Adam/AdamW step in place (see <see cref="AdamStepArgs"/>): updates <paramref name="param"/>,

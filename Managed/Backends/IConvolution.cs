@@ -5,7 +5,11 @@ namespace CudaTensor.Backends;
 // each core taking its own samples; CUDA unfolds the batch and runs batched products. Operands are contiguous, of one
 // floating dtype (Float32 or Float64): images x, dx [N, C, H, W]; outputs y, dy [N, O, positions]; weight w, dw
 // [O, C·taps] (the weight [O, C, KH, KW] flattened); bias b, db [O]. The geometry is WindowGeometry's.
-internal partial interface IBackend
+/// <summary>
+/// Capability: 2-D convolution (groups = 1) as whole primitives. Without it the op layer composes the convolution
+/// from <see cref="IBackend.Im2Col"/>, <see cref="IBackend.MatMul"/> and <see cref="IBackend.Col2Im"/>.
+/// </summary>
+internal interface IConvolution
 {
     /// <summary>y[n] = w @ unfold(x[n]) (+ b on every position when <paramref name="bias"/> is given).</summary>
     void Conv2dForward(Strided y, Strided x, Strided w, Strided? bias, in WindowGeometry g);

@@ -13,6 +13,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public void Conv2dForward(Strided y, Strided x, Strided w, Strided? bias, in WindowGeometry g)
     {
+        using var alive = new OperandsAlive(x.Storage, w.Storage, bias?.Storage);
         switch (x.DType)
         {
             case DType.Float32: ConvForward<float>(y, x, w, bias, g); break;
@@ -23,6 +24,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void Conv2dBackwardInput(Strided dx, Strided dy, Strided w, in WindowGeometry g)
     {
+        using var alive = new OperandsAlive(dy.Storage, w.Storage);
         switch (dx.DType)
         {
             case DType.Float32: ConvBackwardInput<float>(dx, dy, w, g); break;
@@ -33,6 +35,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void Conv2dBackwardWeight(Strided dw, Strided? db, Strided dy, Strided x, in WindowGeometry g)
     {
+        using var alive = new OperandsAlive(dy.Storage, x.Storage);
         switch (x.DType)
         {
             case DType.Float32: ConvBackwardWeight<float>(dw, db, dy, x, g); break;

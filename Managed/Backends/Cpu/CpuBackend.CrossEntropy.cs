@@ -12,6 +12,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing)
     {
+        using var alive = new OperandsAlive(logits.Storage, target.Storage, weight?.Storage);
         long classes = logits.Shape[^1], rows = target.NumElements;
         if (rows == 0) return -1;
         int chunks = RowRange.Chunks(rows, classes, labelSmoothing > 0 ? 6 : 4);
@@ -36,6 +37,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void CrossEntropyBackward(Strided dlogits, Strided grad, Strided logits, Strided target, Strided lse, Strided? weight, long ignoreIndex, double labelSmoothing)
     {
+        using var alive = new OperandsAlive(grad.Storage, logits.Storage, target.Storage, lse.Storage, weight?.Storage);
         long classes = logits.Shape[^1], rows = target.NumElements;
         int chunks = RowRange.Chunks(rows, classes, 3);
         var common = new CrossEntropyRows(logits, target, weight, lse, ignoreIndex, labelSmoothing);

@@ -11,6 +11,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public void Gather(Strided dst, Strided src, Strided index, int dim)
     {
+        using var alive = new OperandsAlive(src.Storage, index.Storage);
         var srcBase = src.WithLayout(dst.Shape, WithZero(src.Strides, dim));
         var kernel = new GatherRows(src.Shape[dim], src.Strides[dim], src.DType.ElementSize(), dim);
         StridedLoop.Run(kernel, dst.Shape, [dst, index, srcBase]);
@@ -18,6 +19,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void Scatter(Strided dst, Strided index, Strided src, int dim, bool accumulate)
     {
+        using var alive = new OperandsAlive(index.Storage, src.Storage);
         var dstBase = dst.WithLayout(index.Shape, WithZero(dst.Strides, dim));
         var srcView = src.WithLayout(index.Shape, src.Strides);
         long size = dst.Shape[dim], step = dst.Strides[dim];

@@ -13,6 +13,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public void LayerNormForward(Strided y, Strided mean, Strided rstd, Strided x, Strided? weight, Strided? bias, double eps)
     {
+        using var alive = new OperandsAlive(x.Storage, weight?.Storage, bias?.Storage);
         switch (x.DType)
         {
             case DType.Float32: LayerNormForward<float>(y, mean, rstd, x, weight, bias, eps); break;
@@ -23,6 +24,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void LayerNormBackward(Strided dx, Strided? dweight, Strided? dbias, Strided dy, Strided x, Strided mean, Strided rstd, Strided? weight)
     {
+        using var alive = new OperandsAlive(dy.Storage, x.Storage, mean.Storage, rstd.Storage, weight?.Storage);
         switch (x.DType)
         {
             case DType.Float32: LayerNormBackward<float>(dx, dweight, dbias, dy, x, mean, rstd, weight); break;

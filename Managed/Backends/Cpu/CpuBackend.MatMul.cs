@@ -10,6 +10,7 @@ internal sealed unsafe partial class CpuBackend
     /// </summary>
     public void MatMul(Strided dst, Strided a, Strided b)
     {
+        using var alive = new OperandsAlive(a.Storage, b.Storage);
         switch (dst.DType)
         {
             case DType.Float32: MatMulFloat<float>(dst, a, b); break;

@@ -11,6 +11,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public void Reduce(ReduceOp op, Strided dst, Strided src, int reducedDims)
     {
+        using var alive = new OperandsAlive(src.Storage);
         switch (src.DType)
         {
             case DType.Float32: Reduce<float>(op, dst, src, reducedDims); break;
@@ -192,6 +193,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void ArgReduce(ReduceOp op, Strided values, Strided indices, Strided src)
     {
+        using var alive = new OperandsAlive(src.Storage);
         switch (src.DType)
         {
             case DType.Float32: ArgReduce<float>(op, values, indices, src); break;
@@ -241,6 +243,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void CumSum(Strided dst, Strided src)
     {
+        using var alive = new OperandsAlive(src.Storage);
         switch (src.DType)
         {
             case DType.Float32: CumSum<float>(dst, src); break;
@@ -284,6 +287,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void Softmax(Strided dst, Strided src, bool log)
     {
+        using var alive = new OperandsAlive(src.Storage);
         switch (src.DType)
         {
             case DType.Float32: Softmax<float>(dst, src, log); break;

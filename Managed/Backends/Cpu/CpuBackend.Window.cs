@@ -11,6 +11,7 @@ internal sealed unsafe partial class CpuBackend
 {
     public void Im2Col(Strided cols, Strided image, in WindowGeometry g, double padValue)
     {
+        using var alive = new OperandsAlive(image.Storage);
         g.Validate(nameof(Im2Col), cols, image);
         switch (image.DType)
         {
@@ -24,6 +25,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void Col2Im(Strided image, Strided cols, in WindowGeometry g)
     {
+        using var alive = new OperandsAlive(cols.Storage);
         g.Validate(nameof(Col2Im), cols, image);
         switch (image.DType)
         {

@@ -45,6 +45,7 @@ internal sealed unsafe partial class CpuBackend : IBackend, IHostMemory, IFusedL
 
     public long[] NonZero(Strided src)
     {
+        using var alive = new OperandsAlive(src.Storage);
         byte* p = Address(src);
         long n = src.NumElements;
         var result = new List<long>();
@@ -56,7 +57,10 @@ internal sealed unsafe partial class CpuBackend : IBackend, IHostMemory, IFusedL
     }
 
     public void ReadToHost(Strided src, Span<byte> destination)
-        => new ReadOnlySpan<byte>(Address(src), destination.Length).CopyTo(destination);
+    {
+        using var alive = new OperandsAlive(src.Storage);
+        new ReadOnlySpan<byte>(Address(src), destination.Length).CopyTo(destination);
+    }
 
     public void WriteFromHost(Strided dst, ReadOnlySpan<byte> source)
         => source.CopyTo(new Span<byte>(Address(dst), source.Length));

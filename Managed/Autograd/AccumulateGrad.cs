@@ -9,6 +9,7 @@ namespace CudaTensor;
 internal sealed class AccumulateGrad(Tensor leaf) : Node
 {
     private readonly Lock _gate = new();
+    private List<Action<Tensor>>? _postHooks;
 
     public override string Name => "AccumulateGrad";
 
@@ -18,8 +19,24 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
     {
         // A gradient always has its leaf's dtype (mixed-dtype formulas may produce a wider one).
         if (grad.DType != Leaf.DType) grad = grad.To(Leaf.DType);
-        lock (_gate) Accumulate(grad);
+        lock (_gate)
+        {
+            Accumulate(grad);
+            // Inside the lock: a hook sees the gradient it was called for, and the hooks of one leaf never overlap.
+            var hooks = Volatile.Read(ref _postHooks);
+            if (hooks is not null)
+            {
+                foreach (var hook in hooks) hook(Leaf);
+            }
+        }
         return [];
+    }
+
+    /// <summary>Registers a function called with the leaf after each accumulation into its <see cref="Tensor.Grad"/>.</summary>
+    internal RemovableHandle AddPostHook(Action<Tensor> hook)
+    {
+        HookList.Add(ref _postHooks, hook);
+        return new RemovableHandle(() => HookList.Remove(ref _postHooks, hook));
     }
 
     private void Accumulate(Tensor grad)

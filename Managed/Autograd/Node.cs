@@ -43,12 +43,19 @@ public abstract class Node
         return saved;
     }
 
-    internal void AddPreHook(Func<Tensor, Tensor?> hook) => (_preHooks ??= []).Add(hook);
+    // Hooks are added and removed rarely and run on every backward pass: writers replace the list (under a lock, as
+    // threads may register on a shared node), readers iterate whatever list they loaded.
+    internal RemovableHandle AddPreHook(Func<Tensor, Tensor?> hook)
+    {
+        HookList.Add(ref _preHooks, hook);
+        return new RemovableHandle(() => HookList.Remove(ref _preHooks, hook));
+    }
 
     internal Tensor RunPreHooks(Tensor grad)
     {
-        if (_preHooks is null) return grad;
-        foreach (var hook in _preHooks)
+        var hooks = Volatile.Read(ref _preHooks);
+        if (hooks is null) return grad;
+        foreach (var hook in hooks)
         {
             var replaced = hook(grad);
             if (replaced is not null) grad = replaced;

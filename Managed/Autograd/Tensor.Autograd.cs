@@ -120,14 +120,39 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Registers a function called with this tensor's gradient during backward; returning a tensor replaces the
-    /// gradient, returning null keeps it. Data-parallel training uses this to start reducing gradients early.
+    /// gradient, returning null keeps it (PyTorch's <c>register_hook</c>).
     /// </summary>
-    public void RegisterHook(Func<Tensor, Tensor?> hook)
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="InvalidOperationException">This tensor does not require grad.</exception>
+    public RemovableHandle RegisterHook(Func<Tensor, Tensor?> hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
         var node = GradNode() ?? throw new InvalidOperationException(
-            $"{nameof(RegisterHook)}: cannot register a hook on {Describe()} because it does not require grad.");
-        node.AddPreHook(hook);
+            $"{nameof(RegisterHook)}: cannot register a hook on {Describe()} because it does not require grad. Set RequiresGrad = true on a leaf first.");
+        return node.AddPreHook(hook);
+    }
+
+    /// <summary>
+    /// Registers a function called with this leaf tensor after a backward pass has accumulated a gradient into its
+    /// <see cref="Grad"/> (PyTorch's <c>register_post_accumulate_grad_hook</c>): data-parallel training starts
+    /// reducing a parameter's gradient from here while backward still runs, and an optimizer can step a parameter
+    /// as soon as its gradient is complete. The hook runs once per accumulation, on the thread of the backward pass,
+    /// and reads the gradient through <see cref="Grad"/>; it does not run for <see cref="Autograd.Grad"/>, which
+    /// accumulates nothing.
+    /// </summary>
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="InvalidOperationException">This tensor does not require grad, or is not a leaf.</exception>
+    public RemovableHandle RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!RequiresGrad)
+            throw new InvalidOperationException(
+                $"{nameof(RegisterPostAccumulateGradHook)}: cannot register a hook on {Describe()} because it does not require grad. Set RequiresGrad = true on it first.");
+        if (!IsLeaf)
+            throw new InvalidOperationException(
+                $"{nameof(RegisterPostAccumulateGradHook)}: {Describe()} is not a leaf, and only leaves accumulate gradients. " +
+                "Register the hook on the leaf (a parameter), or use RegisterHook on this tensor.");
+        return ((AccumulateGrad)GradNode()!).AddPostHook(hook);
     }
 
     /// <summary>The node gradients for this tensor flow into: its GradFn, its leaf accumulator, or null.</summary>

@@ -116,6 +116,18 @@ internal readonly struct LogOp<T> : IUnaryOperator<LogOp<T>, T> where T : unmana
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Log(x, y);
 }
 
+internal readonly struct Exp2Op<T> : IUnaryOperator<Exp2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T p0, T p1) => T.Exp2(x);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Exp2(x, y);
+}
+
+internal readonly struct Log2Op<T> : IUnaryOperator<Log2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T p0, T p1) => T.Log2(x);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Log2(x, y);
+}
+
 internal readonly struct Log1pOp<T> : IUnaryOperator<Log1pOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // T.LogP1 is log(x + 1) computed naively; use the accurate formulation for small x:

@@ -89,6 +89,21 @@ public sealed class ElementwiseUnaryTests(Device device)
     }
 
     [Test]
+    public void Exp2AndLog2OnHandValues([Values(DType.Float32, DType.Float64)] DType dtype)
+    {
+        using var scope = Tensor.NewScope();
+        // torch.exp2 / torch.log2: exact on powers of two; log2(0) = -inf, log2 of a negative number is NaN.
+        var x = ElementwiseData.FromDoubles([0, 1, 3, -2, 10, double.NegativeInfinity, double.PositiveInfinity], [7], dtype, device);
+        TensorAssert.Close(x.Exp2(), [1, 2, 8, 0.25, 1024, 0, double.PositiveInfinity], [7], rtol: 0, atol: 0, dtype: dtype);
+        var p = ElementwiseData.FromDoubles([1, 2, 8, 0.25, 1024, 0, -1, double.PositiveInfinity], [8], dtype, device);
+        TensorAssert.Close(p.Log2(), [0, 1, 3, -2, 10, double.NegativeInfinity, double.NaN, double.PositiveInfinity], [8], rtol: 0, atol: 0, dtype: dtype);
+        // Integer inputs give the default float dtype, as in PyTorch.
+        var i = ElementwiseData.FromDoubles([1, 4, 5], [3], DType.Int64, device);
+        TensorAssert.Close(i.Exp2(), [2, 16, 32], [3], dtype: DType.Float32);
+        TensorAssert.Close(i.Log2(), [0, 2, Math.Log2(5)], [3], dtype: DType.Float32);
+    }
+
+    [Test]
     public void RoundingFunctionsOnHandValues([Values(DType.Float32, DType.Float64)] DType dtype)
     {
         using var scope = Tensor.NewScope();

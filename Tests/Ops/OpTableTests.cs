@@ -98,6 +98,15 @@ public class OpTableTests
     }
 
     [Test]
+    public void EveryDifferentiableBinaryOpHasAGradCase()
+    {
+        var missing = Enum.GetValues<BinaryOp>().Where(op => OpTable.Of(op).Differentiable && !OpTestTable.BinaryGrad.ContainsKey(op)).ToList();
+        Assert.That(missing, Is.Empty, "differentiable binary ops without a gradient case in Tests/Ops/OpTestTable.cs");
+        Assert.That(OpTestTable.BinaryGrad.Keys.Where(op => !OpTable.Of(op).Differentiable), Is.Empty, "cases for ops without a gradient");
+        foreach (var (op, c) in OpTestTable.BinaryGrad) Assert.That(c.Name, Is.EqualTo(op.ToString()));
+    }
+
+    [Test]
     public void EveryBinaryAndPredicateOpIsCompared()
     {
         // The CUDA-vs-CPU tables enumerate the enums; each op must have at least one dtype that runs.

@@ -78,6 +78,22 @@ internal static class OpTestTable
         [UnaryOp.Trunc] = new([new("Trunc", x => x.Trunc(), Math.Truncate, -10, 10)], Grad("Trunc", x => x.Trunc())),
     };
 
+    /// <summary>The gradient check of every differentiable <see cref="BinaryOp"/> (comparisons and logical ops have none).</summary>
+    public static readonly IReadOnlyDictionary<BinaryOp, GradCase> BinaryGrad = new Dictionary<BinaryOp, GradCase>
+    {
+        [BinaryOp.Add] = new("Add", x => x[0] + x[1], [M, [4]], SecondOrder: true),
+        [BinaryOp.Sub] = new("Sub", x => x[0] - x[1], [[3, 1], M], SecondOrder: true),
+        [BinaryOp.Mul] = new("Mul", x => x[0] * x[1], [M, [1, 4]], SecondOrder: true),
+        [BinaryOp.Div] = new("Div", x => x[0] / x[1], [M, M], Positive: true, SecondOrder: true),
+        [BinaryOp.Pow] = new("Pow", x => x[0].Pow(x[1]), [M, M], Positive: true, SecondOrder: true),
+        [BinaryOp.Maximum] = new("Maximum", x => Tensor.Maximum(x[0], x[1]), [M, M]),
+        [BinaryOp.Minimum] = new("Minimum", x => Tensor.Minimum(x[0], x[1]), [M, [4]]),
+        [BinaryOp.Remainder] = new("Remainder", x => x[0] % 0.7, [M], Positive: true),
+        [BinaryOp.FMod] = new("FMod", x => x[0].FMod(x[1] + 1.0), [M, M], Positive: true),
+        [BinaryOp.TruncDivide] = new("TruncDivide", x => x[0].Div(x[1] + 1.0, roundingMode: "trunc"), [M, M], Positive: true),
+        [BinaryOp.FloorDivide] = new("FloorDivide", x => x[0].Div(x[1] + 1.0, roundingMode: "floor"), [M, M], Positive: true),
+    };
+
     /// <summary>Unary calls that run as another op kind (a scalar exponent is BinaryOp.Pow), checked beside the table.</summary>
     public static readonly UnaryCase[] OtherUnaryCalls =
     [

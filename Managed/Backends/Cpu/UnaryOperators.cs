@@ -119,7 +119,13 @@ internal readonly struct LogOp<T> : IUnaryOperator<LogOp<T>, T> where T : unmana
 internal readonly struct Exp2Op<T> : IUnaryOperator<Exp2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T x, T p0, T p1) => T.Exp2(x);
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Exp2(x, y);
+
+    // Element by element: TensorPrimitives.Exp2 is 1 ulp off at integer arguments (2^0 = 1.0000001f, 2^3 =
+    // 7.999999999999998), and torch.exp2 gives powers of two exactly, as C's exp2 does.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = T.Exp2(x[i]);
+    }
 }
 
 internal readonly struct Log2Op<T> : IUnaryOperator<Log2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>

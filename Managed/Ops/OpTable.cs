@@ -7,6 +7,8 @@ namespace CudaTensor.Ops;
 /// </summary>
 internal static class OpTable
 {
+    // CpuWork of Log1p, Expm1, GeluTanh, Softplus, Erf and Exp2: ns per element of the span form over a copy-like op's
+    // (Sign, 0.31 ns float32 / 0.58 ns float64, 2^20 elements, one thread; --unary-lanes), the smaller of the two dtypes.
     private static readonly UnaryOpInfo?[] Unary = Place<UnaryOp, UnaryOpInfo>(
     [
         // Every numeric dtype.
@@ -22,20 +24,20 @@ internal static class OpTable
         new(UnaryOp.Rsqrt, NeedsFloat: true, GradSaves.Output),
         new(UnaryOp.Reciprocal, NeedsFloat: true, GradSaves.Output),
         new(UnaryOp.Exp, NeedsFloat: true, GradSaves.Output),
-        new(UnaryOp.Exp2, NeedsFloat: true, GradSaves.Output),
+        new(UnaryOp.Exp2, NeedsFloat: true, GradSaves.Output, CpuWork: 40),
         new(UnaryOp.Log, NeedsFloat: true, GradSaves.Input),
         new(UnaryOp.Log2, NeedsFloat: true, GradSaves.Input),
-        new(UnaryOp.Log1p, NeedsFloat: true, GradSaves.Input),
-        new(UnaryOp.Expm1, NeedsFloat: true, GradSaves.Output),
+        new(UnaryOp.Log1p, NeedsFloat: true, GradSaves.Input, CpuWork: 3),
+        new(UnaryOp.Expm1, NeedsFloat: true, GradSaves.Output, CpuWork: 14),
         new(UnaryOp.Sin, NeedsFloat: true, GradSaves.Input),
         new(UnaryOp.Cos, NeedsFloat: true, GradSaves.Input),
         new(UnaryOp.Tanh, NeedsFloat: true, GradSaves.Output),
         new(UnaryOp.Sigmoid, NeedsFloat: true, GradSaves.Output),
         new(UnaryOp.Gelu, NeedsFloat: true, GradSaves.Input, CpuWork: 8),
-        new(UnaryOp.GeluTanh, NeedsFloat: true, GradSaves.Input, CpuWork: 4),
+        new(UnaryOp.GeluTanh, NeedsFloat: true, GradSaves.Input),
         new(UnaryOp.Silu, NeedsFloat: true, GradSaves.Input, CpuWork: 4),
-        new(UnaryOp.Softplus, NeedsFloat: true, GradSaves.Input, CpuWork: 4, P0: "beta", P1: "threshold"),
-        new(UnaryOp.Erf, NeedsFloat: true, GradSaves.Input, CpuWork: 8),
+        new(UnaryOp.Softplus, NeedsFloat: true, GradSaves.Input, CpuWork: 12, P0: "beta", P1: "threshold"),
+        new(UnaryOp.Erf, NeedsFloat: true, GradSaves.Input, CpuWork: 40),
         new(UnaryOp.Floor, NeedsFloat: true, GradSaves.Nothing),
         new(UnaryOp.Ceil, NeedsFloat: true, GradSaves.Nothing),
         new(UnaryOp.Round, NeedsFloat: true, GradSaves.Nothing),

@@ -1,5 +1,6 @@
-// elementwise.cu - the one elementwise template, instantiated for every formula of ops.cuh, plus Where, dtype
-// conversion (also the strided copy behind Contiguous) and fill. Compiled once per dtype (CT_T = the input type).
+// elementwise.cu - the one elementwise template, instantiated for every row of ops.cuh (each kernel calls the row's
+// ct_op_<Name>), plus Where, dtype conversion (also the strided copy behind Contiguous) and fill. Compiled once per
+// dtype (CT_T = the input type).
 // Every kernel comes in four variants named by suffix:
 //   _c32 / _c64  every operand contiguous over the same n elements: 32- or 64-bit index;
 //   _s32 / _s64  operands strided over a broadcast shape (ct_layout): 32- or 64-bit offsets.
@@ -61,72 +62,72 @@ __device__ __forceinline__ void ct_map2_c32(Out* __restrict__ out, const T* __re
 
 // ---------------------------------------------------------------------------------- unary: out = f(x; p0, p1)
 
-#define CT_UNARY_KERNELS(Name, expr)                                                                                  \
+#define CT_UNARY_KERNELS(Name, expr_unused)                                                                           \
     extern "C" __global__ void ct_unary_##Name##_c32(T* __restrict__ out, const T* __restrict__ in, unsigned long long n, \
                                                     double p0d, double p1d, ct_layout L)                              \
     {                                                                                                                 \
         T p0 = ct_param<T>(p0d), p1 = ct_param<T>(p1d); (void)p0; (void)p1;                                           \
-        ct_map1_c32(out, in, (unsigned int)n, [=](T x) { return (T)(expr); });                                        \
+        ct_map1_c32(out, in, (unsigned int)n, [=](T x) { return ct_op_##Name(x, p0, p1); });                          \
     }                                                                                                                 \
     extern "C" __global__ void ct_unary_##Name##_c64(T* __restrict__ out, const T* __restrict__ in, unsigned long long n, \
                                                     double p0d, double p1d, ct_layout L)                              \
     {                                                                                                                 \
         T p0 = ct_param<T>(p0d), p1 = ct_param<T>(p1d); (void)p0; (void)p1;                                           \
-        CT_LOOP64(i, n) { T x = in[i]; out[i] = (T)(expr); }                                                          \
+        CT_LOOP64(i, n) { T x = in[i]; out[i] = ct_op_##Name(x, p0, p1); }                                            \
     }                                                                                                                 \
     extern "C" __global__ void ct_unary_##Name##_s32(T* out, const T* in, unsigned long long n, double p0d, double p1d, ct_layout L) \
     {                                                                                                                 \
         T p0 = ct_param<T>(p0d), p1 = ct_param<T>(p1d); (void)p0; (void)p1;                                           \
-        CT_LOOP32(i, n) { int o[2]; ct_offsets32<2>(L, i, o); T x = in[o[1]]; out[o[0]] = (T)(expr); }                \
+        CT_LOOP32(i, n) { int o[2]; ct_offsets32<2>(L, i, o); T x = in[o[1]]; out[o[0]] = ct_op_##Name(x, p0, p1); }  \
     }                                                                                                                 \
     extern "C" __global__ void ct_unary_##Name##_s64(T* out, const T* in, unsigned long long n, double p0d, double p1d, ct_layout L) \
     {                                                                                                                 \
         T p0 = ct_param<T>(p0d), p1 = ct_param<T>(p1d); (void)p0; (void)p1;                                           \
-        CT_LOOP64(i, n) { long long o[2]; ct_offsets64<2>(L, i, o); T x = in[o[1]]; out[o[0]] = (T)(expr); }          \
+        CT_LOOP64(i, n) { long long o[2]; ct_offsets64<2>(L, i, o); T x = in[o[1]]; out[o[0]] = ct_op_##Name(x, p0, p1); } \
     }
 
 // ---------------------------------------------------------------------------------- binary: out = a op b
 
-#define CT_BINARY_KERNELS_OUT(Name, OutT, expr)                                                                       \
+#define CT_BINARY_KERNELS_OUT(Name, OutT)                                                                             \
     extern "C" __global__ void ct_binary_##Name##_c32(OutT* __restrict__ out, const T* __restrict__ pa, const T* __restrict__ pb, \
                                                      unsigned long long n, ct_layout L)                               \
     {                                                                                                                 \
-        ct_map2_c32(out, pa, pb, (unsigned int)n, [](T a, T b) { return (OutT)(expr); });                              \
+        ct_map2_c32(out, pa, pb, (unsigned int)n, [](T a, T b) { return ct_op_##Name(a, b); });                       \
     }                                                                                                                 \
     extern "C" __global__ void ct_binary_##Name##_c64(OutT* __restrict__ out, const T* __restrict__ pa, const T* __restrict__ pb, \
                                                      unsigned long long n, ct_layout L)                               \
     {                                                                                                                 \
-        CT_LOOP64(i, n) { T a = pa[i], b = pb[i]; out[i] = (OutT)(expr); }                                            \
+        CT_LOOP64(i, n) { T a = pa[i], b = pb[i]; out[i] = ct_op_##Name(a, b); }                                      \
     }                                                                                                                 \
     extern "C" __global__ void ct_binary_##Name##_s32(OutT* out, const T* pa, const T* pb, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        CT_LOOP32(i, n) { int o[3]; ct_offsets32<3>(L, i, o); T a = pa[o[1]], b = pb[o[2]]; out[o[0]] = (OutT)(expr); } \
+        CT_LOOP32(i, n) { int o[3]; ct_offsets32<3>(L, i, o); T a = pa[o[1]], b = pb[o[2]]; out[o[0]] = ct_op_##Name(a, b); } \
     }                                                                                                                 \
     extern "C" __global__ void ct_binary_##Name##_s64(OutT* out, const T* pa, const T* pb, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        CT_LOOP64(i, n) { long long o[3]; ct_offsets64<3>(L, i, o); T a = pa[o[1]], b = pb[o[2]]; out[o[0]] = (OutT)(expr); } \
+        CT_LOOP64(i, n) { long long o[3]; ct_offsets64<3>(L, i, o); T a = pa[o[1]], b = pb[o[2]]; out[o[0]] = ct_op_##Name(a, b); } \
     }
 
-#define CT_BINARY_KERNELS(Name, expr) CT_BINARY_KERNELS_OUT(Name, T, expr)
-#define CT_COMPARISON_KERNELS(Name, expr) CT_BINARY_KERNELS_OUT(Name, ct_bool, expr)
+#define CT_BINARY_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, T)
+#define CT_COMPARISON_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, ct_bool)
 
 // Predicates reuse the unary shape with a Bool output.
-#define CT_PREDICATE_KERNELS(Name, expr)                                                                              \
+#define CT_PREDICATE_KERNELS(Name, expr_unused)                                                                       \
     extern "C" __global__ void ct_predicate_##Name##_c32(ct_bool* __restrict__ out, const T* __restrict__ in, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        ct_map1_c32(out, in, (unsigned int)n, [](T x) { return (ct_bool)(expr); });                                   \
+        ct_map1_c32(out, in, (unsigned int)n, [](T x) { return ct_op_##Name(x); });                                   \
     }                                                                                                                 \
     extern "C" __global__ void ct_predicate_##Name##_c64(ct_bool* __restrict__ out, const T* __restrict__ in, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        CT_LOOP64(i, n) { T x = in[i]; out[i] = (ct_bool)(expr); }                                                    \
+        CT_LOOP64(i, n) { T x = in[i]; out[i] = ct_op_##Name(x); }                                                    \
     }                                                                                                                 \
     extern "C" __global__ void ct_predicate_##Name##_s32(ct_bool* out, const T* in, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        CT_LOOP32(i, n) { int o[2]; ct_offsets32<2>(L, i, o); T x = in[o[1]]; out[o[0]] = (ct_bool)(expr); }          \
+        CT_LOOP32(i, n) { int o[2]; ct_offsets32<2>(L, i, o); T x = in[o[1]]; out[o[0]] = ct_op_##Name(x); }          \
     }                                                                                                                 \
     extern "C" __global__ void ct_predicate_##Name##_s64(ct_bool* out, const T* in, unsigned long long n, ct_layout L) \
     {                                                                                                                 \
-        CT_LOOP64(i, n) { long long o[2]; ct_offsets64<2>(L, i, o); T x = in[o[1]]; out[o[0]] = (ct_bool)(expr); }    \
+        CT_LOOP64(i, n) { long long o[2]; ct_offsets64<2>(L, i, o); T x = in[o[1]]; out[o[0]] = ct_op_##Name(x); }    \
     }
 
 #if !CT_IS_BOOL

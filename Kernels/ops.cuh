@@ -4,6 +4,9 @@
 // Each X(Name, expression) names the enum value exactly; CudaKernels.cs derives kernel names from the enum, so a new
 // enum value without an entry here fails the kernel-compile test. Unary expressions read x, p0, p1 (type T);
 // binary ones read a, b (type T).
+// Every row also becomes a named device function, ct_op_<Name> (end of this file): ct_op_Exp(x, p0, p1),
+// ct_op_Add(a, b), ct_op_Lt(a, b) -> ct_bool, ct_op_IsNan(x) -> ct_bool. The elementwise kernels call these, and a
+// kernel generator composes them (ct_op_Tanh(ct_op_Mul(a, b), 0, 0)): one formula table, no second copy.
 #pragma once
 #include "ct_common.cuh"
 
@@ -123,7 +126,9 @@ __device__ __forceinline__ double ct_floor_divide(double a, double b) { return c
     X(Rsqrt, ((T)1 / sqrt(x)))                                     \
     X(Reciprocal, ((T)1 / x))                                      \
     X(Exp, exp(x))                                                 \
+    X(Exp2, exp2(x))                                               \
     X(Log, log(x))                                                 \
+    X(Log2, log2(x))                                               \
     X(Log1p, log1p(x))                                             \
     X(Expm1, expm1(x))                                             \
     X(Sin, sin(x))                                                 \
@@ -174,3 +179,29 @@ __device__ __forceinline__ double ct_floor_divide(double a, double b) { return c
     X(LogicalAnd, (T)(a & b))                                      \
     X(LogicalOr, (T)(a | b))                                       \
     X(LogicalXor, (T)(a ^ b))
+
+// ------------------------------------------------------------------------------------------ named device functions
+
+// One function per row, defined for the dtypes its kernels exist for (the guards of elementwise.cu): T is the
+// program's element type (CT_T). Unary functions take both parameters whether or not the formula reads them.
+#define CT_DEFINE_UNARY_OP(Name, expr) \
+    __device__ __forceinline__ T ct_op_##Name(T x, T p0, T p1) { (void)p0; (void)p1; return (T)(expr); }
+#define CT_DEFINE_BINARY_OP(Name, expr) \
+    __device__ __forceinline__ T ct_op_##Name(T a, T b) { return (T)(expr); }
+#define CT_DEFINE_COMPARISON_OP(Name, expr) \
+    __device__ __forceinline__ ct_bool ct_op_##Name(T a, T b) { return (ct_bool)(expr); }
+#define CT_DEFINE_PREDICATE_OP(Name, expr) \
+    __device__ __forceinline__ ct_bool ct_op_##Name(T x) { return (ct_bool)(expr); }
+
+#if !CT_IS_BOOL
+CT_UNARY_NUMERIC_OPS(CT_DEFINE_UNARY_OP)
+#endif
+#if CT_IS_FLOAT
+CT_UNARY_FLOAT_OPS(CT_DEFINE_UNARY_OP)
+CT_PREDICATE_OPS(CT_DEFINE_PREDICATE_OP)
+#endif
+CT_BINARY_ARITHMETIC_OPS(CT_DEFINE_BINARY_OP)
+CT_BINARY_COMPARISON_OPS(CT_DEFINE_COMPARISON_OP)
+#if CT_IS_BOOL
+CT_BINARY_LOGICAL_OPS(CT_DEFINE_BINARY_OP)
+#endif

@@ -41,22 +41,18 @@ internal static partial class Derivatives
     {
         if (!Needs(x)) return;
         var node = Node(op + "Backward", result, [x]);
-        // Keep only what the formula reads: saved tensors stay alive until backward.
-        var sx = UsesInput(op) ? node.Save(x) : null;
-        var sy = UsesOutput(op) ? node.Save(result) : null;
+        // Keep only what the formula reads (the op's row says which): saved tensors stay alive until backward.
+        var saves = OpTable.Of(op).Saves;
+        var sx = saves == GradSaves.Input ? node.Save(x) : null;
+        var sy = saves == GradSaves.Output ? node.Save(result) : null;
         node.Formula = g => [UnaryGrad(op, g, sx?.Unpack()!, sy?.Unpack()!, p0, p1)];
     }
-
-    private static bool UsesOutput(UnaryOp op) => op is UnaryOp.Sqrt or UnaryOp.Rsqrt or UnaryOp.Reciprocal or UnaryOp.Exp
-        or UnaryOp.Expm1 or UnaryOp.Tanh or UnaryOp.Sigmoid;
-
-    private static bool UsesInput(UnaryOp op) => !UsesOutput(op)
-        && op is not (UnaryOp.Neg or UnaryOp.Sign or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Trunc);
 
     private static Tensor UnaryGrad(UnaryOp op, Tensor g, Tensor x, Tensor y, double p0, double p1)
     {
         using var scope = Tensor.NewScope();
         const double SqrtTwoOverPi = 0.79788456080286535588, InvSqrt2Pi = 0.39894228040143267794, TwoOverSqrtPi = 1.1283791670955126;
+        const double Ln2 = 0.69314718055994530942;
         Tensor r = op switch
         {
             UnaryOp.Neg => -g,
@@ -67,7 +63,9 @@ internal static partial class Derivatives
             UnaryOp.Rsqrt => g * y.Pow(3) * -0.5,
             UnaryOp.Reciprocal => -g * y.Square(),
             UnaryOp.Exp => g * y,
+            UnaryOp.Exp2 => g * y * Ln2,
             UnaryOp.Log => g / x,
+            UnaryOp.Log2 => g / (x * Ln2),
             UnaryOp.Log1p => g / (x + 1.0),
             UnaryOp.Expm1 => g * (y + 1.0),
             UnaryOp.Sin => g * x.Cos(),
@@ -104,7 +102,7 @@ internal static partial class Derivatives
 
     public static void RecordBinary(BinaryOp op, Tensor result, Tensor a, Tensor b)
     {
-        if (!Needs(a, b) || op.IsComparison() || op.IsLogical()) return;
+        if (!Needs(a, b) || !OpTable.Of(op).Differentiable) return;
         var node = Node(op + "Backward", result, [a, b]);
         // Sums need no saved values; products need each operand for the other's gradient.
         bool savesOperands = op is not (BinaryOp.Add or BinaryOp.Sub or BinaryOp.TruncDivide or BinaryOp.FloorDivide);

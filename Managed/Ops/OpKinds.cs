@@ -7,14 +7,19 @@ namespace CudaTensor.Ops;
 /// </summary>
 internal enum UnaryOp
 {
-    // valid for every numeric dtype
+    // Facts about each value (dtype rule, gradient, cost, parameters) are its row in OpTable, not its position here.
     Neg, Abs, Sign, Square, Relu,
     /// <summary>x &gt; 0 ? x : p0 * x.</summary>
     LeakyRelu,
     /// <summary>min(max(x, p0), p1).</summary>
     Clamp,
-    // floating point only
-    Sqrt, Rsqrt, Reciprocal, Exp, Log, Log1p, Expm1, Sin, Cos, Tanh, Sigmoid,
+    Sqrt, Rsqrt, Reciprocal, Exp,
+    /// <summary>2^x (torch.exp2).</summary>
+    Exp2,
+    Log,
+    /// <summary>log₂ x (torch.log2).</summary>
+    Log2,
+    Log1p, Expm1, Sin, Cos, Tanh, Sigmoid,
     /// <summary>x * Φ(x), the exact (erf) form.</summary>
     Gelu,
     /// <summary>0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))).</summary>
@@ -52,13 +57,13 @@ internal enum ReduceOp { Sum, Prod, Max, Min }
 /// <summary>Distributions the random primitive can draw from.</summary>
 internal enum RandomDistribution { Uniform, Normal, Integers, Bernoulli }
 
+/// <summary>The op kinds' facts, read from their rows in <see cref="OpTable"/>.</summary>
 internal static class OpKindFacts
 {
-    public static bool IsComparison(this BinaryOp op) => op is >= BinaryOp.Eq and <= BinaryOp.Ge;
-    public static bool IsLogical(this BinaryOp op) => op is >= BinaryOp.LogicalAnd;
-    public static bool NeedsFloat(this UnaryOp op) => op >= UnaryOp.Sqrt;
+    public static bool IsComparison(this BinaryOp op) => OpTable.Of(op).IsComparison;
+    public static bool IsLogical(this BinaryOp op) => OpTable.Of(op).IsLogical;
+    public static bool NeedsFloat(this UnaryOp op) => OpTable.Of(op).NeedsFloat;
 
     /// <summary>Ops that divide: a zero divisor gives ±inf/NaN on floats and has no result on integers (the op layer refuses it).</summary>
-    public static bool IsDivision(this BinaryOp op) => op is BinaryOp.Div or BinaryOp.Remainder or BinaryOp.FMod
-        or BinaryOp.TruncDivide or BinaryOp.FloorDivide;
+    public static bool IsDivision(this BinaryOp op) => OpTable.Of(op).IsDivision;
 }

@@ -31,8 +31,12 @@ public sealed partial class Tensor
     public Tensor Reciprocal() => Unary(UnaryOp.Reciprocal, this);
     /// <summary>eˣ.</summary>
     public Tensor Exp() => Unary(UnaryOp.Exp, this);
+    /// <summary>2ˣ (torch.exp2). Integer inputs give the default float dtype.</summary>
+    public Tensor Exp2() => Unary(UnaryOp.Exp2, this);
     /// <summary>Natural logarithm.</summary>
     public Tensor Log() => Unary(UnaryOp.Log, this);
+    /// <summary>Base-2 logarithm (torch.log2): -∞ at 0, NaN below 0. Integer inputs give the default float dtype.</summary>
+    public Tensor Log2() => Unary(UnaryOp.Log2, this);
     /// <summary>log(1 + x), accurate for small x.</summary>
     public Tensor Log1p() => Unary(UnaryOp.Log1p, this);
     /// <summary>eˣ - 1, accurate for small x.</summary>

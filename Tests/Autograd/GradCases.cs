@@ -30,52 +30,15 @@ public static class GradCases
     private static readonly long[] M = [3, 4];
     private static readonly long[] M2 = [4, 2];
 
-    public static IEnumerable<GradCase> Unary() =>
-    [
-        new("Neg", x => x[0].Neg(), [M], SecondOrder: true),
-        new("Abs", x => x[0].Abs(), [M]),
-        new("Sign", x => x[0].Sign(), [M]),
-        new("Square", x => x[0].Square(), [M], SecondOrder: true),
-        new("Relu", x => x[0].Relu(), [M], SecondOrder: true),
-        new("LeakyRelu", x => x[0].LeakyRelu(0.1), [M]),
-        new("Clamp", x => x[0].Clamp(-0.5, 0.5), [M]),
-        new("Sqrt", x => x[0].Sqrt(), [M], Positive: true, SecondOrder: true),
-        new("Rsqrt", x => x[0].Rsqrt(), [M], Positive: true),
-        new("Reciprocal", x => x[0].Reciprocal(), [M], Positive: true),
-        new("Exp", x => x[0].Exp(), [M], SecondOrder: true),
-        new("Log", x => x[0].Log(), [M], Positive: true, SecondOrder: true),
-        new("Log1p", x => x[0].Log1p(), [M], Positive: true),
-        new("Expm1", x => x[0].Expm1(), [M]),
-        new("Sin", x => x[0].Sin(), [M], SecondOrder: true),
-        new("Cos", x => x[0].Cos(), [M], SecondOrder: true),
-        new("Tanh", x => x[0].Tanh(), [M], SecondOrder: true),
-        new("Sigmoid", x => x[0].Sigmoid(), [M], SecondOrder: true),
-        new("Gelu", x => x[0].Gelu(), [M], SecondOrder: true),
-        new("GeluTanh", x => x[0].Gelu(GeluApproximation.Tanh), [M], SecondOrder: true),
-        new("Silu", x => x[0].Silu(), [M], SecondOrder: true),
-        new("Softplus", x => x[0].Softplus(2, 20), [M], SecondOrder: true),
-        new("Erf", x => x[0].Erf(), [M], SecondOrder: true),
-        new("Floor", x => x[0].Floor(), [M]),
-        new("Ceil", x => x[0].Ceil(), [M]),
-        new("Round", x => x[0].Round(), [M]),
-        new("Trunc", x => x[0].Trunc(), [M]),
-    ];
+    // Each unary op's case is its row of the op test table (Tests/Ops/OpTestTable.cs).
+    public static IEnumerable<GradCase> Unary() => CudaTensor.Tests.Ops.OpTestTable.Unary.Values.Select(c => c.Grad);
 
+    // Each differentiable binary op's case is its row of the op test table; these are the other forms that reach it.
     public static IEnumerable<GradCase> Binary() =>
     [
-        new("Add", x => x[0] + x[1], [M, [4]], SecondOrder: true),
-        new("Sub", x => x[0] - x[1], [[3, 1], M], SecondOrder: true),
-        new("Mul", x => x[0] * x[1], [M, [1, 4]], SecondOrder: true),
-        new("Div", x => x[0] / x[1], [M, M], Positive: true, SecondOrder: true),
-        new("Pow", x => x[0].Pow(x[1]), [M, M], Positive: true, SecondOrder: true),
+        .. CudaTensor.Tests.Ops.OpTestTable.BinaryGrad.Values,
         new("PowScalar", x => x[0].Pow(3), [M], SecondOrder: true),
-        new("Maximum", x => Tensor.Maximum(x[0], x[1]), [M, M]),
-        new("Minimum", x => Tensor.Minimum(x[0], x[1]), [M, [4]]),
-        new("Remainder", x => x[0] % 0.7, [M], Positive: true),
         new("RemainderTensor", x => x[0].Remainder(x[1] + 1.0), [M, M], Positive: true),
-        new("FMod", x => x[0].FMod(x[1] + 1.0), [M, M], Positive: true),
-        new("TruncDivide", x => x[0].Div(x[1] + 1.0, roundingMode: "trunc"), [M, M], Positive: true),
-        new("FloorDivide", x => x[0].Div(x[1] + 1.0, roundingMode: "floor"), [M, M], Positive: true),
         new("ScalarLeft", x => 2.0 - 3.0 / x[0], [M], Positive: true, SecondOrder: true),
         new("Lerp", x => Tensor.Lerp(x[0], x[1], 0.3), [M, M]),
         new("Where", x => Tensor.Where(x[0].Gt(0), x[0], x[1]), [M, M]),

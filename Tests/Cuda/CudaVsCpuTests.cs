@@ -137,10 +137,11 @@ public class CudaVsCpuTests
     public void Unary(string name, DType dtype)
     {
         var op = Enum.Parse<UnaryOp>(name);
-        bool positive = op is UnaryOp.Sqrt or UnaryOp.Rsqrt or UnaryOp.Log;
+        var row = CudaTensor.Tests.Ops.OpTestTable.Of(op);
+        bool positive = row.CudaPositive;
         using var x = Make(dtype, [37, 53], RandomBytes(dtype, 37 * 53, positive));
         using var y = Empty(dtype, [37, 53]);
-        (double p0, double p1) = op switch { UnaryOp.Clamp => (-1.5, 2.0), UnaryOp.LeakyRelu => (0.01, 0), UnaryOp.Softplus => (1.0, 20.0), _ => (0, 0) };
+        (double p0, double p1) = (row.CudaP0, row.CudaP1);
         cpu.Unary(op, y.Cpu, x.Cpu, p0, p1);
         gpu.Unary(op, y.Gpu, x.Gpu, p0, p1);
         AssertSame(y, $"{op} {dtype} contiguous", Rtol(dtype) * 8, dtype == DType.Float32 ? 1e-6 : 1e-13);
@@ -173,9 +174,9 @@ public class CudaVsCpuTests
         AssertSame(y, $"{op} {dtype}", Rtol(dtype) * 4);
     }
 
-    [TestCase("IsNan")]
-    [TestCase("IsInf")]
-    [TestCase("IsFinite")]
+    public static IEnumerable<TestCaseData> PredicateCases() => Enum.GetValues<PredicateOp>().Select(op => new TestCaseData(op.ToString()));
+
+    [TestCaseSource(nameof(PredicateCases))]
     public void Predicate(string name)
     {
         var op = Enum.Parse<PredicateOp>(name);

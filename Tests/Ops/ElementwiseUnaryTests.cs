@@ -19,46 +19,8 @@ public sealed class ElementwiseUnaryTests(Device device)
         public override string ToString() => Name;
     }
 
-    private static readonly UnaryCase[] Ops =
-    [
-        new("Neg", x => x.Neg(), x => -x, -5, 5),
-        new("UnaryMinus", x => -x, x => -x, -5, 5),
-        new("Abs", x => x.Abs(), Math.Abs, -5, 5),
-        new("Sign", x => x.Sign(), x => Math.Sign(x), -5, 5),
-        new("Square", x => x.Square(), x => x * x, -5, 5),
-        new("Sqrt", x => x.Sqrt(), Math.Sqrt, 0, 10),
-        new("Rsqrt", x => x.Rsqrt(), x => 1 / Math.Sqrt(x), 0.01, 10),
-        new("Reciprocal", x => x.Reciprocal(), x => 1 / x, -5, 5),
-        new("Exp", x => x.Exp(), Math.Exp, -10, 10),
-        new("Log", x => x.Log(), Math.Log, 0.001, 100),
-        new("Log1p", x => x.Log1p(), Log1pReference, -0.9, 10),
-        new("Expm1", x => x.Expm1(), Expm1Reference, -5, 5),
-        new("Sin", x => x.Sin(), Math.Sin, -10, 10),
-        new("Cos", x => x.Cos(), Math.Cos, -10, 10),
-        new("Tanh", x => x.Tanh(), Math.Tanh, -5, 5),
-        new("Sigmoid", x => x.Sigmoid(), x => 1 / (1 + Math.Exp(-x)), -10, 10),
-        new("Relu", x => x.Relu(), x => Math.Max(x, 0), -5, 5),
-        new("LeakyRelu", x => x.LeakyRelu(), x => x >= 0 ? x : 0.01 * x, -5, 5),
-        new("LeakyRelu0.2", x => x.LeakyRelu(0.2), x => x >= 0 ? x : 0.2 * x, -5, 5),
-        new("Gelu", x => x.Gelu(), x => 0.5 * x * ElementwiseData.ErfcReference(-x / Sqrt2), -5, 5),
-        new("GeluTanh", x => x.Gelu(GeluApproximation.Tanh), GeluTanhReference, -5, 5),
-        new("Silu", x => x.Silu(), x => x / (1 + Math.Exp(-x)), -10, 10),
-        new("Softplus", x => x.Softplus(), x => Log1pReference(Math.Exp(x)), -10, 10),
-        new("Softplus(2,5)", x => x.Softplus(beta: 2, threshold: 5), x => 2 * x > 5 ? x : Log1pReference(Math.Exp(2 * x)) / 2, -5, 5),
-        new("Erf", x => x.Erf(), ElementwiseData.ErfReference, -4, 4),
-        new("Floor", x => x.Floor(), Math.Floor, -10, 10),
-        new("Ceil", x => x.Ceil(), Math.Ceiling, -10, 10),
-        new("Round", x => x.Round(), x => Math.Round(x, MidpointRounding.ToEven), -10, 10),
-        new("Trunc", x => x.Trunc(), Math.Truncate, -10, 10),
-        new("Clamp(-1,2)", x => x.Clamp(-1, 2), x => Math.Min(Math.Max(x, -1), 2), -5, 5),
-        new("Clamp(min)", x => x.Clamp(min: 0.5), x => Math.Max(x, 0.5), -5, 5),
-        new("Clamp(max)", x => x.Clamp(max: -0.5), x => Math.Min(x, -0.5), -5, 5),
-        new("Pow(2)", x => x.Pow(2), x => x * x, -5, 5),
-        new("Pow(2.0)", x => x.Pow(2.0), x => x * x, -5, 5),
-        new("Pow(3)", x => x.Pow(3), x => x * x * x, -5, 5),
-        new("Pow(-1.5)", x => x.Pow(-1.5), x => Math.Pow(x, -1.5), 0.1, 5),
-        new("Pow(0.5)", x => x.Pow(0.5), Math.Sqrt, 0, 5),
-    ];
+    // The references of every op come from its row of the op test table (Neg's row also holds unary minus).
+    private static readonly UnaryCase[] Ops = [.. OpTestTable.Unary.Values.SelectMany(c => c.References), .. OpTestTable.OtherUnaryCalls];
 
     private static IEnumerable<TestCaseData> Cases()
     {
@@ -124,6 +86,23 @@ public sealed class ElementwiseUnaryTests(Device device)
         TensorAssert.Close(x.Clamp(min: 1), [1, 1, 1, 3, 12], [5], dtype: dtype);
         TensorAssert.Close(x.Clamp(max: 0), [-7, -1, 0, 0, 0], [5], dtype: dtype);
         TensorAssert.Close(x.Pow(3), [-343, -1, 0, 27, 1728], [5], dtype: dtype);
+    }
+
+    [Test]
+    public void Exp2AndLog2OnHandValues([Values(DType.Float32, DType.Float64)] DType dtype)
+    {
+        using var scope = Tensor.NewScope();
+        // torch.exp2 / torch.log2: exact on powers of two; log2(0) = -inf, log2 of a negative number is NaN.
+        var x = ElementwiseData.FromDoubles([0, 1, 3, -2, 10, double.NegativeInfinity, double.PositiveInfinity], [7], dtype, device);
+        TensorAssert.Close(x.Exp2(), [1, 2, 8, 0.25, 1024, 0, double.PositiveInfinity], [7], rtol: 0, atol: 0, dtype: dtype);
+        var p = ElementwiseData.FromDoubles([1, 2, 8, 0.25, 1024, 0, -1, double.PositiveInfinity], [8], dtype, device);
+        // CUDA's double log2 is within 1 ulp (log2(8) = 2.9999999999999996 there, as in PyTorch on CUDA); the CPU is exact.
+        TensorAssert.Close(p.Log2(), [0, 1, 3, -2, 10, double.NegativeInfinity, double.NaN, double.PositiveInfinity], [8],
+            rtol: dtype == DType.Float64 && device.IsCuda ? 2.5e-16 : 0, atol: 0, dtype: dtype);
+        // Integer inputs give the default float dtype, as in PyTorch.
+        var i = ElementwiseData.FromDoubles([1, 4, 5], [3], DType.Int64, device);
+        TensorAssert.Close(i.Exp2(), [2, 16, 32], [3], dtype: DType.Float32);
+        TensorAssert.Close(i.Log2(), [0, 2, Math.Log2(5)], [3], dtype: DType.Float32);
     }
 
     [Test]
@@ -413,7 +392,7 @@ public sealed class ElementwiseUnaryTests(Device device)
         return 0.5 * x * Math.Exp(-x2 / 2) * (1 - x2lo / 2) / (z * Math.Sqrt(Math.PI)) * sum;
     }
 
-    private static double GeluTanhReference(double x) => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    internal static double GeluTanhReference(double x) => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
     /// <summary>log(1 + y) without cancellation: the alternating series below |y| = 0.5, Math.Log above.</summary>
     internal static double Log1pReference(double y)

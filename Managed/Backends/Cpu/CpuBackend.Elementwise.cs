@@ -60,26 +60,28 @@ internal sealed partial class CpuBackend
     {
         switch (op)
         {
-            case UnaryOp.Sqrt: RunUnary<T, SqrtOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Rsqrt: RunUnary<T, RsqrtOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Reciprocal: RunUnary<T, ReciprocalOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Exp: RunUnary<T, ExpOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Log: RunUnary<T, LogOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Log1p: RunUnary<T, Log1pOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Expm1: RunUnary<T, Expm1Op<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Sin: RunUnary<T, SinOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Cos: RunUnary<T, CosOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Tanh: RunUnary<T, TanhOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Sigmoid: RunUnary<T, SigmoidOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Gelu: RunUnary<T, GeluOp<T>>(dst, src, p0, p1, work: 8); break;
-            case UnaryOp.GeluTanh: RunUnary<T, GeluTanhOp<T>>(dst, src, p0, p1, work: 4); break;
-            case UnaryOp.Silu: RunUnary<T, SiluOp<T>>(dst, src, p0, p1, work: 4); break;
-            case UnaryOp.Softplus: RunUnary<T, SoftplusOp<T>>(dst, src, p0, p1, work: 4); break;
-            case UnaryOp.Erf: RunUnary<T, ErfOp<T>>(dst, src, p0, p1, work: 8); break;
-            case UnaryOp.Floor: RunUnary<T, FloorOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Ceil: RunUnary<T, CeilOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Round: RunUnary<T, RoundOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Trunc: RunUnary<T, TruncOp<T>>(dst, src, p0, p1); break;
+            case UnaryOp.Sqrt: RunUnary<T, SqrtOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Rsqrt: RunUnary<T, RsqrtOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Reciprocal: RunUnary<T, ReciprocalOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Exp: RunUnary<T, ExpOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Exp2: RunUnary<T, Exp2Op<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Log: RunUnary<T, LogOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Log2: RunUnary<T, Log2Op<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Log1p: RunUnary<T, Log1pOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Expm1: RunUnary<T, Expm1Op<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Sin: RunUnary<T, SinOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Cos: RunUnary<T, CosOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Tanh: RunUnary<T, TanhOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Sigmoid: RunUnary<T, SigmoidOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Gelu: RunUnary<T, GeluOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.GeluTanh: RunUnary<T, GeluTanhOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Silu: RunUnary<T, SiluOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Softplus: RunUnary<T, SoftplusOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Erf: RunUnary<T, ErfOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Floor: RunUnary<T, FloorOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Ceil: RunUnary<T, CeilOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Round: RunUnary<T, RoundOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Trunc: RunUnary<T, TruncOp<T>>(op, dst, src, p0, p1); break;
             default: UnaryNumeric<T>(op, dst, src, p0, p1); break;
         }
     }
@@ -88,20 +90,21 @@ internal sealed partial class CpuBackend
     {
         switch (op)
         {
-            case UnaryOp.Neg: RunUnary<T, NegOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Abs: RunUnary<T, AbsOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Sign: RunUnary<T, SignOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Square: RunUnary<T, SquareOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Relu: RunUnary<T, ReluOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.LeakyRelu: RunUnary<T, LeakyReluOp<T>>(dst, src, p0, p1); break;
-            case UnaryOp.Clamp: RunUnary<T, ClampOp<T>>(dst, src, p0, p1); break;
+            case UnaryOp.Neg: RunUnary<T, NegOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Abs: RunUnary<T, AbsOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Sign: RunUnary<T, SignOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Square: RunUnary<T, SquareOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Relu: RunUnary<T, ReluOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.LeakyRelu: RunUnary<T, LeakyReluOp<T>>(op, dst, src, p0, p1); break;
+            case UnaryOp.Clamp: RunUnary<T, ClampOp<T>>(op, dst, src, p0, p1); break;
             default: throw Unsupported(op.ToString(), src.DType);
         }
     }
 
-    private static void RunUnary<T, TOp>(Strided dst, Strided src, double p0, double p1, double work = 1)
+    // The work weight (cost per element, which sets when the loop goes parallel) is the op's row in OpTable.
+    private static void RunUnary<T, TOp>(UnaryOp op, Strided dst, Strided src, double p0, double p1)
         where T : unmanaged, INumber<T> where TOp : IUnaryOperator<TOp, T>
-        => Run(new ElementwiseRows.Unary<T, TOp>(Param<T>(p0), Param<T>(p1)), dst, src, work);
+        => Run(new ElementwiseRows.Unary<T, TOp>(Param<T>(p0), Param<T>(p1)), dst, src, OpTable.Of(op).CpuWork);
 
     // Parameters arrive as double; infinities (an open clamp bound) saturate for integer dtypes.
     private static T Param<T>(double p) where T : INumber<T> => T.CreateSaturating(p);
@@ -113,8 +116,8 @@ internal sealed partial class CpuBackend
             case DType.Float32: PredicateFloat<float>(op, dst, src); break;
             case DType.Float64: PredicateFloat<double>(op, dst, src); break;
             default:
-                // Integers and bools are always finite and never NaN.
-                Fill(dst, op == PredicateOp.IsFinite);
+                // Integers and bools are always finite and never NaN: the row holds the answer.
+                Fill(dst, OpTable.Of(op).IntegerAnswer);
                 break;
         }
     }
@@ -166,7 +169,7 @@ internal sealed partial class CpuBackend
     {
         switch (op)
         {
-            case BinaryOp.Pow: Run(new ElementwiseRows.Binary<T, T, FloatPowOp<T>>(), dst, a, b, 4); break;
+            case BinaryOp.Pow: Run(new ElementwiseRows.Binary<T, T, FloatPowOp<T>>(), dst, a, b, OpTable.Of(op).CpuWork); break;
             case BinaryOp.Remainder: Run(new ElementwiseRows.Binary<T, T, FloatRemainderOp<T>>(), dst, a, b); break;
             case BinaryOp.FMod: Run(new ElementwiseRows.Binary<T, T, FloatFModOp<T>>(), dst, a, b); break;
             case BinaryOp.TruncDivide: Run(new ElementwiseRows.Binary<T, T, FloatTruncDivideOp<T>>(), dst, a, b); break;

@@ -116,6 +116,24 @@ internal readonly struct LogOp<T> : IUnaryOperator<LogOp<T>, T> where T : unmana
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Log(x, y);
 }
 
+internal readonly struct Exp2Op<T> : IUnaryOperator<Exp2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T p0, T p1) => T.Exp2(x);
+
+    // Element by element: TensorPrimitives.Exp2 is 1 ulp off at integer arguments (2^0 = 1.0000001f, 2^3 =
+    // 7.999999999999998), and torch.exp2 gives powers of two exactly, as C's exp2 does.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = T.Exp2(x[i]);
+    }
+}
+
+internal readonly struct Log2Op<T> : IUnaryOperator<Log2Op<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T p0, T p1) => T.Log2(x);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Log2(x, y);
+}
+
 internal readonly struct Log1pOp<T> : IUnaryOperator<Log1pOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // T.LogP1 is log(x + 1) computed naively; use the accurate formulation for small x:

@@ -62,8 +62,8 @@ internal sealed unsafe partial class CudaBackend
     {
         if (!src.DType.IsFloatingPoint())
         {
-            // Integers and bools are always finite and never NaN.
-            Fill(dst, op == PredicateOp.IsFinite);
+            // Integers and bools are always finite and never NaN: the row holds the answer.
+            Fill(dst, OpTable.Of(op).IntegerAnswer);
             return;
         }
         long n = dst.NumElements;

@@ -146,10 +146,8 @@ public sealed partial class Tensor
             throw new ArgumentException($"{nameof(Arange)}: the step {st} moves away from the end: start {start}, end {end}. Use a step of the other sign.");
         long n = floating ? (long)Math.Ceiling((s1 - s0) / ds) : CeilDiv(end.ToInt64() - start.ToInt64(), st.ToInt64());
         // Values are computed as start + i * step in double (exact for integers below 2^53), then converted.
-        var values = new double[n];
-        for (long i = 0; i < n; i++) values[i] = floating ? s0 + i * ds : start.ToInt64() + i * st.ToInt64();
-        using var d = FromArray(values, [n], device);
-        return d.To(dt).WithRequiresGrad(requiresGrad, nameof(Arange));
+        long i0 = start.ToInt64(), di = st.ToInt64();
+        return Sequence(n, dt, device, nameof(Arange), floating ? i => s0 + i * ds : i => i0 + i * di).WithRequiresGrad(requiresGrad, nameof(Arange));
     }
 
     /// <summary>Values 0, 1, ..., end - 1 (Int64 for an integer end, Float32 for a floating one).</summary>
@@ -165,13 +163,38 @@ public sealed partial class Tensor
         if (steps < 0)
             throw new ArgumentOutOfRangeException(nameof(steps), steps,
                 $"{nameof(Linspace)}: number of steps must be non-negative, got {steps}. Pass the count of values wanted (0 gives an empty tensor).");
-        var values = new double[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
-        // The second half counts back from the end, so both endpoints are exact (PyTorch does the same).
-        for (long i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
-        if (steps == 1) values[0] = start; // torch.linspace(a, b, 1) is [a]; the loop above would give b
-        using var d = FromArray(values, [steps], device);
-        return d.To(dtype ?? DTypes.DefaultFloat).WithRequiresGrad(requiresGrad, nameof(Linspace));
+        // The second half counts back from the end, so both endpoints are exact (PyTorch does the same);
+        // torch.linspace(a, b, 1) is [a], which that rule would make b.
+        return Sequence(steps, dtype ?? DTypes.DefaultFloat, device, nameof(Linspace),
+            i => steps == 1 ? start : i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step).WithRequiresGrad(requiresGrad, nameof(Linspace));
+    }
+
+    // A 1-D tensor of n values value(i), computed in double and converted to dtype, through a bounded staging buffer:
+    // the tensor's own allocation checks the size (an impossible one gets the op's "too big" error, not a .NET array
+    // limit), and a large sequence never needs a second host copy of itself.
+    private static Tensor Sequence(long n, DType dtype, Device? device, string op, Func<long, double> value)
+    {
+        const int Chunk = 1 << 16;
+        var result = Create([n], dtype, device, false, op, zeroed: false);
+        try
+        {
+            var values = new double[(int)Math.Min(n, Chunk)];
+            for (long offset = 0; offset < n; offset += Chunk)
+            {
+                int length = (int)Math.Min(Chunk, n - offset);
+                for (int k = 0; k < length; k++) values[k] = value(offset + k);
+                using var staged = FromArray(length == values.Length ? values : values[..length], [length], device);
+                using var part = result.Narrow(0, offset, length);
+                part.CopyFrom(staged);
+            }
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A 2-D tensor with ones on the diagonal and zeros elsewhere; <paramref name="m"/> columns (default n).</summary>

@@ -36,6 +36,40 @@ public partial class BadInputTests
     }
 
     [Test]
+    public void ASequenceTooBigToHoldNamesItsOp()
+    {
+        // 2^63 - 1 float32 values need more bytes than a long counts; before, a host array of that length failed first.
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Linspace(0, 1, long.MaxValue))!;
+        Assert.That(e.Message, Does.StartWith("Linspace: shape [9223372036854775807] of float32 is too big"));
+        e = Assert.Throws<ArgumentException>(() => Tensor.Arange(0.0, 1e300))!;
+        Assert.That(e.Message, Does.StartWith("Arange: shape [9223372036854775807] of float32 is too big"));
+    }
+
+    [Test]
+    public void LongSequencesAreExactAcrossTheirStagingChunks()
+    {
+        // More values than one 65,536-value staging chunk: every value is start + i·step (or counted back from the end
+        // in Linspace's second half), wherever the chunk boundaries fall.
+        const long n = 150_001;
+        using var a = Tensor.Arange(0, n);
+        var ints = a.ToArray<long>();
+        Assert.That(a.DType, Is.EqualTo(DType.Int64));
+        for (long i = 0; i < n; i++)
+        {
+            if (ints[i] != i) Assert.Fail($"Arange(0, {n})[{i}] = {ints[i]}");
+        }
+        using var l = Tensor.Linspace(-1, 2, n, DType.Float64);
+        var v = l.ToArray<double>();
+        double step = 3.0 / (n - 1);
+        foreach (long i in new long[] { 0, 1, 65_535, 65_536, 65_537, n / 2 - 1, n / 2, 131_072, n - 2, n - 1 })
+        {
+            double expected = i < n / 2 ? -1 + i * step : 2 - (n - 1 - i) * step;
+            Assert.That(v[i], Is.EqualTo(expected), $"Linspace[{i}]");
+        }
+        Assert.That((v[0], v[n - 1]), Is.EqualTo((-1.0, 2.0)));
+    }
+
+    [Test]
     public void AGradientOfAnotherDTypeShapeOrDeviceIsRefusedAtOnce()
     {
         using var w = Tensor.Zeros([3], requiresGrad: true);

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CudaTensor.Backends.Cpu;
 
@@ -80,9 +82,11 @@ internal static unsafe class ElementwiseRows
         }
     }
 
-    internal readonly struct Ternary<T> : IRowKernel where T : unmanaged
+    internal readonly struct Ternary<T> : IRowKernel where T : unmanaged, IBinaryInteger<T>
     {
-        // dst = cond ? a : b
+        // dst = cond ? a : b, on the elements' bits (T is an integer of the element's size). Branch-free: a condition
+        // such as ReLU's x > 0 is random per element, and a mispredicted branch per element made this loop ~6 ns an
+        // element (ReLU's backward took 8x its forward); the mask form costs the same whatever the condition.
         public void Row(long n, byte** ptr, long* stride)
         {
             T* y = (T*)ptr[0];
@@ -90,7 +94,48 @@ internal static unsafe class ElementwiseRows
             T* a = (T*)ptr[2];
             T* b = (T*)ptr[3];
             long sy = stride[0] / sizeof(T), sc = stride[1], sa = stride[2] / sizeof(T), sb = stride[3] / sizeof(T);
-            for (long i = 0; i < n; i++) y[i * sy] = c[i * sc] != 0 ? a[i * sa] : b[i * sb];
+            long i = 0;
+            // Contiguous rows whose branches are rows or broadcast numbers (ReLU's backward: where(x > 0, g, 0)).
+            if (Avx512F.IsSupported && sy == 1 && sc == 1 && (sa | 1) == 1 && (sb | 1) == 1)
+            {
+                if (sizeof(T) == 4) i = SelectLanes32(n, (int*)y, c, (int*)a, sa, (int*)b, sb);
+                else if (sizeof(T) == 8) i = SelectLanes64(n, (long*)y, c, (long*)a, sa, (long*)b, sb);
+            }
+            for (; i < n; i++)
+            {
+                T mask = T.Zero - T.CreateTruncating(c[i * sc] != 0 ? 1 : 0); // all ones or all zeros
+                y[i * sy] = (a[i * sa] & mask) | (b[i * sb] & ~mask);
+            }
+        }
+
+        // 16 elements of 4 bytes a step: the condition bytes zero-extended to lanes (VPMOVZXBD), then a select.
+        // sa, sb: 1 for a row, 0 for a broadcast number. Returns how many elements were done.
+        private static long SelectLanes32(long n, int* y, byte* c, int* a, long sa, int* b, long sb)
+        {
+            long i = 0;
+            for (; i + 16 <= n; i += 16)
+            {
+                var m = ~Vector512.Equals(Avx512F.ConvertToVector512Int32(Vector128.Load(c + i)), Vector512<int>.Zero);
+                var av = sa == 1 ? Vector512.Load(a + i) : Vector512.Create(*a);
+                var bv = sb == 1 ? Vector512.Load(b + i) : Vector512.Create(*b);
+                Vector512.ConditionalSelect(m, av, bv).Store(y + i);
+            }
+            return i;
+        }
+
+        // 8 elements of 8 bytes a step (VPMOVZXBQ of 8 condition bytes).
+        private static long SelectLanes64(long n, long* y, byte* c, long* a, long sa, long* b, long sb)
+        {
+            long i = 0;
+            for (; i + 8 <= n; i += 8)
+            {
+                var bytes = Vector128.CreateScalar(*(ulong*)(c + i)).AsByte();
+                var m = ~Vector512.Equals(Avx512F.ConvertToVector512Int64(bytes), Vector512<long>.Zero);
+                var av = sa == 1 ? Vector512.Load(a + i) : Vector512.Create(*a);
+                var bv = sb == 1 ? Vector512.Load(b + i) : Vector512.Create(*b);
+                Vector512.ConditionalSelect(m, av, bv).Store(y + i);
+            }
+            return i;
         }
     }
 

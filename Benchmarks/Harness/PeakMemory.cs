@@ -28,6 +28,10 @@ public static class PeakMemory
     /// <summary>Current resident bytes.</summary>
     public static long CurrentBytes() => Status("VmRSS:") ?? Environment.WorkingSet;
 
+    /// <summary>Resident bytes of anonymous memory (heaps, native buffers) and of mapped files (code); null off Linux.</summary>
+    public static (long Anonymous, long Files)? ResidentParts() =>
+        Status("RssAnon:") is long anon && Status("RssFile:") is long files ? (anon, files) : null;
+
     private static long? Status(string key)
     {
         try

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CudaTensor.Backends.Cpu;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
 namespace CudaTensor.GpuRunner;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CudaTensor.Backends.Cuda;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using CudaTensor.VirtualDevice;
 using CudaTensor.VirtualDevice.Ptx;
 

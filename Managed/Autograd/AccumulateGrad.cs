@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>The sink of a leaf tensor: adds the incoming gradient into the leaf's <see cref="Tensor.Grad"/>.</summary>
 /// <remarks>

@@ -1,3 +1,6 @@
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+
 namespace CudaTensor;
 
 /// <summary>Autograd controls: gradient mode scopes, anomaly detection, and the functional <see cref="Grad"/>.</summary>

@@ -1,6 +1,7 @@
 using CudaTensor.Backends;
+using CudaTensor.Core;
 
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 // Backward formulas of the fused row ops (Tensor.Fused.cs). A plain backward pass calls the backend's fused backward
 // primitive on the saved statistics. When the backward pass itself is recorded (createGraph: the engine runs formulas

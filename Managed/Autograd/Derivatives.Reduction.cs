@@ -1,6 +1,6 @@
 using CudaTensor.Ops;
 
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 internal static partial class Derivatives
 {

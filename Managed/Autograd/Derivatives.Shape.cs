@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 // Views, copies and assembly ops. Views that pick a region (indexing, Narrow, Select, Slice) send the gradient
 // back through a differentiable "view scatter": zeros of the input's shape with the same view filled by g.

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 // Unfold2d and Fold2d are linear and adjoint to each other: each one's gradient is the other applied to the upstream
 // gradient (padding taps of Unfold2d read no pixel, so they send nothing back, whatever their pad value).

@@ -1,6 +1,7 @@
 using CudaTensor.Ops;
+using CudaTensor.Core;
 
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>
 /// Every backward formula of the library, one per op (the role of PyTorch's derivatives.yaml). Each Record*

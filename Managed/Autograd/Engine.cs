@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>
 /// Runs a backward pass: finds the nodes needed to reach the wanted gradients, counts how many gradients

@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>A node whose backward formula is a closure written next to the op's derivative in <see cref="Derivatives"/>.</summary>
 internal sealed class FunctionNode(string name, bool isView = false) : Node

@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>
 /// Whether operations record the autograd graph, and whether anomaly detection is on. Both follow the

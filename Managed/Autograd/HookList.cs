@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.AutogradEngine;
 
 /// <summary>
 /// Copy-on-write lists of hooks: a backward pass iterates the list it loaded while other threads add or remove hooks,

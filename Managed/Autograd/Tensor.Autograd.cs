@@ -1,3 +1,6 @@
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+
 namespace CudaTensor;
 
 // The autograd side of a tensor: its gradient, the node that produced it, hooks, and Backward().

@@ -1,3 +1,5 @@
+using CudaTensor.Core;
+
 namespace CudaTensor.Backends;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CudaTensor;
+namespace CudaTensor.Core;
 
 /// <summary>Shape and stride arithmetic shared by every op (sizes and strides are in elements).</summary>
 internal static class Shapes

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CudaTensor.Core;
 
 namespace CudaTensor.Optim;
 

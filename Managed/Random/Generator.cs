@@ -1,3 +1,5 @@
+using CudaTensor.RandomNumbers;
+
 namespace CudaTensor;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace CudaTensor;
+namespace CudaTensor.RandomNumbers;
 
 /// <summary>
 /// The 128-bit output of one Philox4x32-10 evaluation: four 32-bit words.

@@ -56,7 +56,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace CudaTensor;
+namespace CudaTensor.RandomNumbers;
 
 /// <summary>The kinds of random fill, which differ in how many values one Philox block yields.</summary>
 internal enum RandomKind

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CudaTensor.Core;
 
 namespace CudaTensor.Serialization;
 

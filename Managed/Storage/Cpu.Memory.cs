@@ -1,3 +1,5 @@
+using CudaTensor.Memory;
+
 namespace CudaTensor;
 
 // The memory half of the CPU device's public API (the type's documentation is on its other part, Backends/Cpu/Cpu.cs).

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace CudaTensor;
+namespace CudaTensor.Memory;
 
 /// <summary>
 /// Pool of 64-byte-aligned native host blocks (<see cref="NativeMemory.AlignedAlloc"/>): off the GC heap, so the

@@ -1,4 +1,4 @@
-namespace CudaTensor;
+namespace CudaTensor.Memory;
 
 /// <summary>
 /// Host memory for CPU tensors: a 64-byte-aligned native block from <see cref="CpuBufferPool"/> (full-width vector

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor;
+namespace CudaTensor.Tensors;
 
 /// <summary>
 /// Copies between devices. A CPU tensor's storage is itself a pinned host buffer, so the device backend reads into it

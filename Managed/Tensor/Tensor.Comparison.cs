@@ -1,4 +1,6 @@
 using CudaTensor.Ops;
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
 
 namespace CudaTensor;
 

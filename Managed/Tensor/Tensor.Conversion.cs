@@ -1,4 +1,7 @@
 using System.Runtime.InteropServices;
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+using CudaTensor.Tensors;
 
 namespace CudaTensor;
 

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using CudaTensor.Ops;
+using CudaTensor.Core;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor;
 

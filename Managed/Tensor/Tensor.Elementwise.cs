@@ -1,5 +1,7 @@
 using CudaTensor.Backends;
 using CudaTensor.Ops;
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
 
 namespace CudaTensor;
 

@@ -1,4 +1,6 @@
 using CudaTensor.Backends;
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
 
 namespace CudaTensor;
 

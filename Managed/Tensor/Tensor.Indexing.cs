@@ -1,3 +1,6 @@
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+
 namespace CudaTensor;
 
 // Index-based selection and assembly: IndexSelect, Gather, Scatter(Add), boolean masks, OneHot, Cat, Stack.

@@ -1,3 +1,6 @@
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+
 namespace CudaTensor;
 
 // Matrix products with torch.matmul semantics. Operands go to the backend as strided views: a transposed

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using CudaTensor.Ops;
+using CudaTensor.AutogradEngine;
 
 namespace CudaTensor;
 

@@ -1,3 +1,6 @@
+using CudaTensor.AutogradEngine;
+using CudaTensor.Core;
+
 namespace CudaTensor;
 
 // View ops: new shape/strides/offset over the same storage, never a copy (except Reshape and Contiguous

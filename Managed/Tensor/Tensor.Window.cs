@@ -1,4 +1,5 @@
 using CudaTensor.Backends;
+using CudaTensor.AutogradEngine;
 
 namespace CudaTensor;
 

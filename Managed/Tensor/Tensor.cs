@@ -1,5 +1,6 @@
 using CudaTensor.Backends;
 using CudaTensor.Backends.Cpu;
+using CudaTensor.Core;
 
 namespace CudaTensor;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace CudaTensor;
+namespace CudaTensor.Tensors;
 
 /// <summary>
 /// Prints tensors the way PyTorch's <c>torch._tensor_str</c> does with its default print options, so output

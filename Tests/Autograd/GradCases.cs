@@ -1,3 +1,5 @@
+using CudaTensor.Core;
+
 namespace CudaTensor.Tests.Gradients;
 
 /// <summary>One differentiable op to gradcheck: how to build its inputs and how to apply it.</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using NUnit.Framework;
 using CpuPool = CudaTensor.Cpu;
+using CudaTensor.Memory;
 
 namespace CudaTensor.Tests.Core;
 

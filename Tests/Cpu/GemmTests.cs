@@ -1,6 +1,7 @@
 using System.Numerics;
 using CudaTensor.Backends.Cpu;
 using NUnit.Framework;
+using CudaTensor.Core;
 
 namespace CudaTensor.Tests.Cpu;
 

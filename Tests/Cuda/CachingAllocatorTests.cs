@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using CudaTensor.Runtime.Cuda.Memory;
+using CudaTensor.CudaRuntime.Memory;
 using NUnit.Framework;
 
 namespace CudaTensor.Tests.CudaBackend;

@@ -5,6 +5,7 @@ using CudaTensor.Backends.Cuda;
 using CudaTensor.Ops;
 using CudaTensor.Tests.NativeBinding;
 using NUnit.Framework;
+using CudaTensor.Core;
 
 namespace CudaTensor.Tests.CudaBackend;
 
@@ -373,7 +374,7 @@ public class CudaVsCpuTests
         AssertSame(big, "large host copy", 0, 0);
     }
 
-    private const long PinnedStagingPoolBypass = CudaTensor.Runtime.Cuda.PinnedStagingPool.MaxStagedBytes;
+    private const long PinnedStagingPoolBypass = CudaTensor.CudaRuntime.PinnedStagingPool.MaxStagedBytes;
 
     // ------------------------------------------------------------------ memory and streams
 
@@ -392,7 +393,7 @@ public class CudaVsCpuTests
         var after = Cuda.MemoryStats(Device.Cuda());
         Assert.That(after.AllocatedBytes, Is.EqualTo(before.AllocatedBytes));
         Assert.That(after.ReservedBytes, Is.EqualTo(before.ReservedBytes), "blocks are reused, or returned to the driver without caching");
-        if (CudaTensor.Runtime.Cuda.CudaDeviceContext.For(0).Pool.Caching)
+        if (CudaTensor.CudaRuntime.CudaDeviceContext.For(0).Pool.Caching)
         {
             Assert.That(after.DriverAllocations, Is.EqualTo(before.DriverAllocations));
         }

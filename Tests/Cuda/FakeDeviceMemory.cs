@@ -1,4 +1,4 @@
-using CudaTensor.Runtime.Cuda.Memory;
+using CudaTensor.CudaRuntime.Memory;
 
 namespace CudaTensor.Tests.CudaBackend;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using CudaTensor.Backends.Cuda;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using CudaTensor.Tests.NativeBinding;
 using NUnit.Framework;
 

@@ -1,4 +1,4 @@
-using CudaTensor.Runtime.Cuda.Memory;
+using CudaTensor.CudaRuntime.Memory;
 using NUnit.Framework;
 
 namespace CudaTensor.Tests.CudaBackend;

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using CudaTensor.Backends.Cpu;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using NUnit.Framework;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.NativeBinding;
 

@@ -1,5 +1,5 @@
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using NUnit.Framework;
 
 namespace CudaTensor.Tests.NativeBinding;

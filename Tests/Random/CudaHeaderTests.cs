@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.RandomNumbers;
 

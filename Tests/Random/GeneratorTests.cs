@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using NUnit.Framework;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.RandomNumbers;
 

@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.RandomNumbers;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.RandomNumbers;
 

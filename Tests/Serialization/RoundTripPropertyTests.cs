@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using CsCheck;
 using CudaTensor.Serialization;
 using NUnit.Framework;
+using CudaTensor.Core;
 
 namespace CudaTensor.Tests.Serialization;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using CudaTensor.Native;
 using CudaTensor.VirtualDevice;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using CudaTensor.VirtualDevice.Driver;
 using NUnit.Framework;
 

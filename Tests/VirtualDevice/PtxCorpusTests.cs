@@ -1,6 +1,6 @@
 using CudaTensor.Backends.Cuda;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 using CudaTensor.Tests.NativeBinding;
 using CudaTensor.VirtualDevice.Ptx;
 using NUnit.Framework;

@@ -3,6 +3,7 @@ using CudaTensor.Tests.NativeBinding;
 using CudaTensor.VirtualDevice.Ptx;
 using NUnit.Framework;
 using static CudaTensor.Tests.VirtualDevice.PtxRun;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Tests.VirtualDevice;
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CudaTensor.Ops;
+using CudaTensor.Core;
 
 namespace CudaTensor.Backends.Cpu;
 

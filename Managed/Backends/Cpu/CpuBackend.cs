@@ -1,4 +1,6 @@
 using CudaTensor.Ops;
+using CudaTensor.Memory;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Backends.Cpu;
 

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using CudaTensor.Core;
+using CudaTensor.Memory;
 
 namespace CudaTensor.Backends.Cpu;
 

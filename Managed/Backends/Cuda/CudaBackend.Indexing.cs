@@ -1,5 +1,6 @@
 using CudaTensor.Backends.Cpu;
 using CudaTensor.Native;
+using CudaTensor.Core;
 
 namespace CudaTensor.Backends.Cuda;
 

@@ -1,4 +1,5 @@
 using CudaTensor.Ops;
+using CudaTensor.Core;
 
 namespace CudaTensor.Backends.Cuda;
 

@@ -1,6 +1,8 @@
 using CudaTensor.Native;
 using CudaTensor.Ops;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
+using CudaTensor.Core;
+using CudaTensor.RandomNumbers;
 
 namespace CudaTensor.Backends.Cuda;
 

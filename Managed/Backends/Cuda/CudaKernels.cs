@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using CudaTensor.Native;
 using CudaTensor.Ops;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
 namespace CudaTensor.Backends.Cuda;
 

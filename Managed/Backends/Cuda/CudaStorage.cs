@@ -1,5 +1,5 @@
-using CudaTensor.Runtime.Cuda;
-using CudaTensor.Runtime.Cuda.Memory;
+using CudaTensor.CudaRuntime;
+using CudaTensor.CudaRuntime.Memory;
 
 namespace CudaTensor.Backends.Cuda;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using CudaTensor.Backends.Cuda;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
 namespace CudaTensor.Tests.VirtualDevice;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace CudaTensor.Runtime.Cuda.Memory;
+namespace CudaTensor.CudaRuntime.Memory;
 
 /// <summary>
 /// The caching allocator of one CUDA device. Policy:

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CudaTensor.Runtime.Cuda.Memory;
+namespace CudaTensor.CudaRuntime.Memory;
 
 /// <summary>
 /// A block of device memory from the <see cref="CachingAllocator"/>. <see cref="SafeHandle.Dispose()"/> returns

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>What a kernel parameter is, as far as the C# side can pass it.</summary>
 internal enum KernelParameterKind

@@ -1,7 +1,7 @@
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda.Memory;
+using CudaTensor.CudaRuntime.Memory;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Everything the library keeps per CUDA device: the retained primary context (made current on whichever thread

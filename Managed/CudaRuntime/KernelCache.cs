@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Compiled kernels cached in memory and on disk.

@@ -1,6 +1,6 @@
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda.Memory;
+namespace CudaTensor.CudaRuntime.Memory;
 
 /// <summary>
 /// Segments from cuMemAlloc/cuMemFree and ordering events from a reused set of CUevents, for one device. The

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// What NVRTC compiles for: a cubin for one real architecture (<c>-arch=sm_XY</c>), or PTX for a virtual one

@@ -1,4 +1,4 @@
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
 namespace CudaTensor;
 

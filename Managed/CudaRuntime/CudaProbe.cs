@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Finds out whether CUDA is usable: loads the driver library, calls cuInit, counts devices, loads NVRTC.

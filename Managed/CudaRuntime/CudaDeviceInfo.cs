@@ -1,6 +1,6 @@
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>Properties of one CUDA device, read from the driver.</summary>
 /// <param name="Ordinal">Device index.</param>

@@ -1,7 +1,7 @@
 using System.Numerics;
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Page-locked host buffers for copies between managed memory and the device. A host-to-device copy stages the

@@ -1,4 +1,4 @@
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// The current-stream override of <see cref="CudaTensor.Cuda.UseStream"/>: an immutable chain of (device, stream)

@@ -1,4 +1,4 @@
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// The CUDA C sources of <c>Kernels/</c>, embedded in this assembly as resources named

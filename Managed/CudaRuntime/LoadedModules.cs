@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Modules loaded into CUDA contexts, one per (context, compiled kernel key): the in-memory, per-context level

@@ -1,4 +1,4 @@
-namespace CudaTensor.Runtime.Cuda.Memory;
+namespace CudaTensor.CudaRuntime.Memory;
 
 /// <summary>
 /// What the caching allocator needs from a device: raw segments and stream-ordered events. The real

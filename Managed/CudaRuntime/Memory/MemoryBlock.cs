@@ -1,4 +1,4 @@
-namespace CudaTensor.Runtime.Cuda.Memory;
+namespace CudaTensor.CudaRuntime.Memory;
 
 /// <summary>
 /// One piece of a segment: either handed out, waiting for events of other streams, or free in a pool.

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CudaTensor.Backends.Cuda;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
 namespace CudaTensor;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// Compiles CUDA C with NVRTC. Options are always <c>--std=c++17 -default-device -arch=...</c>; fast math

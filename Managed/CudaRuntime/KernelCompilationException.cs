@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CudaTensor.Native;
 
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>
 /// A kernel source failed to compile. The message holds NVRTC's log and, for each of the first errors, the

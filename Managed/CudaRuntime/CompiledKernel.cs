@@ -1,4 +1,4 @@
-namespace CudaTensor.Runtime.Cuda;
+namespace CudaTensor.CudaRuntime;
 
 /// <summary>The output of one NVRTC compilation: a cubin or NUL-terminated PTX, ready for cuModuleLoadData.</summary>
 /// <param name="Name">The program's file name (e.g. "random.cu").</param>

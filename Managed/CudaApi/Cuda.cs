@@ -1,4 +1,6 @@
+using CudaTensor.Backends.Cuda;
 using CudaTensor.CudaRuntime;
+using CudaTensor.CudaRuntime.Memory;
 
 namespace CudaTensor;
 
@@ -12,7 +14,7 @@ public static class Cuda
     /// Environment variable capping each device's memory pool, in bytes or with a K/M/G/T suffix ("8G"); read when a
     /// device is first used. Exceeding it raises <see cref="CudaOutOfMemoryException"/> as a full device would.
     /// </summary>
-    public const string MemoryLimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
+    public const string MemoryLimitVariable = CachingAllocator.LimitVariable;
 
     /// <summary>
     /// Environment variable: "1" turns the memory pool's caching off (as PyTorch's <c>PYTORCH_NO_CUDA_MEMORY_CACHING</c>):
@@ -20,9 +22,7 @@ public static class Cuda
     /// out-of-bounds access is reported by a checking device (the virtual device, compute-sanitizer) instead of landing in
     /// a neighbouring tensor. Slow; read when a device is first used.
     /// </summary>
-    public const string NoMemoryCachingVariable = "CUDATENSOR_NO_CUDA_MEMORY_CACHING";
-
-    private static volatile bool _allowTf32;
+    public const string NoMemoryCachingVariable = CachingAllocator.NoCachingVariable;
 
     /// <summary>
     /// Lets float32 matrix products use TF32 tensor cores (10-bit mantissa inputs, float32 accumulation): several
@@ -31,8 +31,8 @@ public static class Cuda
     /// </summary>
     public static bool AllowTf32
     {
-        get => _allowTf32;
-        set => _allowTf32 = value;
+        get => CudaBackend.AllowTf32;
+        set => CudaBackend.AllowTf32 = value;
     }
 
     /// <summary>The stream work for <paramref name="device"/> goes to now (the library's default stream unless a <see cref="UseStream"/> scope is active).</summary>

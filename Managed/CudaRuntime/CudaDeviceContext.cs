@@ -30,8 +30,8 @@ internal sealed class CudaDeviceContext
         MakeCurrent();
         Target = KernelTarget.ForDevice(Info.Architecture, KernelCompiler.SupportedArchitectures.ToArray());
         DefaultStream = new CudaStream(this, Driver.CreateStream(Driver.StreamNonBlocking));
-        long? limit = CachingAllocator.ParseLimit(Environment.GetEnvironmentVariable(CudaTensor.Cuda.MemoryLimitVariable));
-        bool caching = !CachingAllocator.NoCachingRequested(Environment.GetEnvironmentVariable(CudaTensor.Cuda.NoMemoryCachingVariable));
+        long? limit = CachingAllocator.ParseLimit(Environment.GetEnvironmentVariable(CachingAllocator.LimitVariable));
+        bool caching = !CachingAllocator.NoCachingRequested(Environment.GetEnvironmentVariable(CachingAllocator.NoCachingVariable));
         Pool = new CachingAllocator(new DriverRawAllocator(this), Device, limit, caching: caching);
         Staging = new PinnedStagingPool(this);
         _blas = new Lazy<CublasHandle>(() =>
@@ -79,18 +79,18 @@ internal sealed class CudaDeviceContext
         if ((uint)ordinal < (uint)devices.Length && devices[ordinal] is { } existing) return existing;
         lock (CreateLock)
         {
-            if (!CudaTensor.Cuda.IsAvailable)
+            if (!CudaProbe.Default.IsAvailable)
             {
                 throw new NotSupportedException(
-                    $"Device cuda:{ordinal} is not available: {CudaTensor.Cuda.UnavailableReason} Create the tensor on Device.Cpu, or run Cuda.Diagnose() for details.");
+                    $"Device cuda:{ordinal} is not available: {CudaProbe.Default.Reason} Create the tensor on Device.Cpu, or run Cuda.Diagnose() for details.");
             }
-            if (ordinal >= CudaTensor.Cuda.DeviceCount)
+            if (ordinal >= CudaProbe.Default.DeviceCount)
             {
                 throw new NotSupportedException(
-                    $"Device cuda:{ordinal} is not available: this machine has {CudaTensor.Cuda.DeviceCount} CUDA device(s), cuda:0 to cuda:{CudaTensor.Cuda.DeviceCount - 1}.");
+                    $"Device cuda:{ordinal} is not available: this machine has {CudaProbe.Default.DeviceCount} CUDA device(s), cuda:0 to cuda:{CudaProbe.Default.DeviceCount - 1}.");
             }
             devices = _devices;
-            if (devices.Length <= ordinal) Array.Resize(ref devices, CudaTensor.Cuda.DeviceCount);
+            if (devices.Length <= ordinal) Array.Resize(ref devices, CudaProbe.Default.DeviceCount);
             devices[ordinal] ??= new CudaDeviceContext(ordinal);
             Volatile.Write(ref _devices, devices);
             return devices[ordinal]!;

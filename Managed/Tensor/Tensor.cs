@@ -1,5 +1,4 @@
 using CudaTensor.Backends;
-using CudaTensor.Backends.Cpu;
 using CudaTensor.Core;
 
 namespace CudaTensor;

@@ -81,17 +81,17 @@ public unsafe class GpuTests
 
         float[] uf = Launch<float>(kernel, "ct_uniform_f32", N, seed, start, -2f, 3f);
         var cuf = new float[N];
-        RandomFill.Uniform<float>(cuf, seed, start, -2f, 3f);
+        CpuRandomFill.Uniform<float>(cuf, seed, start, -2f, 3f);
         Assert.That(MemoryMarshal.Cast<float, uint>(uf).ToArray(), Is.EqualTo(MemoryMarshal.Cast<float, uint>(cuf).ToArray()), "uniform float32 is bit-identical");
 
         double[] ud = Launch<double>(kernel, "ct_uniform_f64", N, seed, start, 10.0, 12.5);
         var cud = new double[N];
-        RandomFill.Uniform<double>(cud, seed, start, 10.0, 12.5);
+        CpuRandomFill.Uniform<double>(cud, seed, start, 10.0, 12.5);
         Assert.That(ud, Is.EqualTo(cud), "uniform float64 is bit-identical");
 
         float[] nf = Launch<float>(kernel, "ct_normal_f32", N, seed, start, 1.5f, 0.25f);
         var cnf = new float[N];
-        RandomFill.Normal<float>(cnf, seed, start, 1.5f, 0.25f);
+        CpuRandomFill.Normal<float>(cnf, seed, start, 1.5f, 0.25f);
         int worst = 0;
         for (int i = 0; i < N; i++)
         {
@@ -101,7 +101,7 @@ public unsafe class GpuTests
 
         double[] nd = Launch<double>(kernel, "ct_normal_f64", N, seed, start, -3.0, 2.0);
         var cnd = new double[N];
-        RandomFill.Normal<double>(cnd, seed, start, -3.0, 2.0);
+        CpuRandomFill.Normal<double>(cnd, seed, start, -3.0, 2.0);
         // mean + std * z cancels where z is near -mean / std (here 1.5): a z that differs in its last bit (log and
         // sincos are each device's own, a few ulp apart) then moves the result by many of its own ulps. Measure the
         // error in ulps of the terms' scale, |mean| + |std * z|, instead.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework;
 using CudaTensor.RandomNumbers;
+using CudaTensor.Backends.Cpu;
 
 namespace CudaTensor.Tests.RandomNumbers;
 
@@ -61,12 +62,12 @@ public class CudaHeaderTests
         var nd = new double[Count];
         var il = new long[Count];
         var be = new bool[Count];
-        RandomFill.Uniform<float>(uf, Seed, Start, -2f, 3f);
-        RandomFill.Uniform<double>(ud, Seed, Start, 10.0, 12.5);
-        RandomFill.Normal<float>(nf, Seed, Start, 1.5f, 0.25f);
-        RandomFill.Normal<double>(nd, Seed, Start, -3.0, 2.0);
-        RandomFill.Integers<long>(il, Seed, Start, -1000, 123457);
-        RandomFill.Bernoulli(be, Seed, Start, 0.3);
+        CpuRandomFill.Uniform<float>(uf, Seed, Start, -2f, 3f);
+        CpuRandomFill.Uniform<double>(ud, Seed, Start, 10.0, 12.5);
+        CpuRandomFill.Normal<float>(nf, Seed, Start, 1.5f, 0.25f);
+        CpuRandomFill.Normal<double>(nd, Seed, Start, -3.0, 2.0);
+        CpuRandomFill.Integers<long>(il, Seed, Start, -1000, 123457);
+        CpuRandomFill.Bernoulli(be, Seed, Start, 0.3);
 
         Assert.Multiple(() =>
         {

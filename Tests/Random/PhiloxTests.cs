@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using CudaTensor.RandomNumbers;
+using CudaTensor.Backends.Cpu;
 
 namespace CudaTensor.Tests.RandomNumbers;
 
@@ -52,7 +53,7 @@ public class PhiloxTests
     public void UniformFloatFollowsContract()
     {
         var actual = new float[4 * 9 + 3]; // includes a partial last block
-        RandomFill.Uniform<float>(actual, Seed, Start, -2f, 3f);
+        CpuRandomFill.Uniform<float>(actual, Seed, Start, -2f, 3f);
         for (int i = 0; i < actual.Length; i++)
         {
             ulong block = unchecked(Start + (ulong)(i / 4));
@@ -66,7 +67,7 @@ public class PhiloxTests
     public void UniformDoubleFollowsContract()
     {
         var actual = new double[2 * 9 + 1];
-        RandomFill.Uniform<double>(actual, Seed, Start, 10.0, 12.5);
+        CpuRandomFill.Uniform<double>(actual, Seed, Start, 10.0, 12.5);
         for (int i = 0; i < actual.Length; i++)
         {
             ulong block = unchecked(Start + (ulong)(i / 2));
@@ -79,7 +80,7 @@ public class PhiloxTests
     public void NormalFloatFollowsContract()
     {
         var actual = new float[4 * 9 + 2];
-        RandomFill.Normal<float>(actual, Seed, Start, 1.5f, 0.25f);
+        CpuRandomFill.Normal<float>(actual, Seed, Start, 1.5f, 0.25f);
         for (int i = 0; i < actual.Length; i++)
         {
             ulong block = unchecked(Start + (ulong)(i / 4));
@@ -98,7 +99,7 @@ public class PhiloxTests
     public void NormalDoubleFollowsContract()
     {
         var actual = new double[2 * 9 + 1];
-        RandomFill.Normal<double>(actual, Seed, Start, -3.0, 2.0);
+        CpuRandomFill.Normal<double>(actual, Seed, Start, -3.0, 2.0);
         for (int i = 0; i < actual.Length; i++)
         {
             ulong block = unchecked(Start + (ulong)(i / 2));
@@ -117,9 +118,9 @@ public class PhiloxTests
         var longs = new long[2 * 9 + 1];
         var ints = new int[longs.Length];
         var shorts = new short[longs.Length];
-        RandomFill.Integers<long>(longs, Seed, Start, -1000, 123457);
-        RandomFill.Integers<int>(ints, Seed, Start, -1000, 123457);
-        RandomFill.Integers<short>(shorts, Seed, Start, -1000, 30000);
+        CpuRandomFill.Integers<long>(longs, Seed, Start, -1000, 123457);
+        CpuRandomFill.Integers<int>(ints, Seed, Start, -1000, 123457);
+        CpuRandomFill.Integers<short>(shorts, Seed, Start, -1000, 30000);
         for (int i = 0; i < longs.Length; i++)
         {
             ulong draw = Word64(Seed, unchecked(Start + (ulong)(i / 2)), i % 2);
@@ -135,8 +136,8 @@ public class PhiloxTests
         const double p = 0.3;
         var actual = new byte[4 * 9 + 1];
         var mask = new bool[actual.Length];
-        RandomFill.Bernoulli<byte>(actual, Seed, Start, p);
-        RandomFill.Bernoulli(mask, Seed, Start, p);
+        CpuRandomFill.Bernoulli<byte>(actual, Seed, Start, p);
+        CpuRandomFill.Bernoulli(mask, Seed, Start, p);
         for (int i = 0; i < actual.Length; i++)
         {
             double u = (Word(Seed, unchecked(Start + (ulong)(i / 4)), i % 4) >> 8) / 16777216.0;
@@ -174,7 +175,7 @@ public class PhiloxTests
         float largestU = (0xFFFFFFu) / 16777216f;
         Assert.That(1f + largestU, Is.EqualTo(2f), "precondition: the naive formula rounds up");
         var values = new float[4];
-        RandomFill.Uniform<float>(values, 7, block, 1f, 2f);
+        CpuRandomFill.Uniform<float>(values, 7, block, 1f, 2f);
         Assert.That(values[lane], Is.EqualTo(float.BitDecrement(2f)));
     }
 }

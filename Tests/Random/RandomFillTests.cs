@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NUnit.Framework;
 using CudaTensor.RandomNumbers;
+using CudaTensor.Backends.Cpu;
 
 namespace CudaTensor.Tests.RandomNumbers;
 
@@ -12,13 +13,13 @@ public class RandomFillTests
 
     private delegate void Filler<T>(Span<T> destination, ulong seed, ulong startBlock);
 
-    private static readonly Filler<float> UniformF = (d, s, b) => RandomFill.Uniform(d, s, b, -1f, 4f);
-    private static readonly Filler<double> UniformD = (d, s, b) => RandomFill.Uniform(d, s, b, -1.0, 4.0);
-    private static readonly Filler<float> NormalF = (d, s, b) => RandomFill.Normal(d, s, b, 2f, 3f);
-    private static readonly Filler<double> NormalD = (d, s, b) => RandomFill.Normal(d, s, b, 2.0, 3.0);
-    private static readonly Filler<long> IntegersL = (d, s, b) => RandomFill.Integers(d, s, b, -50L, 1L << 40);
-    private static readonly Filler<int> IntegersI = (d, s, b) => RandomFill.Integers(d, s, b, int.MinValue, int.MaxValue);
-    private static readonly Filler<float> BernoulliF = (d, s, b) => RandomFill.Bernoulli(d, s, b, 0.25);
+    private static readonly Filler<float> UniformF = (d, s, b) => CpuRandomFill.Uniform(d, s, b, -1f, 4f);
+    private static readonly Filler<double> UniformD = (d, s, b) => CpuRandomFill.Uniform(d, s, b, -1.0, 4.0);
+    private static readonly Filler<float> NormalF = (d, s, b) => CpuRandomFill.Normal(d, s, b, 2f, 3f);
+    private static readonly Filler<double> NormalD = (d, s, b) => CpuRandomFill.Normal(d, s, b, 2.0, 3.0);
+    private static readonly Filler<long> IntegersL = (d, s, b) => CpuRandomFill.Integers(d, s, b, -50L, 1L << 40);
+    private static readonly Filler<int> IntegersI = (d, s, b) => CpuRandomFill.Integers(d, s, b, int.MinValue, int.MaxValue);
+    private static readonly Filler<float> BernoulliF = (d, s, b) => CpuRandomFill.Bernoulli(d, s, b, 0.25);
 
     [TestCase((int)RandomKind.UniformFloat32, 4)]
     [TestCase((int)RandomKind.UniformFloat64, 2)]
@@ -122,8 +123,8 @@ public class RandomFillTests
     {
         var longer = new double[501];
         var shorter = new double[333];
-        RandomFill.Normal<double>(longer, Seed, 9, 0.0, 1.0);
-        RandomFill.Normal<double>(shorter, Seed, 9, 0.0, 1.0);
+        CpuRandomFill.Normal<double>(longer, Seed, 9, 0.0, 1.0);
+        CpuRandomFill.Normal<double>(shorter, Seed, 9, 0.0, 1.0);
         Assert.That(longer.Take(333), Is.EqualTo(shorter));
     }
 
@@ -132,8 +133,8 @@ public class RandomFillTests
     {
         var a = new float[1000];
         var b = new float[1000];
-        RandomFill.Uniform<float>(a, Seed, 0, 0f, 1f);
-        RandomFill.Uniform<float>(b, Seed, 250, 0f, 1f); // b starts where a's 1000 values end
+        CpuRandomFill.Uniform<float>(a, Seed, 0, 0f, 1f);
+        CpuRandomFill.Uniform<float>(b, Seed, 250, 0f, 1f); // b starts where a's 1000 values end
         Assert.That(a.Zip(b).Count(p => p.First == p.Second), Is.LessThan(3));
     }
 
@@ -143,7 +144,7 @@ public class RandomFillTests
     public void UniformFloatStatistics()
     {
         var v = new float[Million];
-        RandomFill.Uniform<float>(v, Seed, 0, 0f, 1f);
+        CpuRandomFill.Uniform<float>(v, Seed, 0, 0f, 1f);
         (double mean, double variance) = Moments(v.Select(x => (double)x));
         // SE(mean) = sqrt(1/12/n) = 2.9e-4; SE(var) = sqrt((1/80 - 1/144)/n) = 7.5e-5.
         Assert.That(mean, Is.EqualTo(0.5).Within(5 * 2.9e-4));
@@ -156,7 +157,7 @@ public class RandomFillTests
     public void UniformDoubleStatisticsAndRange()
     {
         var v = new double[Million];
-        RandomFill.Uniform<double>(v, Seed, 0, -3.0, 5.0);
+        CpuRandomFill.Uniform<double>(v, Seed, 0, -3.0, 5.0);
         (double mean, double variance) = Moments(v);
         // Scaled by 8: SE(mean) = 8 * 2.9e-4, SE(var) = 64 * 7.5e-5.
         Assert.That(mean, Is.EqualTo(1.0).Within(5 * 8 * 2.9e-4));
@@ -169,7 +170,7 @@ public class RandomFillTests
     public void UniformWithEqualBoundsIsConstant()
     {
         var v = new float[37];
-        RandomFill.Uniform<float>(v, Seed, 0, 2.5f, 2.5f);
+        CpuRandomFill.Uniform<float>(v, Seed, 0, 2.5f, 2.5f);
         Assert.That(v, Is.All.EqualTo(2.5f));
     }
 
@@ -177,7 +178,7 @@ public class RandomFillTests
     public void NormalFloatStatistics()
     {
         var v = new float[Million];
-        RandomFill.Normal<float>(v, Seed, 0, 0f, 1f);
+        CpuRandomFill.Normal<float>(v, Seed, 0, 0f, 1f);
         CheckStandardNormal(v.Select(x => (double)x).ToArray());
     }
 
@@ -185,7 +186,7 @@ public class RandomFillTests
     public void NormalDoubleStatistics()
     {
         var v = new double[Million];
-        RandomFill.Normal<double>(v, Seed, 0, 10.0, 2.0);
+        CpuRandomFill.Normal<double>(v, Seed, 0, 10.0, 2.0);
         CheckStandardNormal(v.Select(x => (x - 10.0) / 2.0).ToArray());
     }
 
@@ -207,7 +208,7 @@ public class RandomFillTests
     public void IntegersHitEveryValueAndStayInRange()
     {
         var v = new int[100_000];
-        RandomFill.Integers<int>(v, Seed, 0, -3, 4);
+        CpuRandomFill.Integers<int>(v, Seed, 0, -3, 4);
         var counts = v.GroupBy(x => x).ToDictionary(g => g.Key, g => g.Count());
         Assert.That(counts.Keys.Order(), Is.EqualTo(new[] { -3, -2, -1, 0, 1, 2, 3 }));
         // Expected 14286 each, SD ~ 111.
@@ -218,7 +219,7 @@ public class RandomFillTests
     public void IntegersOverTheFullSigned64BitRange()
     {
         var v = new long[10_000];
-        RandomFill.Integers<long>(v, Seed, 0, long.MinValue, long.MaxValue);
+        CpuRandomFill.Integers<long>(v, Seed, 0, long.MinValue, long.MaxValue);
         Assert.That(v, Has.None.EqualTo(long.MaxValue));
         Assert.That(v.Count(x => x < 0), Is.InRange(4500, 5500));
         Assert.That(v.Distinct().Count(), Is.EqualTo(v.Length));
@@ -228,10 +229,10 @@ public class RandomFillTests
     public void IntegersForUnsignedTypes()
     {
         var v = new byte[10_000];
-        RandomFill.Integers<byte>(v, Seed, 0, 250, 255);
+        CpuRandomFill.Integers<byte>(v, Seed, 0, 250, 255);
         Assert.That(v.Distinct().Order(), Is.EqualTo(new byte[] { 250, 251, 252, 253, 254 }));
         var u = new ulong[1000];
-        RandomFill.Integers<ulong>(u, Seed, 0, ulong.MaxValue - 10, ulong.MaxValue);
+        CpuRandomFill.Integers<ulong>(u, Seed, 0, ulong.MaxValue - 10, ulong.MaxValue);
         Assert.That(u, Is.All.InRange(ulong.MaxValue - 10, ulong.MaxValue - 1));
     }
 
@@ -239,15 +240,15 @@ public class RandomFillTests
     public void BernoulliFrequency()
     {
         var v = new float[Million];
-        RandomFill.Bernoulli<float>(v, Seed, 0, 0.25);
+        CpuRandomFill.Bernoulli<float>(v, Seed, 0, 0.25);
         Assert.That(v, Is.All.EqualTo(0f).Or.EqualTo(1f));
         // SE = sqrt(.25*.75/n) = 4.3e-4.
         Assert.That(v.Average(), Is.EqualTo(0.25).Within(5 * 4.3e-4));
 
         var zeros = new double[1000];
         var ones = new int[1000];
-        RandomFill.Bernoulli<double>(zeros, Seed, 0, 0.0);
-        RandomFill.Bernoulli<int>(ones, Seed, 0, 1.0);
+        CpuRandomFill.Bernoulli<double>(zeros, Seed, 0, 0.0);
+        CpuRandomFill.Bernoulli<int>(ones, Seed, 0, 1.0);
         Assert.That(zeros, Is.All.EqualTo(0.0));
         Assert.That(ones, Is.All.EqualTo(1));
     }
@@ -259,16 +260,16 @@ public class RandomFillTests
     {
         var f = new float[4];
         var l = new long[4];
-        Assert.Throws<ArgumentException>(() => RandomFill.Uniform<float>(f, 0, 0, 1f, 0f));
-        Assert.Throws<ArgumentException>(() => RandomFill.Uniform<float>(f, 0, 0, float.NaN, 1f));
-        Assert.Throws<ArgumentException>(() => RandomFill.Uniform<float>(f, 0, 0, -float.MaxValue, float.MaxValue));
-        Assert.Throws<ArgumentException>(() => RandomFill.Normal<float>(f, 0, 0, 0f, -1f));
-        Assert.Throws<ArgumentException>(() => RandomFill.Integers<long>(l, 0, 0, 5, 5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => RandomFill.Bernoulli<float>(f, 0, 0, 1.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => RandomFill.Bernoulli<float>(f, 0, 0, double.NaN));
+        Assert.Throws<ArgumentException>(() => CpuRandomFill.Uniform<float>(f, 0, 0, 1f, 0f));
+        Assert.Throws<ArgumentException>(() => CpuRandomFill.Uniform<float>(f, 0, 0, float.NaN, 1f));
+        Assert.Throws<ArgumentException>(() => CpuRandomFill.Uniform<float>(f, 0, 0, -float.MaxValue, float.MaxValue));
+        Assert.Throws<ArgumentException>(() => CpuRandomFill.Normal<float>(f, 0, 0, 0f, -1f));
+        Assert.Throws<ArgumentException>(() => CpuRandomFill.Integers<long>(l, 0, 0, 5, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuRandomFill.Bernoulli<float>(f, 0, 0, 1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuRandomFill.Bernoulli<float>(f, 0, 0, double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => RandomFill.BlocksFor(RandomKind.Integers, -1));
-        Assert.Throws<NotSupportedException>(() => RandomFill.Uniform<Half>(new Half[4], 0, 0, Half.Zero, Half.One));
-        Assert.Throws<NotSupportedException>(() => RandomFill.Integers<Int128>(new Int128[4], 0, 0, 0, 5));
+        Assert.Throws<NotSupportedException>(() => CpuRandomFill.Uniform<Half>(new Half[4], 0, 0, Half.Zero, Half.One));
+        Assert.Throws<NotSupportedException>(() => CpuRandomFill.Integers<Int128>(new Int128[4], 0, 0, 0, 5));
     }
 
     // ---------------------------------------------------------------- throughput (informational)
@@ -277,13 +278,13 @@ public class RandomFillTests
     public void Throughput()
     {
         var f = new float[1 << 24];
-        RandomFill.Normal<float>(f.AsSpan(0, 1 << 16), Seed, 0, 0f, 1f); // warm up
-        RandomFill.Uniform<float>(f.AsSpan(0, 1 << 16), Seed, 0, 0f, 1f);
+        CpuRandomFill.Normal<float>(f.AsSpan(0, 1 << 16), Seed, 0, 0f, 1f); // warm up
+        CpuRandomFill.Uniform<float>(f.AsSpan(0, 1 << 16), Seed, 0, 0f, 1f);
         var sw = Stopwatch.StartNew();
-        RandomFill.Uniform<float>(f, Seed, 0, 0f, 1f);
+        CpuRandomFill.Uniform<float>(f, Seed, 0, 0f, 1f);
         double uniform = sw.Elapsed.TotalSeconds;
         sw.Restart();
-        RandomFill.Normal<float>(f, Seed, 0, 0f, 1f);
+        CpuRandomFill.Normal<float>(f, Seed, 0, 0f, 1f);
         double normal = sw.Elapsed.TotalSeconds;
         TestContext.Out.WriteLine(
             $"{Environment.ProcessorCount} cores: uniform float {f.Length / uniform / 1e6:F0} M/s, normal float {f.Length / normal / 1e6:F0} M/s");

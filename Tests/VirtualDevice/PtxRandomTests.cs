@@ -4,6 +4,7 @@ using CudaTensor.VirtualDevice.Ptx;
 using NUnit.Framework;
 using static CudaTensor.Tests.VirtualDevice.PtxRun;
 using CudaTensor.RandomNumbers;
+using CudaTensor.Backends.Cpu;
 
 namespace CudaTensor.Tests.VirtualDevice;
 
@@ -26,7 +27,7 @@ public class PtxRandomTests
         Launch(Kernel(module, "ct_normal_f64"), mem, D(64), D(256), 0, globals, d, (ulong)n, seed, start, -3.0, 2.0);
         double[] got = mem.Download<double>(d, n);
         var want = new double[n];
-        RandomFill.Normal<double>(want, seed, start, -3.0, 2.0);
+        CpuRandomFill.Normal<double>(want, seed, start, -3.0, 2.0);
         // The error is measured in ulps of the larger term of mean + std * z: where the two nearly cancel, a 1-ulp
         // difference of z between CUDA's log/sincos and .NET's is thousands of ulps of the small result.
         double worst = 0;

@@ -1,4 +1,5 @@
 using CudaTensor.Backends.Cpu;
+using CudaTensor.Memory;
 
 namespace CudaTensor;
 
@@ -20,7 +21,7 @@ namespace CudaTensor;
 /// each chunk its own Philox counter range. See <c>docs/determinism.md</c>.
 /// </para>
 /// </remarks>
-public static partial class Cpu
+public static class Cpu
 {
     /// <summary>
     /// The environment variable that sets the initial thread count of programs one does not edit
@@ -47,4 +48,22 @@ public static partial class Cpu
                 $"{nameof(Cpu)}.{nameof(SetNumThreads)}: the thread count must be positive, got {threads}. Pass 1 to run every op on the calling thread, or Environment.ProcessorCount for every core.");
         CpuWorkers.MaxThreads = threads;
     }
+
+    /// <summary>
+    /// Statistics of the CPU memory pool: bytes held by tensors and cached, peaks, allocation counts. Blocks that
+    /// finalizers gave back are taken back into the pool first. Thread-safe; the numbers are a snapshot that other
+    /// threads may change at once.
+    /// </summary>
+    public static CpuMemoryStats MemoryStats() => CpuBufferPool.Stats();
+
+    /// <summary>Sets <see cref="CpuMemoryStats.PeakAllocatedBytes"/> and <see cref="CpuMemoryStats.PeakReservedBytes"/> to the current values.</summary>
+    public static void ResetPeakMemoryStats() => CpuBufferPool.ResetPeak();
+
+    /// <summary>
+    /// Returns the memory the pool caches but no tensor uses to the system: the shared lists and the calling thread's
+    /// cache (other live threads keep their small per-thread caches, at most 16 blocks of each size up to 64 KiB).
+    /// Tensors still alive, and forgotten tensors not yet collected, keep their blocks; to reclaim the latter call
+    /// <c>GC.Collect(); GC.WaitForPendingFinalizers();</c> first.
+    /// </summary>
+    public static void EmptyCache() => CpuBufferPool.EmptyCache();
 }

@@ -77,9 +77,6 @@ internal sealed unsafe partial class CpuBackend
         return s;
     }
 
-    internal static ArgumentOutOfRangeException BadIndex(string op, long index, long size, int dim)
-        => new(nameof(index), $"{op}: index {index} is out of bounds for dimension {dim} with size {size}; valid indices are 0..{size - 1}.");
-
     private readonly struct GatherRows(long size, long step, int elementSize, int dim) : IRowKernel
     {
         public void Row(long n, byte** ptr, long* stride)
@@ -106,7 +103,7 @@ internal sealed unsafe partial class CpuBackend
             for (; i < n; i++)
             {
                 long k = ix[i * si];
-                if ((ulong)k >= (ulong)size) throw BadIndex("Gather", k, size, dim);
+                if ((ulong)k >= (ulong)size) throw IndexErrors.OutOfBounds("Gather", k, size, dim);
                 byte* from = x + i * sx + k * stepBytes;
                 byte* to = y + i * sy;
                 switch (elementSize)
@@ -145,7 +142,7 @@ internal sealed unsafe partial class CpuBackend
             for (long i = 0; i < n; i++)
             {
                 long k = ix[i * si];
-                if ((ulong)k >= (ulong)size) throw BadIndex("Scatter", k, size, dim);
+                if ((ulong)k >= (ulong)size) throw IndexErrors.OutOfBounds("Scatter", k, size, dim);
                 TMode.Apply((T*)(y + i * sy) + k * step, *(T*)(x + i * sx));
             }
         }

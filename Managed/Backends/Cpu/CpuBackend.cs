@@ -26,9 +26,9 @@ internal sealed unsafe partial class CpuBackend : IBackend, IHostMemory, IFusedL
             case DType.Float32: RandomFloat(new Span<float>(p, checked((int)n)), kind, a, b, seed, startBlock); break;
             case DType.Float64: RandomFloat(new Span<double>(p, checked((int)n)), kind, a, b, seed, startBlock); break;
             case DType.Int64 when kind == RandomDistribution.Integers:
-                RandomFill.Integers(new Span<long>(p, checked((int)n)), seed, startBlock, (long)a, (long)b); break;
+                CpuRandomFill.Integers(new Span<long>(p, checked((int)n)), seed, startBlock, (long)a, (long)b); break;
             case DType.Int32 when kind == RandomDistribution.Integers:
-                RandomFill.Integers(new Span<int>(p, checked((int)n)), seed, startBlock, (int)a, (int)b); break;
+                CpuRandomFill.Integers(new Span<int>(p, checked((int)n)), seed, startBlock, (int)a, (int)b); break;
             default: throw new NotSupportedException($"Random {kind} numbers of dtype {dst.DType.Name()} are not supported.");
         }
     }
@@ -38,9 +38,9 @@ internal sealed unsafe partial class CpuBackend : IBackend, IHostMemory, IFusedL
     {
         switch (kind)
         {
-            case RandomDistribution.Uniform: RandomFill.Uniform(span, seed, startBlock, T.CreateChecked(a), T.CreateChecked(b)); break;
-            case RandomDistribution.Normal: RandomFill.Normal(span, seed, startBlock, T.CreateChecked(a), T.CreateChecked(b)); break;
-            case RandomDistribution.Bernoulli: RandomFill.Bernoulli(span, seed, startBlock, a); break;
+            case RandomDistribution.Uniform: CpuRandomFill.Uniform(span, seed, startBlock, T.CreateChecked(a), T.CreateChecked(b)); break;
+            case RandomDistribution.Normal: CpuRandomFill.Normal(span, seed, startBlock, T.CreateChecked(a), T.CreateChecked(b)); break;
+            case RandomDistribution.Bernoulli: CpuRandomFill.Bernoulli(span, seed, startBlock, a); break;
             default: throw new NotSupportedException($"Random {kind} numbers of a floating dtype are not supported.");
         }
     }

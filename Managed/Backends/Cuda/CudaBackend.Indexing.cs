@@ -1,4 +1,3 @@
-using CudaTensor.Backends.Cpu;
 using CudaTensor.Native;
 using CudaTensor.Core;
 
@@ -38,7 +37,7 @@ internal sealed unsafe partial class CudaBackend
             Launch(f, n, stream, [(nint)(&p0), (nint)(&pi), (nint)(&p2), (nint)(&count), (nint)(&layout), (nint)(&size), (nint)(&step), (nint)(&pe)]);
             Span<long> flag = stackalloc long[2];
             ReadToHost(error, System.Runtime.InteropServices.MemoryMarshal.AsBytes(flag));
-            if (flag[0] != 0) throw CpuBackend.BadIndex(op, flag[1], size, dim);
+            if (flag[0] != 0) throw IndexErrors.OutOfBounds(op, flag[1], size, dim);
         }
         finally
         {

@@ -12,6 +12,16 @@ namespace CudaTensor.Backends.Cuda;
 /// </summary>
 internal sealed unsafe partial class CudaBackend
 {
+    // The storage of the public switch Cuda.AllowTf32, which forwards here: the backend that reads it owns it.
+    private static volatile bool s_allowTf32;
+
+    /// <summary>Whether float32 products may use TF32 tensor cores (set through <see cref="CudaTensor.Cuda.AllowTf32"/>).</summary>
+    internal static bool AllowTf32
+    {
+        get => s_allowTf32;
+        set => s_allowTf32 = value;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct MatMulDims
     {
@@ -95,7 +105,7 @@ internal sealed unsafe partial class CudaBackend
             ulong pa = Ptr(a, stream), pb = Ptr(b, stream), pc = Ptr(c, stream);
             bool f32 = dst.DType == DType.Float32;
             var type = f32 ? CudaDataType.Float32 : CudaDataType.Float64;
-            var compute = f32 ? (CudaTensor.Cuda.AllowTf32 ? CublasComputeType.Float32FastTf32 : CublasComputeType.Float32) : CublasComputeType.Float64;
+            var compute = f32 ? (AllowTf32 ? CublasComputeType.Float32FastTf32 : CublasComputeType.Float32) : CublasComputeType.Float64;
             float alphaF = 1, betaF = 0;
             double alphaD = 1, betaD = 0;
             nint alpha = f32 ? (nint)(&alphaF) : (nint)(&alphaD), beta = f32 ? (nint)(&betaF) : (nint)(&betaD);

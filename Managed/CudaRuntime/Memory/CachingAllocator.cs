@@ -33,6 +33,12 @@ namespace CudaTensor.CudaRuntime.Memory;
 /// </summary>
 internal sealed class CachingAllocator
 {
+    /// <summary>The environment variable that caps each device's pool (public as <see cref="Cuda.MemoryLimitVariable"/>).</summary>
+    internal const string LimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
+
+    /// <summary>The environment variable that turns caching off (public as <see cref="Cuda.NoMemoryCachingVariable"/>).</summary>
+    internal const string NoCachingVariable = "CUDATENSOR_NO_CUDA_MEMORY_CACHING";
+
     /// <summary>Every size is a multiple of 512 B (cuMemAlloc aligns to at least 256 B; 512 B suits vector loads).</summary>
     public const ulong MinBlockBytes = 512;
 

@@ -1,3 +1,4 @@
+using CudaTensor.CudaRuntime.Memory;
 using System.Globalization;
 
 namespace CudaTensor;
@@ -60,11 +61,11 @@ public sealed class CudaOutOfMemoryException : OutOfMemoryException
 
     private static string Format(Device device, long requested, long allocated, long cached, long free, long total, long? limit)
     {
-        string limitText = limit is long l ? $"; the pool is limited to {FormatBytes(l)} by {Cuda.MemoryLimitVariable}" : "";
+        string limitText = limit is long l ? $"; the pool is limited to {FormatBytes(l)} by {CachingAllocator.LimitVariable}" : "";
         return $"CUDA out of memory on {device}: tried to allocate {FormatBytes(requested)}; tensors hold {FormatBytes(allocated)}, "
             + $"the pool caches {FormatBytes(cached)}, and the device has {FormatBytes(free)} free of {FormatBytes(total)} total{limitText}. "
             + "Try: dispose tensors you no longer need (or create them inside Tensor.NewScope()), use a smaller batch, "
             + "call Cuda.EmptyCache() if another library shares the GPU"
-            + (limit is null ? "" : $", or raise {Cuda.MemoryLimitVariable}") + ".";
+            + (limit is null ? "" : $", or raise {CachingAllocator.LimitVariable}") + ".";
     }
 }

@@ -19,8 +19,13 @@ internal static unsafe class CpuFusedExecutor
     /// <summary>Elements per tile: 8 KiB of float32 per value, so a chain's few live values stay in a 32-48 KiB L1.</summary>
     public const int TileElements = 2048;
 
-    // Buffers hold TileElements of the widest dtype (8 bytes).
-    private const int SlotBytes = TileElements * 8;
+    // A row's last tile takes in a remainder shorter than this rather than leave it alone: the span forms compute
+    // rows under 4 elements with scalar formulas, which can differ from the vector ones by an ulp (eager mode ran the
+    // whole row through the vector ones).
+    private const int MinTail = 64;
+
+    // Buffers hold the longest tile of the widest dtype (8 bytes).
+    private const int SlotBytes = (TileElements + MinTail) * 8;
 
     private static readonly ConditionalWeakTable<ElementwiseProgram, Plan> Plans = new();
 
@@ -151,7 +156,7 @@ internal static unsafe class CpuFusedExecutor
             _rowTiles = _inner >= TileElements / 2;
             if (_rowTiles)
             {
-                _tilesPerRow = (_inner + TileElements - 1) / TileElements;
+                _tilesPerRow = _inner / TileElements + (_inner % TileElements >= MinTail ? 1 : 0);
                 Tiles = _rows * _tilesPerRow;
             }
             else
@@ -309,7 +314,7 @@ internal static unsafe class CpuFusedExecutor
                     opStride[k] = s;
                     opView[k] = s == 1 ? View.Dense : s == 0 ? View.Number : View.Strided;
                 }
-                return Math.Min(TileElements, _inner - col);
+                return t % _tilesPerRow == _tilesPerRow - 1 ? _inner - col : TileElements;
             }
             r0 = t * _rowsPerTile;
             r1 = Math.Min(_rows, r0 + _rowsPerTile);

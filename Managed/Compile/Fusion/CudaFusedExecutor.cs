@@ -88,7 +88,8 @@ internal static unsafe class CudaFusedExecutor
     private static (nint, nint) Load(Plan plan, CudaDeviceContext device)
     {
         // The defines only instantiate ops.cuh's global table for one dtype; the program's own dtypes have namespaces.
-        var compiled = KernelCache.Shared.GetOrCompile(plan.Name, plan.Source, device.Target, fastMath: false, CudaKernels.Defines(DType.Float32));
+        // No FMA contraction: eager mode rounds a * b before + c (two kernels), and so does the fused kernel.
+        var compiled = KernelCache.Shared.GetOrCompile(plan.Name, plan.Source, device.Target, fastMath: false, [.. CudaKernels.Defines(DType.Float32), "--fmad=false"]);
         return (LoadedModules.GetFunction(compiled, CudaFusedSource.ContiguousKernel), LoadedModules.GetFunction(compiled, CudaFusedSource.StridedKernel));
     }
 }

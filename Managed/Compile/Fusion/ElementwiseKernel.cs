@@ -113,7 +113,9 @@ public sealed class ElementwiseKernel
         for (int k = 0; k < args.Length; k++)
         {
             var l = args[k].Layout;
-            inputs[k] = Shapes.SameShape(l.Shape, shape) ? l : l.WithLayout(shape, Shapes.BroadcastStrides(l.Shape, l.Strides, shape, Name));
+            // An argument the expression ignores need not broadcast to the result: it is never read.
+            if (!program.ReadsInput(k)) inputs[k] = l.WithLayout(shape, new long[shape.Length]);
+            else inputs[k] = Shapes.SameShape(l.Shape, shape) ? l : l.WithLayout(shape, Shapes.BroadcastStrides(l.Shape, l.Strides, shape, Name));
         }
         var result = Tensor.Allocate(shape, program.OutputType(0), device, op: Name);
         try

@@ -56,6 +56,17 @@ internal sealed class ElementwiseProgram
         return last;
     }
 
+    /// <summary>Whether any instruction or output reads input <paramref name="k"/> (an expression may ignore an argument).</summary>
+    public bool ReadsInput(int k)
+    {
+        var last = LastUses();
+        for (int i = 0; i < _instructions.Length; i++)
+        {
+            if (_instructions[i].Kind == FusedOpKind.Input && _instructions[i].A == k && last[i] >= 0) return true;
+        }
+        return false;
+    }
+
     /// <summary>One instruction a line, then the outputs: the program's identity for caches, and what Explain prints.</summary>
     public override string ToString()
     {

@@ -65,6 +65,11 @@ public sealed class RMSprop : Optimizer
         state.Step++;
         var args = new RmspropStepArgs(group.Lr, group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
             group.Flag("centered"), group.Flag("maximize"));
+        BackendInterception.Current?.LiveArguments(() =>
+        {
+            state.Step++;
+            return args with { Lr = group.Lr };
+        });
         FusedStep.Rmsprop(param, grad, squareAvg, gradAvg, buf, args);
     }
 
@@ -83,6 +88,7 @@ public sealed class RMSprop : Optimizer
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
+        BackendInterception.Current?.Untraceable("RMSprop (the composed update bakes in its learning rate)");
         double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], weightDecay = group["weight_decay"], momentum = group["momentum"];
         var (squareAvg, gradAvg, buf) = States(group, param, state);
 

@@ -76,6 +76,12 @@ internal static class SgdUpdate
         }
         if (fresh is not null) state.Tensors["momentum_buffer"] = buf = fresh;
         var args = new SgdStepArgs(group.Lr, momentum, group["dampening"], group["weight_decay"], group.Flag("nesterov"), group.Flag("maximize"), first);
+        // A replay of a captured graph reads the learning rate (a scheduler's) again; the buffer exists by then.
+        BackendInterception.Current?.LiveArguments(() =>
+        {
+            state.Step++;
+            return args with { Lr = group.Lr, FirstStep = false };
+        });
         FusedStep.Sgd(param, grad, buf, args);
         state.Step++;
     }
@@ -86,6 +92,7 @@ internal static class SgdUpdate
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
+        BackendInterception.Current?.Untraceable("SGD (the composed update bakes in its learning rate)");
         double lr = group.Lr, momentum = group["momentum"], dampening = group["dampening"], weightDecay = group["weight_decay"];
         var g = group.Flag("maximize") ? -grad : grad;
         if (weightDecay != 0) g = g.Add(param, weightDecay);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CudaTensor.Backends;
 using CudaTensor.Ops;
 
 namespace CudaTensor;
@@ -291,7 +292,14 @@ public sealed partial class Tensor
             RandomDistribution.Integers => RandomKind.Integers,
             _ => RandomKind.Bernoulli,
         };
-        ulong start = gen.Reserve(RandomFill.BlocksFor(streamKind, NumElements), out ulong seed);
+        ulong blocks = RandomFill.BlocksFor(streamKind, NumElements);
+        ulong start = gen.Reserve(blocks, out ulong seed);
+        // A replay of a captured graph reserves again, so compiled code draws what eager code would.
+        BackendInterception.Current?.LiveArguments(() =>
+        {
+            ulong first = gen.Reserve(blocks, out ulong s);
+            return new RandomStream(s, first);
+        });
         Backend.Random(Layout, kind, a, b, seed, start);
     }
 }

@@ -1,7 +1,7 @@
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Compile.Fusion;
+namespace CudaTensor.Tests.Compilation.Fusion;
 
 /// <summary>
 /// Hand-written cases of <see cref="ElementwiseKernel"/> on the CPU: values worked out by hand, PyTorch's promotion

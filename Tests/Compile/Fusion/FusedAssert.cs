@@ -1,7 +1,7 @@
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Compile.Fusion;
+namespace CudaTensor.Tests.Compilation.Fusion;
 
 /// <summary>Comparisons of a fused result with eager mode's.</summary>
 internal static class FusedAssert

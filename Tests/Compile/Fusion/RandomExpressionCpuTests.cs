@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Compile.Fusion;
+namespace CudaTensor.Tests.Compilation.Fusion;
 
 /// <summary>
 /// Property tests on the CPU: random elementwise expressions (depth up to 8, mixed dtypes, numbers, comparisons, Where,

@@ -3,7 +3,7 @@ using CudaTensor.Tests.CudaBackend;
 using CudaTensor.Tests.NativeBinding;
 using NUnit.Framework;
 
-namespace CudaTensor.Tests.Compile.Fusion;
+namespace CudaTensor.Tests.Compilation.Fusion;
 
 /// <summary>
 /// Random elementwise expressions on cuda:0 (the virtual device in CI, so tensors stay small): the generated kernel

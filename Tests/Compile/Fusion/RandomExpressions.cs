@@ -1,4 +1,4 @@
-namespace CudaTensor.Tests.Compile.Fusion;
+namespace CudaTensor.Tests.Compilation.Fusion;
 
 /// <summary>
 /// Random elementwise expressions over tensors, written with the public Tensor API, so one expression runs eagerly

@@ -31,6 +31,9 @@ public static class FusionThroughput
         });
         double tFused = Median(samples, device, () => fused(a, b).Dispose());
         double tCopy = Median(samples, device, () => dst.CopyFrom(a));
+        // The two transcendental ops alone, eagerly: what the chain costs in arithmetic rather than memory.
+        double tSigmoid = Median(samples, device, () => a.Sigmoid().Dispose());
+        double tTanh = Median(samples, device, () => a.Tanh().Dispose());
 
         const double MiB = 1 << 20, Bytes = 4.0 * N;
         double bwFused = 3 * Bytes / tFused, bwEager = 3 * Bytes / tEager, bwCopy = 2 * Bytes / tCopy;
@@ -40,6 +43,8 @@ public static class FusionThroughput
         Console.WriteLine($"| fused (ElementwiseKernel) | {tFused * 1e3:F2} | {bwFused / 1e9:F1} |");
         Console.WriteLine($"| eager (6 ops) | {tEager * 1e3:F2} | {bwEager / 1e9:F1} |");
         Console.WriteLine($"| copy of {Bytes / MiB:F0} MiB | {tCopy * 1e3:F2} | {bwCopy / 1e9:F1} |");
+        Console.WriteLine($"| eager Sigmoid alone | {tSigmoid * 1e3:F2} | {2 * Bytes / tSigmoid / 1e9:F1} |");
+        Console.WriteLine($"| eager Tanh alone | {tTanh * 1e3:F2} | {2 * Bytes / tTanh / 1e9:F1} |");
         Console.WriteLine($"fused / eager speed-up: {tEager / tFused:F2}x (goal >= 3x)");
         Console.WriteLine($"fused bandwidth / copy bandwidth: {100 * bwFused / bwCopy:F0}% (goal >= 70%)");
         return 0;

@@ -48,14 +48,16 @@ public abstract partial class Module : IDisposable
         get
         {
             // A graph compiler tracing this thread guards on the flags its capture depended on.
-            var interceptor = Backends.BackendInterception.Current;
-            interceptor?.FlagRead(() => _training, _training, TypeName + ".IsTraining");
+            if (Backends.BackendInterception.Current is { } interceptor) GuardTraining(interceptor);
             return _training;
         }
         private set => _training = value;
     }
 
     private bool _training = true;
+
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private void GuardTraining(Backends.IBackendInterceptor interceptor) => interceptor.FlagRead(() => _training, _training, TypeName + ".IsTraining");
 
     /// <summary>
     /// Computes the module's output. Modules with one tensor input override this; modules that take more

@@ -121,9 +121,13 @@ internal static class AdamUpdate
         }
         var args = Args(group, state, decoupledWeightDecay, amsgrad);
         // A replay of a captured graph counts the step and reads the learning rate (a scheduler's) again.
-        BackendInterception.Current?.LiveArguments(() => Args(group, state, decoupledWeightDecay, amsgrad));
+        if (BackendInterception.Current is { } interceptor) LiveArguments(interceptor, group, state, decoupledWeightDecay, amsgrad);
         FusedStep.Adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, args);
     }
+
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private static void LiveArguments(IBackendInterceptor interceptor, ParamGroup group, ParameterState state, bool decoupledWeightDecay, bool amsgrad)
+        => interceptor.LiveArguments(() => Args(group, state, decoupledWeightDecay, amsgrad));
 
     private static AdamStepArgs Args(ParamGroup group, ParameterState state, bool decoupledWeightDecay, bool amsgrad)
         => new(group.Lr, group["beta1"], group["beta2"], group["eps"], group["weight_decay"],

@@ -65,11 +65,7 @@ public sealed class RMSprop : Optimizer
         state.Step++;
         var args = new RmspropStepArgs(group.Lr, group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
             group.Flag("centered"), group.Flag("maximize"));
-        BackendInterception.Current?.LiveArguments(() =>
-        {
-            state.Step++;
-            return args with { Lr = group.Lr };
-        });
+        if (BackendInterception.Current is { } interceptor) LiveArguments(interceptor, group, state, args);
         FusedStep.Rmsprop(param, grad, squareAvg, gradAvg, buf, args);
     }
 
@@ -83,6 +79,14 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
+    // Separate, so the closure is allocated only while a graph is being captured: a replay reads the learning rate again.
+    private static void LiveArguments(IBackendInterceptor interceptor, ParamGroup group, ParameterState state, RmspropStepArgs args)
+        => interceptor.LiveArguments(() =>
+        {
+            state.Step++;
+            return args with { Lr = group.Lr };
+        });
+
     internal static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
     {
         ArgumentNullException.ThrowIfNull(group);

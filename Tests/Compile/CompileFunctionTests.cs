@@ -234,4 +234,47 @@ public sealed class CompileFunctionTests(Device device)
         string report = Compiler.Explain((Func<Tensor, Tensor>)Body, x);
         Assert.That(report, Does.Contain("runs eagerly: Item"));
     }
+
+    [Test]
+    public void GradientHookInsideTheStepFallsBackWithTheReason()
+    {
+        var warnings = new List<string>();
+        using var w = Random([3], 4);
+        w.RequiresGrad = true;
+        int hookCalls = 0;
+        using var handle = w.RegisterHook(g =>
+        {
+            hookCalls++;
+            return null;
+        });
+        var compiled = Compiler.Function((Tensor x) =>
+        {
+            var loss = (x * w).Sum();
+            loss.Backward();
+            return loss.Detach();
+        }, new CompileOptions { Warn = warnings.Add });
+        using var x = Random([3], 5);
+        for (int call = 0; call < 3; call++) compiled(x).Dispose();
+        Assert.That(hookCalls, Is.EqualTo(3), "the hook ran on every call, eagerly");
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0], Does.Contain("hook"));
+    }
+
+    [Test]
+    public void CompiledFunctionCalledInsideAnotherIsCapturedInline()
+    {
+        var inner = Compiler.Function((Tensor x) => (x * 3.0).Exp());
+        static Tensor Eager(Tensor x) => (x * 3.0).Exp() + x;
+        var outer = Compiler.Function((Tensor x) => inner(x) + x);
+        for (ulong call = 0; call < 4; call++)
+        {
+            using var x = Random([2, 3], call);
+            using var expected = Eager(x);
+            using var actual = outer(x);
+            CompileAssert.Same(expected, actual, 1e-6, $"call {call}");
+        }
+        Assert.That(OnlyEntry(outer).Stage, Is.EqualTo(CompiledFunction.Stage.Traced));
+        Assert.That(OnlyEntry(outer).Executor!.Graph.Nodes.Select(n => n.Name), Has.Some.EqualTo("Unary.Exp"));
+        Assert.That(Compiler.Find(inner)!.Entries, Is.Empty, "the inner function ran inline during the outer warm-up and trace");
+    }
 }

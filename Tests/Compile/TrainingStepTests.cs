@@ -144,4 +144,21 @@ public sealed class TrainingStepTests(Device device)
         }
         Assert.That(Compiler.Find(compiled.Step)!.Entries.Single().Events, Has.Some.StartsWith("retraced"));
     }
+
+    [Test]
+    public void ExplainReportsTheCapturedTrainingStep()
+    {
+        using var trainer = new Trainer(device, DType.Float32, ps => new Adam(ps, lr: 0.01), new CrossEntropyLoss(), compile: true);
+        using var x = Tensor.Randn([6, 8], generator: new Generator(1)).To(device);
+        using var y = Tensor.RandInt(0, 4, [6], generator: new Generator(2)).To(device);
+        string report = Compiler.Explain(trainer.Step, x, y);
+        TestContext.Out.WriteLine(report);
+        Assert.That(report, Does.Contain("CrossEntropyForward").And.Contain("CrossEntropyBackward"));
+        Assert.That(report, Does.Contain("AdamStep").And.Contain("[live arguments]"));
+        Assert.That(report, Does.Contain("MatMul"));
+        Assert.That(report, Does.Contain("State:").And.Contain("Persistent:"));
+        // Explain ran the warm-up and the trace: the third call replays.
+        trainer.Step(x, y).Dispose();
+        Assert.That(Compiler.Find(trainer.Step)!.Entries.Single().Executor!.Replays, Is.EqualTo(1));
+    }
 }

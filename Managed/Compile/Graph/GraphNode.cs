@@ -65,7 +65,7 @@ internal abstract class GraphNode(Device device, BufferView[] writes, BufferView
     }
 
     /// <summary>One line for reports: <c>tmp4[8, 3] f32 = Binary.Add(in0[8, 3] f32, state1[3] f32 strides[0, 1]) lr=0.1</c>.</summary>
-    public string Format(Graph graph)
+    public virtual string Format(Graph graph)
     {
         var sb = new StringBuilder();
         for (int i = 0; i < Writes.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(Writes[i].Format(graph));

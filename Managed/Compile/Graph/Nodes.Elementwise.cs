@@ -22,6 +22,9 @@ internal sealed class AllocNode(Device device, int buffer, long byteLength, bool
     public override string Arguments => $"bytes={ByteLength}";
 
     /// <inheritdoc/>
+    public override string Format(Graph graph) => $"{graph.Buffers[Writes[0].Buffer].Label} = {Name}({ByteLength} bytes)";
+
+    /// <inheritdoc/>
     public override void Execute(ExecutionContext context)
     {
         if (Zeroed && ByteLength > 0) Backend(context).Fill(W(context, 0), (Scalar)false);

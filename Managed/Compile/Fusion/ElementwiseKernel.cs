@@ -20,7 +20,9 @@ namespace CudaTensor;
 /// divisor check reads values) throws <see cref="NotSupportedException"/> naming it when the expression is traced.
 /// Tensors reached through the closure are on another device than the placeholders: pass them as arguments.</para>
 /// <para>Gradients: when grad mode is on and an argument requires grad, a call runs the expression eagerly, unfused, so
-/// autograd records it as usual (same values, same gradients). Fused calls are for inference and for tensors without grad.</para>
+/// autograd records it as usual (same values, same gradients). Fused calls are for inference and for tensors without grad.
+/// Inside a function being compiled (<c>Compile.Function</c>) the expression also runs as ordinary ops, so the graph
+/// records them, and the compiler's elementwise fusion pass fuses them.</para>
 /// <para>Results equal eager mode's: bit for bit where the same operator code runs (same-shape operands on the CPU), within
 /// floating-point contraction on CUDA. Thread-safe.</para>
 /// </remarks>
@@ -107,6 +109,9 @@ public sealed class ElementwiseKernel
                 throw new ArgumentException($"{Name}: argument 0 is on {device} and argument {k} on {args[k].Device}; move them to one device.", nameof(args));
         }
         if (GradMode.IsEnabled && args.Any(a => a.RequiresGrad)) return _expression(args);
+        // Inside a function being compiled, the recorder must see primitives: run the expression as such, and the
+        // graph's elementwise fusion pass fuses it again.
+        if (BackendInterception.Current is not null) return _expression(args);
 
         var (program, shape) = Traced(args);
         var inputs = new Strided[args.Length];

@@ -72,4 +72,21 @@ public sealed class ElementwiseFusionPassTests
             FusedAssert.Identical(state, mirror, $"state after call {call}");
         }
     }
+
+    [Test]
+    public void AnElementwiseKernelInsideACompiledFunctionIsRecordedAndFused()
+    {
+        using var scope = Tensor.NewScope();
+        var gen = new Generator(24);
+        var kernel = ElementwiseKernel.Create((a, b) => (a * b + 1).Sigmoid());
+        Func<Tensor, Tensor, Tensor> body = (a, b) => kernel(a, b) - b;
+        var compiled = Compiler.Function(body);
+        for (int call = 0; call < 4; call++)
+        {
+            var a = Tensor.Randn([40], DType.Float64, Cpu, generator: gen);
+            var b = Tensor.Randn([40], DType.Float64, Cpu, generator: gen);
+            FusedAssert.Identical(compiled(a, b), (a * b + 1).Sigmoid() - b, $"call {call}");
+        }
+        Assert.That(Compiler.Explain(compiled, Tensor.Zeros([40], DType.Float64), Tensor.Zeros([40], DType.Float64)), Does.Contain("FusedElementwise"));
+    }
 }

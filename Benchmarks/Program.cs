@@ -29,6 +29,10 @@ if (options.UnaryLanes)
 {
     return UnaryLaneThroughput.Run(options.Quick);
 }
+if (options.Fusion)
+{
+    return FusionThroughput.Run(options.Quick, options.Device);
+}
 if (options.Lifetime)
 {
     return LifetimeBenchmark.Run(options.Quick, options.Filters);

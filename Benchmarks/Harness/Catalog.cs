@@ -51,6 +51,13 @@ public interface IWorkloadFactory
     Body DigitsEpoch(DigitsSet data, bool convolutional);
 }
 
+/// <summary>Workloads only a library with static graphs can run (CudaTensor's <c>Compile</c>); the libtorch comparison has none.</summary>
+public interface ICompiledWorkloads
+{
+    /// <summary><see cref="IWorkloadFactory.MlpStep"/> compiled as one function (warm-up and trace happen before timing).</summary>
+    Body MlpStepCompiled();
+}
+
 /// <summary>The suite: stable workload names, sizes and how each is measured.</summary>
 public static class Catalog
 {
@@ -95,6 +102,13 @@ public static class Catalog
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));
+        if (f is ICompiledWorkloads compiled)
+        {
+            list.Add(new Workload("mlp-step-compiled", Metric.Milliseconds, 0, 0, compiled.MlpStepCompiled)
+            {
+                Note = "mlp-step as one compiled function (Compile.Function): captured once, replayed; compare with mlp-step of the same run",
+            });
+        }
         list.Add(new Workload("mlp-step-unscoped", Metric.Milliseconds, 0, 0, f.MlpStepUnscoped)
         {
             Note = "mlp-step with no scope and no Dispose, as PyTorch code is written: forgotten tensors are reclaimed by the GC",

@@ -26,6 +26,9 @@ public sealed record Options
 
     /// <summary>Time the CPU unary operators' scalar loops against their vector span forms instead of the suite.</summary>
     public bool UnaryLanes { get; init; }
+    /// <summary>Time a fused elementwise chain against eager mode and a copy instead of the suite.</summary>
+    public bool Fusion { get; init; }
+
     /// <summary>Measure what undisposed tensors cost (unscoped training loop, long graphs) instead of the suite.</summary>
     public bool Lifetime { get; init; }
 
@@ -39,6 +42,7 @@ public sealed record Options
           --no-limits          do not measure the FMA peak and memory bandwidth
           --ptx-throughput     thread-instructions per second of the virtual device's PTX engine (needs NVRTC)
           --unary-lanes        CPU unary operators: ns per element of the scalar loop and the vector span form
+          --fusion             the 6-op chain on 2^24 float32: ElementwiseKernel vs eager vs a copy (with --device)
           --lifetime           what undisposed tensors cost: unscoped vs scoped training step, collections,
                                working set, one-element add, long autograd graphs
           --help               this text
@@ -67,6 +71,7 @@ public sealed record Options
                 case "--ptx-throughput": o = o with { PtxThroughput = true }; break;
                 case "--unary-lanes": o = o with { UnaryLanes = true }; break;
                 case "--lifetime": o = o with { Lifetime = true }; break;
+                case "--fusion": o = o with { Fusion = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

@@ -26,6 +26,7 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
             var hooks = Volatile.Read(ref _postHooks);
             if (hooks is not null)
             {
+                Backends.BackendInterception.Current?.Untraceable("a gradient accumulation hook");
                 foreach (var hook in hooks) hook(Leaf);
             }
         }

@@ -57,6 +57,7 @@ public abstract class Node
     {
         var hooks = Volatile.Read(ref _preHooks);
         if (hooks is null) return grad;
+        Backends.BackendInterception.Current?.Untraceable("a gradient hook (RegisterHook)");
         foreach (var hook in hooks)
         {
             var replaced = hook(grad);

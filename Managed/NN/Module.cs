@@ -43,7 +43,21 @@ public abstract partial class Module : IDisposable
     public virtual string TypeName => GetType().Name;
 
     /// <summary>Whether the module is in training mode (the default); <c>Eval()</c> turns it off, which changes e.g. <see cref="Dropout"/>.</summary>
-    public bool IsTraining { get; private set; } = true;
+    public bool IsTraining
+    {
+        get
+        {
+            // A graph compiler tracing this thread guards on the flags its capture depended on.
+            if (Backends.BackendInterception.Current is { } interceptor) GuardTraining(interceptor);
+            return _training;
+        }
+        private set => _training = value;
+    }
+
+    private bool _training = true;
+
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private void GuardTraining(Backends.IBackendInterceptor interceptor) => interceptor.FlagRead(() => _training, _training, TypeName + ".IsTraining");
 
     /// <summary>
     /// Computes the module's output. Modules with one tensor input override this; modules that take more

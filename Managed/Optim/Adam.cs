@@ -119,11 +119,19 @@ internal static class AdamUpdate
             ApplyComposed(group, param, grad, state, decoupledWeightDecay);
             return;
         }
-        long step = ++state.Step;
-        var args = new AdamStepArgs(group.Lr, group["beta1"], group["beta2"], group["eps"], group["weight_decay"],
-            decoupledWeightDecay, amsgrad, group.Flag("maximize"), step);
+        var args = Args(group, state, decoupledWeightDecay, amsgrad);
+        // A replay of a captured graph counts the step and reads the learning rate (a scheduler's) again.
+        if (BackendInterception.Current is { } interceptor) LiveArguments(interceptor, group, state, decoupledWeightDecay, amsgrad);
         FusedStep.Adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, args);
     }
+
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private static void LiveArguments(IBackendInterceptor interceptor, ParamGroup group, ParameterState state, bool decoupledWeightDecay, bool amsgrad)
+        => interceptor.LiveArguments(() => Args(group, state, decoupledWeightDecay, amsgrad));
+
+    private static AdamStepArgs Args(ParamGroup group, ParameterState state, bool decoupledWeightDecay, bool amsgrad)
+        => new(group.Lr, group["beta1"], group["beta2"], group["eps"], group["weight_decay"],
+            decoupledWeightDecay, amsgrad, group.Flag("maximize"), ++state.Step);
 
     // The state tensors, created (zero) on first use; max_exp_avg_sq only with AMSGrad.
     private static (Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq) States(Tensor param, ParameterState state, bool amsgrad)
@@ -144,6 +152,7 @@ internal static class AdamUpdate
     /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
     public static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state, bool decoupledWeightDecay)
     {
+        BackendInterception.Current?.Untraceable("Adam (the composed update bakes in its step count)");
         double lr = group.Lr, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], weightDecay = group["weight_decay"];
         bool amsgrad = group.Flag("amsgrad");
         var (expAvg, expAvgSq, maxExpAvgSq) = States(param, state, amsgrad);

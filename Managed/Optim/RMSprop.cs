@@ -65,6 +65,7 @@ public sealed class RMSprop : Optimizer
         state.Step++;
         var args = new RmspropStepArgs(group.Lr, group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
             group.Flag("centered"), group.Flag("maximize"));
+        if (BackendInterception.Current is { } interceptor) LiveArguments(interceptor, group, state, args);
         FusedStep.Rmsprop(param, grad, squareAvg, gradAvg, buf, args);
     }
 
@@ -78,11 +79,20 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
+    // Separate, so the closure is allocated only while a graph is being captured: a replay reads the learning rate again.
+    private static void LiveArguments(IBackendInterceptor interceptor, ParamGroup group, ParameterState state, RmspropStepArgs args)
+        => interceptor.LiveArguments(() =>
+        {
+            state.Step++;
+            return args with { Lr = group.Lr };
+        });
+
     internal static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
+        BackendInterception.Current?.Untraceable("RMSprop (the composed update bakes in its learning rate)");
         double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], weightDecay = group["weight_decay"], momentum = group["momentum"];
         var (squareAvg, gradAvg, buf) = States(group, param, state);
 

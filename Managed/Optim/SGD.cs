@@ -76,9 +76,19 @@ internal static class SgdUpdate
         }
         if (fresh is not null) state.Tensors["momentum_buffer"] = buf = fresh;
         var args = new SgdStepArgs(group.Lr, momentum, group["dampening"], group["weight_decay"], group.Flag("nesterov"), group.Flag("maximize"), first);
+        // A replay of a captured graph reads the learning rate (a scheduler's) again; the buffer exists by then.
+        if (BackendInterception.Current is { } interceptor) LiveArguments(interceptor, group, state, args);
         FusedStep.Sgd(param, grad, buf, args);
         state.Step++;
     }
+
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private static void LiveArguments(IBackendInterceptor interceptor, ParamGroup group, ParameterState state, SgdStepArgs args)
+        => interceptor.LiveArguments(() =>
+        {
+            state.Step++;
+            return args with { Lr = group.Lr, FirstStep = false };
+        });
 
     /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>
     public static void ApplyComposed(ParamGroup group, Tensor param, Tensor grad, ParameterState state)
@@ -86,6 +96,7 @@ internal static class SgdUpdate
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
+        BackendInterception.Current?.Untraceable("SGD (the composed update bakes in its learning rate)");
         double lr = group.Lr, momentum = group["momentum"], dampening = group["dampening"], weightDecay = group["weight_decay"];
         var g = group.Flag("maximize") ? -grad : grad;
         if (weightDecay != 0) g = g.Add(param, weightDecay);

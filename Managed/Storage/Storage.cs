@@ -34,6 +34,9 @@ public abstract class Storage
     /// <summary>Whether the buffer has been released.</summary>
     public bool IsReleased => Volatile.Read(ref _refCount) <= 0;
 
+    /// <summary>How many references are held (a graph compiler checks that a storage it shares is still shared).</summary>
+    internal int RefCount => Volatile.Read(ref _refCount);
+
     internal void BumpVersion() => Interlocked.Increment(ref _version);
 
     /// <summary>Makes a released storage new again for its pool: one reference, version 0, <paramref name="byteLength"/> bytes.</summary>

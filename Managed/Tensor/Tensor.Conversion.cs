@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CudaTensor.AutogradEngine;
+using CudaTensor.Backends;
 using CudaTensor.Core;
 using CudaTensor.Tensors;
 
@@ -136,6 +137,7 @@ public sealed partial class Tensor
         if (destination.Length < NumElements)
             throw new ArgumentException($"{nameof(CopyTo)}: the destination holds {destination.Length} elements but {Describe()} has {NumElements}.");
         using var dense = Contiguous();
+        BackendInterception.Current?.Untraceable(nameof(ToArray));
         dense.Backend.ReadToHost(dense.Layout, MemoryMarshal.AsBytes(destination[..(int)NumElements]));
     }
 
@@ -149,6 +151,7 @@ public sealed partial class Tensor
             throw new InvalidOperationException($"{nameof(Item)}: {Describe()} has {NumElements} elements; only one-element tensors can be converted to a C# value.");
         CheckElementType<T>(nameof(Item));
         Span<T> one = stackalloc T[1];
+        BackendInterception.Current?.Untraceable(nameof(Item));
         Backend.ReadToHost(Layout, MemoryMarshal.AsBytes(one));
         return one[0];
     }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CudaTensor.Backends;
 using CudaTensor.Ops;
 using CudaTensor.Core;
 using CudaTensor.RandomNumbers;
@@ -282,6 +283,14 @@ public sealed partial class Tensor
         return this;
     }
 
+    // Separate, so the closure is allocated only while a graph is being captured.
+    private static void LiveReservation(IBackendInterceptor interceptor, Generator gen, ulong blocks)
+        => interceptor.LiveArguments(() =>
+        {
+            ulong first = gen.Reserve(blocks, out ulong s);
+            return new RandomStream(s, first);
+        });
+
     // Reserves exactly the counter blocks the draw consumes, so the next draw continues the stream.
     private void FillRandom(RandomDistribution kind, double a, double b, Generator? generator)
     {
@@ -293,7 +302,10 @@ public sealed partial class Tensor
             RandomDistribution.Integers => RandomKind.Integers,
             _ => RandomKind.Bernoulli,
         };
-        ulong start = gen.Reserve(RandomFill.BlocksFor(streamKind, NumElements), out ulong seed);
+        ulong blocks = RandomFill.BlocksFor(streamKind, NumElements);
+        ulong start = gen.Reserve(blocks, out ulong seed);
+        // A replay of a captured graph reserves again, so compiled code draws what eager code would.
+        if (BackendInterception.Current is { } interceptor) LiveReservation(interceptor, gen, blocks);
         Backend.Random(Layout, kind, a, b, seed, start);
     }
 }

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text;
+using CudaTensor.Ops;
+
+namespace CudaTensor.Compile.Fusion;
+
+/// <summary>
+/// Generates the CUDA C of a fused program: one kernel body that reads each input once, evaluates every instruction
+/// in registers and writes each output once. Each op is a call of its named device function from Kernels/ops.cuh
+/// (<c>ct_op_Tanh(x, p0, p1)</c>, <c>ct_op_Mul(a, b)</c>), the functions the elementwise template calls: the X-macro
+/// table is expanded once per dtype the program uses, inside a namespace per dtype (<c>ct_f32::ct_op_Mul</c>), so a
+/// program may mix dtypes and there is no second copy of any formula. Numbers are spelled as exact bit patterns.
+/// Two kernels: <c>ct_fused_c</c> for a rank-1 space (offset = i * stride: contiguous or broadcast numbers) and
+/// <c>ct_fused_s</c> for any strided layout up to <see cref="MaxDims"/> merged dimensions.
+/// </summary>
+internal static class CudaFusedSource
+{
+    /// <summary>Most merged dimensions a fused kernel handles (as the elementwise template).</summary>
+    public const int MaxDims = 8;
+
+    /// <summary>Most operands (inputs plus outputs): the parameter block stays far below CUDA's 4 KiB of kernel parameters.</summary>
+    public const int MaxOperands = 32;
+
+    /// <summary>The kernel for rank-1 layouts.</summary>
+    public const string ContiguousKernel = "ct_fused_c";
+
+    /// <summary>The kernel for strided layouts.</summary>
+    public const string StridedKernel = "ct_fused_s";
+
+    /// <summary>The C type of a dtype's elements.</summary>
+    public static string CType(DType d) => d switch
+    {
+        DType.Float32 => "float",
+        DType.Float64 => "double",
+        DType.Int32 => "int",
+        DType.Int64 => "long long",
+        _ => "unsigned char",
+    };
+
+    private static string Space(DType d) => d switch
+    {
+        DType.Float32 => "ct_f32",
+        DType.Float64 => "ct_f64",
+        DType.Int32 => "ct_i32",
+        DType.Int64 => "ct_i64",
+        _ => "ct_b8",
+    };
+
+    /// <summary>The program's CUDA C source.</summary>
+    /// <exception cref="NotSupportedException">The program has more than <see cref="MaxOperands"/> operands.</exception>
+    public static string Generate(ElementwiseProgram program)
+    {
+        int outputs = program.Outputs.Count, nops = outputs + program.Inputs.Count;
+        if (nops > MaxOperands)
+            throw new NotSupportedException($"A fused CUDA kernel takes at most {MaxOperands} inputs and outputs together; this program has {nops}. Split the expression.");
+        var sb = new StringBuilder();
+        sb.Append("// Fused elementwise kernel generated from this program (Managed/Compile/Fusion/CudaFusedSource.cs):\n");
+        foreach (var line in program.ToString().Split('\n')) sb.Append("//   ").Append(line).Append('\n');
+        sb.Append("#include \"ops.cuh\"\n\n");
+        // The formula table once per dtype in use, each in its own namespace (T is that namespace's element type).
+        var dtypes = new SortedSet<DType>();
+        foreach (var ins in program.Instructions)
+        {
+            if (ins.Kind is FusedOpKind.Unary or FusedOpKind.Predicate) dtypes.Add(program.Instructions[ins.A].DType);
+            if (ins.Kind == FusedOpKind.Binary) dtypes.Add(program.Instructions[ins.A].DType);
+        }
+        foreach (var d in dtypes)
+        {
+            sb.Append("namespace ").Append(Space(d)).Append(" {\ntypedef ").Append(CType(d)).Append(" T;\n");
+            if (d != DType.Bool) sb.Append("CT_UNARY_NUMERIC_OPS(CT_DEFINE_UNARY_OP)\n");
+            if (d.IsFloatingPoint()) sb.Append("CT_UNARY_FLOAT_OPS(CT_DEFINE_UNARY_OP)\nCT_PREDICATE_OPS(CT_DEFINE_PREDICATE_OP)\n");
+            sb.Append("CT_BINARY_ARITHMETIC_OPS(CT_DEFINE_BINARY_OP)\nCT_BINARY_COMPARISON_OPS(CT_DEFINE_COMPARISON_OP)\n");
+            if (d == DType.Bool) sb.Append("CT_BINARY_LOGICAL_OPS(CT_DEFINE_BINARY_OP)\n");
+            sb.Append("}\n");
+        }
+        // Must match the parameter block CudaFusedExecutor builds: 8-byte fields, no padding.
+        sb.Append(CultureInfo.InvariantCulture, $"\n#define CT_FUSED_OPS {nops}\n");
+        sb.Append("struct ct_fused_params { void* p[CT_FUSED_OPS]; long long rank; long long size[").Append(MaxDims)
+          .Append("]; long long stride[CT_FUSED_OPS][").Append(MaxDims).Append("]; };\n\n");
+        sb.Append("__device__ __forceinline__ void ct_fused_body(const ct_fused_params& P, const long long (&off)[CT_FUSED_OPS])\n{\n");
+        Body(program, sb);
+        sb.Append("}\n\n");
+        sb.Append("extern \"C\" __global__ void ").Append(ContiguousKernel).Append("(ct_fused_params P, unsigned long long n)\n{\n")
+          .Append("    CT_LOOP64(i, n)\n    {\n        long long off[CT_FUSED_OPS];\n")
+          .Append("#pragma unroll\n        for (int k = 0; k < CT_FUSED_OPS; ++k) off[k] = (long long)i * P.stride[k][0];\n")
+          .Append("        ct_fused_body(P, off);\n    }\n}\n\n");
+        sb.Append("extern \"C\" __global__ void ").Append(StridedKernel).Append("(ct_fused_params P, unsigned long long n)\n{\n")
+          .Append("    CT_LOOP64(i, n)\n    {\n        long long off[CT_FUSED_OPS];\n")
+          .Append("#pragma unroll\n        for (int k = 0; k < CT_FUSED_OPS; ++k) off[k] = 0;\n")
+          .Append("        unsigned long long r = i;\n")
+          .Append("        for (int d = (int)P.rank - 1; d >= 0; --d)\n        {\n")
+          .Append("            unsigned long long sz = (unsigned long long)P.size[d], q = r / sz;\n")
+          .Append("            long long rem = (long long)(r - q * sz);\n")
+          .Append("#pragma unroll\n            for (int k = 0; k < CT_FUSED_OPS; ++k) off[k] += rem * P.stride[k][d];\n")
+          .Append("            r = q;\n        }\n        ct_fused_body(P, off);\n    }\n}\n");
+        return sb.ToString();
+    }
+
+    private static void Body(ElementwiseProgram program, StringBuilder sb)
+    {
+        int outputs = program.Outputs.Count;
+        var ins = program.Instructions;
+        for (int i = 0; i < ins.Count; i++)
+        {
+            var x = ins[i];
+            string type = CType(x.DType);
+            sb.Append("    const ").Append(type).Append(" v").Append(i).Append(" = ");
+            switch (x.Kind)
+            {
+                case FusedOpKind.Input:
+                {
+                    int k = outputs + x.A;
+                    sb.Append("((const ").Append(type).Append("*)P.p[").Append(k).Append("])[off[").Append(k).Append("]]");
+                    break;
+                }
+                case FusedOpKind.Constant:
+                    sb.Append(Literal(x.DType, x.Bits));
+                    break;
+                case FusedOpKind.Unary:
+                {
+                    string p = $"ct_param<{type}>({DoubleLiteral(x.P0)}), ct_param<{type}>({DoubleLiteral(x.P1)})";
+                    sb.Append(Space(x.DType)).Append("::ct_op_").Append(x.UnaryOp).Append("(v").Append(x.A).Append(", ").Append(p).Append(')');
+                    break;
+                }
+                case FusedOpKind.Predicate:
+                    sb.Append(Space(ins[x.A].DType)).Append("::ct_op_").Append(x.PredicateOp).Append("(v").Append(x.A).Append(')');
+                    break;
+                case FusedOpKind.Binary:
+                    sb.Append(Space(ins[x.A].DType)).Append("::ct_op_").Append(x.BinaryOp).Append("(v").Append(x.A).Append(", v").Append(x.B).Append(')');
+                    break;
+                case FusedOpKind.Where:
+                    sb.Append('v').Append(x.A).Append(" ? v").Append(x.B).Append(" : v").Append(x.C);
+                    break;
+                default:
+                    // As elementwise.cu's ct_convert: a C conversion (truncating, saturating on the GPU), non-zero to 1 for Bool.
+                    if (x.DType == DType.Bool) sb.Append("(unsigned char)(v").Append(x.A).Append(" != 0 ? 1 : 0)");
+                    else sb.Append('(').Append(type).Append(")v").Append(x.A);
+                    break;
+            }
+            sb.Append(";\n");
+        }
+        for (int o = 0; o < outputs; o++)
+        {
+            int v = program.Outputs[o];
+            sb.Append("    ((").Append(CType(ins[v].DType)).Append("*)P.p[").Append(o).Append("])[off[").Append(o).Append("]] = v").Append(v).Append(";\n");
+        }
+    }
+
+    private static string DoubleLiteral(double d)
+        => "__longlong_as_double(0x" + BitConverter.DoubleToInt64Bits(d).ToString("x16", CultureInfo.InvariantCulture) + "ull)";
+
+    private static string Literal(DType d, long bits) => d switch
+    {
+        DType.Float32 => "__int_as_float(0x" + ((uint)bits).ToString("x8", CultureInfo.InvariantCulture) + ")",
+        DType.Float64 => "__longlong_as_double(0x" + bits.ToString("x16", CultureInfo.InvariantCulture) + "ull)",
+        DType.Int32 => "(int)0x" + ((uint)bits).ToString("x8", CultureInfo.InvariantCulture) + "u",
+        DType.Int64 => "(long long)0x" + bits.ToString("x16", CultureInfo.InvariantCulture) + "ull",
+        _ => bits != 0 ? "(unsigned char)1" : "(unsigned char)0",
+    };
+}

@@ -145,7 +145,7 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory, ICompil
         var y = Tensor.RandInt(0, 10, [128], device: device, generator: _generator);
         var criterion = new CrossEntropyLoss();
         var optimizer = new Adam(model.Parameters(), lr: 1e-3);
-        var step = global::CudaTensor.Compile.Compile.Function((Tensor input, Tensor target) =>
+        var step = Compile.Function((Tensor input, Tensor target) =>
         {
             optimizer.ZeroGrad();
             var loss = criterion.Forward(model.Forward(input), target);

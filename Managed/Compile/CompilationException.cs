@@ -1,4 +1,5 @@
-namespace CudaTensor.Compile;
+using CudaTensor.Compilation;
+namespace CudaTensor;
 
 /// <summary>A compiled function's body cannot be captured and <see cref="CompileOptions.FallbackToEager"/> is off.</summary>
 public sealed class CompilationException : Exception

@@ -1,7 +1,8 @@
+using CudaTensor.Compilation;
 using System.Runtime.CompilerServices;
 using CudaTensor.NN;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor;
 
 /// <summary>
 /// Static graphs: a function (a forward pass, or a whole training step with <c>Backward()</c> and

@@ -1,4 +1,5 @@
-namespace CudaTensor.Compile;
+using CudaTensor.Compilation;
+namespace CudaTensor;
 
 /// <summary>Options of <see cref="Compile.Function(Func{Tensor, Tensor}, CompileOptions?)"/> and <see cref="Compile.Module"/>.</summary>
 public sealed class CompileOptions

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// A function under compilation: a bounded LRU cache of signatures, each warmed up once eagerly, then traced once,

@@ -1,6 +1,7 @@
+using CudaTensor.Compilation;
 using CudaTensor.NN;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor;
 
 /// <summary>A module whose <see cref="Forward"/> is compiled (<see cref="Compile.Module"/>); it owns nothing but the wrapped module, registered as its child.</summary>
 public sealed class CompiledModule : Module

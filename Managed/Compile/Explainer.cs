@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>Builds <see cref="Compile.Explain"/>'s report.</summary>
 internal static class Explainer

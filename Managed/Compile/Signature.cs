@@ -1,4 +1,5 @@
-namespace CudaTensor.Compile;
+using CudaTensor.AutogradEngine;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// The guard key of one call: per argument its shape, strides, offset, dtype, device, requires-grad and which

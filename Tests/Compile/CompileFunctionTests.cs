@@ -1,8 +1,7 @@
-using CudaTensor.Compile;
+using CudaTensor.Compilation;
 using CudaTensor.NN;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
-using Compiler = global::CudaTensor.Compile.Compile;
 
 namespace CudaTensor.Tests.Compilation;
 
@@ -13,14 +12,14 @@ public sealed class CompileFunctionTests(Device device)
     private Tensor Random(long[] shape, ulong seed, DType dtype = DType.Float32)
         => Tensor.Randn(shape, dtype, generator: new Generator(seed)).To(device);
 
-    private static CompiledFunction.Entry OnlyEntry(Delegate fn) => Compiler.Find(fn)!.Entries.Single();
+    private static CompiledFunction.Entry OnlyEntry(Delegate fn) => Compile.Find(fn)!.Entries.Single();
 
     [TestCase(DType.Float32)]
     [TestCase(DType.Float64)]
     public void OneArgumentMatchesEagerOnEveryCall(DType dtype)
     {
         static Tensor Body(Tensor x) => ((x * 2.0 + 1.0).Sigmoid() * x - x.Tanh()).Relu();
-        var compiled = Compiler.Function(Body);
+        var compiled = Compile.Function(Body);
         for (ulong call = 0; call < 5; call++)
         {
             using var x = Random([7, 5], call, dtype);
@@ -38,8 +37,8 @@ public sealed class CompileFunctionTests(Device device)
     {
         static Tensor Two(Tensor a, Tensor b) => (a * b + a).Exp().Sum(1);
         static Tensor Three(Tensor a, Tensor b, Tensor c) => Tensor.MatMul(a, b).Relu() + c;
-        var two = Compiler.Function(Two);
-        var three = Compiler.Function(Three);
+        var two = Compile.Function(Two);
+        var three = Compile.Function(Three);
         for (ulong call = 0; call < 4; call++)
         {
             using var a = Random([4, 6], call);
@@ -59,7 +58,7 @@ public sealed class CompileFunctionTests(Device device)
     public void ArrayFunctionReturnsSeveralOutputsAndArgumentAliases()
     {
         static Tensor[] Body(Tensor[] a) => [a[0] + a[1], (a[0] * a[1]).Neg(), a[0]];
-        var compiled = Compiler.Function(Body);
+        var compiled = Compile.Function(Body);
         for (ulong call = 0; call < 4; call++)
         {
             using var x = Random([3, 4], call);
@@ -80,7 +79,7 @@ public sealed class CompileFunctionTests(Device device)
     {
         using var model = new Sequential(
             new Linear(8, 16, generator: new Generator(1)), new ReLU(), new Linear(16, 4, generator: new Generator(2))).To(device);
-        var compiled = Compiler.Function((Tensor x) => model.Forward(x));
+        var compiled = Compile.Function((Tensor x) => model.Forward(x));
         using var noGrad = global::CudaTensor.Autograd.NoGrad();
         for (ulong call = 0; call < 4; call++)
         {
@@ -95,7 +94,7 @@ public sealed class CompileFunctionTests(Device device)
     [Test]
     public void ShapeAndDtypeChangesRetrace()
     {
-        var compiled = Compiler.Function((Tensor x) => (x * x).Sum(0));
+        var compiled = Compile.Function((Tensor x) => (x * x).Sum(0));
         foreach (var (shape, dtype) in new[] { (new long[] { 4, 3 }, DType.Float32), ([5, 3], DType.Float32), ([4, 3], DType.Float64) })
         {
             for (ulong call = 0; call < 3; call++)
@@ -106,7 +105,7 @@ public sealed class CompileFunctionTests(Device device)
                 CompileAssert.Same(expected, actual, CompileAssert.Tolerance(dtype), $"{dtype} {shape.Length}");
             }
         }
-        var entries = Compiler.Find(compiled)!.Entries;
+        var entries = Compile.Find(compiled)!.Entries;
         Assert.That(entries, Has.Count.EqualTo(3));
         Assert.That(entries.All(e => e.Stage == CompiledFunction.Stage.Traced), Is.True);
     }
@@ -114,13 +113,13 @@ public sealed class CompileFunctionTests(Device device)
     [Test]
     public void CacheIsBoundedLeastRecentlyUsedFirst()
     {
-        var compiled = Compiler.Function((Tensor x) => x + 1.0, new CompileOptions { CacheSize = 2 });
+        var compiled = Compile.Function((Tensor x) => x + 1.0, new CompileOptions { CacheSize = 2 });
         foreach (long n in new long[] { 2, 3, 4 })
         {
             using var x = Random([n], 1);
             using var y = compiled(x);
         }
-        var entries = Compiler.Find(compiled)!.Entries;
+        var entries = Compile.Find(compiled)!.Entries;
         Assert.That(entries, Has.Count.EqualTo(2));
         Assert.That(entries[0].Signature.Text, Does.Contain("[4]"));
         Assert.That(entries[1].Signature.Text, Does.Contain("[3]"));
@@ -130,7 +129,7 @@ public sealed class CompileFunctionTests(Device device)
     public void StateMutatedBetweenCallsIsSeen()
     {
         using var w = Random([3], 5);
-        var compiled = Compiler.Function((Tensor x) => x * w);
+        var compiled = Compile.Function((Tensor x) => x * w);
         using var x = Random([2, 3], 6);
         for (int call = 0; call < 3; call++) compiled(x).Dispose();
         using (var fresh = Random([3], 9)) w.CopyFrom(fresh);
@@ -147,7 +146,7 @@ public sealed class CompileFunctionTests(Device device)
         var compiledGen = new Generator(42);
         using var eagerModel = new Sequential(new Linear(6, 6, generator: new Generator(3)), new Dropout(0.5, eagerGen)).To(device);
         using var model = new Sequential(new Linear(6, 6, generator: new Generator(3)), new Dropout(0.5, compiledGen)).To(device);
-        var compiled = Compiler.Module(model);
+        var compiled = Compile.Module(model);
         using var noGrad = global::CudaTensor.Autograd.NoGrad();
         foreach (bool training in new[] { true, false, true })
         {
@@ -173,7 +172,7 @@ public sealed class CompileFunctionTests(Device device)
     {
         var warnings = new List<string>();
         using var model = new Linear(3, 2, generator: new Generator(1)).To(device);
-        var compiled = Compiler.Module(model, new CompileOptions { Warn = warnings.Add });
+        var compiled = Compile.Module(model, new CompileOptions { Warn = warnings.Add });
         using var x = Random([2, 3], 1);
         for (int call = 0; call < 3; call++)
         {
@@ -189,7 +188,7 @@ public sealed class CompileFunctionTests(Device device)
     {
         var warnings = new List<string>();
         static Tensor Body(Tensor x) => x * (double)x.Sum().Item<float>();
-        var compiled = Compiler.Function(Body, new CompileOptions { Warn = warnings.Add });
+        var compiled = Compile.Function(Body, new CompileOptions { Warn = warnings.Add });
         for (ulong call = 0; call < 4; call++)
         {
             using var x = Random([3], call);
@@ -205,7 +204,7 @@ public sealed class CompileFunctionTests(Device device)
     [Test]
     public void ItemInsideTheBodyThrowsWithoutFallback()
     {
-        var compiled = Compiler.Function((Tensor x) => x * (double)x.Sum().Item<float>(), new CompileOptions { FallbackToEager = false });
+        var compiled = Compile.Function((Tensor x) => x * (double)x.Sum().Item<float>(), new CompileOptions { FallbackToEager = false });
         using var x = Random([3], 1);
         var error = Assert.Throws<CompilationException>(() => compiled(x));
         Assert.That(error!.Op, Is.EqualTo("Item"));
@@ -216,14 +215,19 @@ public sealed class CompileFunctionTests(Device device)
     public void ExplainShowsTheGraphAndTheMemoryPlan()
     {
         using var w = Random([4], 2);
-        var compiled = Compiler.Function((Tensor x) => (x * w + 1.0).Relu().Sum());
+        Func<Tensor, Tensor> body = x => (x * w + 1.0).Relu().Sum();
         using var x = Random([3, 4], 1);
-        string report = Compiler.Explain(compiled, x);
-        Assert.That(report, Does.Contain("signature: Tensor [3, 4] float32"));
-        Assert.That(report, Does.Contain("Binary.Mul(in0[3, 4]"));
-        Assert.That(report, Does.Contain("Reduce.Sum"));
-        Assert.That(report, Does.Contain("arena:"));
-        Assert.That(report, Does.Contain("dead-code elimination"));
+        // Unoptimized, the report lists each recorded primitive; optimized, the elementwise chain is one fusion group.
+        string plain = Compile.Explain(Compile.Function(body, new CompileOptions { Optimize = false }), x);
+        Assert.That(plain, Does.Contain("signature: Tensor [3, 4] float32"));
+        Assert.That(plain, Does.Contain("Binary.Mul(in0[3, 4]"));
+        Assert.That(plain, Does.Contain("Reduce.Sum"));
+        string fused = Compile.Explain(Compile.Function(body), x);
+        Assert.That(fused, Does.Contain("FusedElementwise"));
+        Assert.That(fused, Does.Not.Contain("Binary.Mul("));
+        Assert.That(fused, Does.Contain("Reduce.Sum"));
+        Assert.That(fused, Does.Contain("arena:"));
+        Assert.That(fused, Does.Contain("dead-code elimination"));
     }
 
     [Test]
@@ -231,7 +235,7 @@ public sealed class CompileFunctionTests(Device device)
     {
         static Tensor Body(Tensor x) => x * (double)x.Sum().Item<float>();
         using var x = Random([3], 1);
-        string report = Compiler.Explain((Func<Tensor, Tensor>)Body, x);
+        string report = Compile.Explain((Func<Tensor, Tensor>)Body, x);
         Assert.That(report, Does.Contain("runs eagerly: Item"));
     }
 
@@ -247,7 +251,7 @@ public sealed class CompileFunctionTests(Device device)
             hookCalls++;
             return null;
         });
-        var compiled = Compiler.Function((Tensor x) =>
+        var compiled = Compile.Function((Tensor x) =>
         {
             var loss = (x * w).Sum();
             loss.Backward();
@@ -263,9 +267,10 @@ public sealed class CompileFunctionTests(Device device)
     [Test]
     public void CompiledFunctionCalledInsideAnotherIsCapturedInline()
     {
-        var inner = Compiler.Function((Tensor x) => (x * 3.0).Exp());
+        var inner = Compile.Function((Tensor x) => (x * 3.0).Exp());
         static Tensor Eager(Tensor x) => (x * 3.0).Exp() + x;
-        var outer = Compiler.Function((Tensor x) => inner(x) + x);
+        // Unoptimized, so that the inner function's primitives stay visible as nodes of the outer graph.
+        var outer = Compile.Function((Tensor x) => inner(x) + x, new CompileOptions { Optimize = false });
         for (ulong call = 0; call < 4; call++)
         {
             using var x = Random([2, 3], call);
@@ -275,6 +280,6 @@ public sealed class CompileFunctionTests(Device device)
         }
         Assert.That(OnlyEntry(outer).Stage, Is.EqualTo(CompiledFunction.Stage.Traced));
         Assert.That(OnlyEntry(outer).Executor!.Graph.Nodes.Select(n => n.Name), Has.Some.EqualTo("Unary.Exp"));
-        Assert.That(Compiler.Find(inner)!.Entries, Is.Empty, "the inner function ran inline during the outer warm-up and trace");
+        Assert.That(Compile.Find(inner)!.Entries, Is.Empty, "the inner function ran inline during the outer warm-up and trace");
     }
 }

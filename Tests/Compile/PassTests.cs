@@ -1,4 +1,4 @@
-using CudaTensor.Compile;
+using CudaTensor.Compilation;
 using CudaTensor.Ops;
 using NUnit.Framework;
 

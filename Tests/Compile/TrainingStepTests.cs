@@ -1,9 +1,8 @@
-using CudaTensor.Compile;
+using CudaTensor.Compilation;
 using CudaTensor.NN;
 using CudaTensor.Optim;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
-using Compiler = global::CudaTensor.Compile.Compile;
 
 namespace CudaTensor.Tests.Compilation;
 
@@ -28,7 +27,7 @@ public sealed class TrainingStepTests(Device device)
                 Optimizer.Step();
                 return l;
             };
-            Step = compile ? Compiler.Function(body) : body;
+            Step = compile ? Compile.Function(body) : body;
         }
 
         public Sequential Model { get; }
@@ -93,7 +92,7 @@ public sealed class TrainingStepTests(Device device)
             Assert.That(sc.Tensors.Keys, Is.EquivalentTo(se.Tensors.Keys));
             foreach (var (key, t) in se.Tensors) CompileAssert.Same(t, sc.Tensors[key], rtol, $"{key} {i}");
         }
-        var entry = Compiler.Find(compiled.Step)!.Entries.Single();
+        var entry = Compile.Find(compiled.Step)!.Entries.Single();
         Assert.That(entry.Stage, Is.EqualTo(CompiledFunction.Stage.Traced), entry.Reason);
         Assert.That(entry.Executor!.Replays, Is.EqualTo(4));
     }
@@ -105,7 +104,7 @@ public sealed class TrainingStepTests(Device device)
         using var x = Tensor.Randn([6, 8], generator: new Generator(1)).To(device);
         using var y = Tensor.Randn([6, 4], generator: new Generator(2)).To(device);
         for (int call = 0; call < 3; call++) trainer.Step(x, y).Dispose();
-        var executor = Compiler.Find(trainer.Step)!.Entries.Single().Executor!;
+        var executor = Compile.Find(trainer.Step)!.Entries.Single().Executor!;
         long before = executor.Allocations;
         var stats = global::CudaTensor.Cpu.MemoryStats();
         trainer.Step(x, y).Dispose();
@@ -142,7 +141,7 @@ public sealed class TrainingStepTests(Device device)
             CompileAssert.Same(pe[i], pc[i], 0, $"parameter {i}");
             CompileAssert.Same(pe[i].Grad!, pc[i].Grad!, 0, $"gradient {i}");
         }
-        Assert.That(Compiler.Find(compiled.Step)!.Entries.Single().Events, Has.Some.StartsWith("retraced"));
+        Assert.That(Compile.Find(compiled.Step)!.Entries.Single().Events, Has.Some.StartsWith("retraced"));
     }
 
     [Test]
@@ -151,7 +150,7 @@ public sealed class TrainingStepTests(Device device)
         using var trainer = new Trainer(device, DType.Float32, ps => new Adam(ps, lr: 0.01), new CrossEntropyLoss(), compile: true);
         using var x = Tensor.Randn([6, 8], generator: new Generator(1)).To(device);
         using var y = Tensor.RandInt(0, 4, [6], generator: new Generator(2)).To(device);
-        string report = Compiler.Explain(trainer.Step, x, y);
+        string report = Compile.Explain(trainer.Step, x, y);
         TestContext.Out.WriteLine(report);
         Assert.That(report, Does.Contain("CrossEntropyForward").And.Contain("CrossEntropyBackward"));
         Assert.That(report, Does.Contain("AdamStep").And.Contain("[live arguments]"));
@@ -159,6 +158,6 @@ public sealed class TrainingStepTests(Device device)
         Assert.That(report, Does.Contain("State:").And.Contain("Persistent:"));
         // Explain ran the warm-up and the trace: the third call replays.
         trainer.Step(x, y).Dispose();
-        Assert.That(Compiler.Find(trainer.Step)!.Entries.Single().Executor!.Replays, Is.EqualTo(1));
+        Assert.That(Compile.Find(trainer.Step)!.Entries.Single().Executor!.Replays, Is.EqualTo(1));
     }
 }

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using CudaTensor.Backends;
 using CudaTensor.Backends.Cpu;
+using CudaTensor.Backends;
+using CudaTensor.Memory;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// Runs an <see cref="ElementwiseProgram"/> on the CPU tile by tile: a tile of <see cref="TileElements"/> elements

@@ -2,7 +2,7 @@ using System.Numerics;
 using CudaTensor.Backends.Cpu;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>One instruction of a fused program bound to the CPU backend's row kernel for its op and dtype.</summary>
 internal unsafe interface ITileKernel

@@ -5,9 +5,9 @@ using System.Text;
 using CudaTensor.Backends;
 using CudaTensor.Backends.Cuda;
 using CudaTensor.Native;
-using CudaTensor.Runtime.Cuda;
+using CudaTensor.CudaRuntime;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// Runs an <see cref="ElementwiseProgram"/> on a CUDA device as one kernel launch: the program's generated source

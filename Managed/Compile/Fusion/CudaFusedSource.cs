@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// Generates the CUDA C of a fused program: one kernel body that reads each input once, evaluates every instruction

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using CudaTensor.AutogradEngine;
 using CudaTensor.Backends;
-using CudaTensor.Compile.Fusion;
+using CudaTensor.Compilation.Fusion;
+using CudaTensor.Core;
 
 namespace CudaTensor;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// A fused elementwise computation: a list of instructions in SSA form (<see cref="FusedInstruction"/>) over

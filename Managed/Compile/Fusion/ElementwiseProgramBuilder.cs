@@ -1,6 +1,6 @@
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// Builds an <see cref="ElementwiseProgram"/> one value at a time. Each method returns the new value's number.

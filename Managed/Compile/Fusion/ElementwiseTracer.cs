@@ -1,7 +1,9 @@
+using CudaTensor.AutogradEngine;
 using CudaTensor.Backends;
+using CudaTensor.Core;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// Turns a lambda over tensors into an <see cref="ElementwiseProgram"/> by running it once on placeholder tensors of

@@ -1,7 +1,7 @@
 using CudaTensor.Backends;
-using CudaTensor.Compile.Fusion;
+using CudaTensor.Compilation.Fusion;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// A group of elementwise nodes run as one fused pass (<see cref="ElementwiseFusion"/>): <see cref="Program"/> reads

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>Runs a fused program on the device of its operands: the CPU executor or the CUDA executor.</summary>
 internal static class FusedExecutor

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>What one instruction of an <see cref="ElementwiseProgram"/> computes.</summary>
 internal enum FusedOpKind

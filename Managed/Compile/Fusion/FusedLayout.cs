@@ -1,6 +1,7 @@
 using CudaTensor.Backends;
+using CudaTensor.Core;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>
 /// The iteration space of a fused program and every operand's element strides over it: size-1 dimensions dropped and

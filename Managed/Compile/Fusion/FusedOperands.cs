@@ -1,6 +1,7 @@
 using CudaTensor.Backends;
+using CudaTensor.Core;
 
-namespace CudaTensor.Compile.Fusion;
+namespace CudaTensor.Compilation.Fusion;
 
 /// <summary>The checks every executor makes of the operands it is handed, with messages that name the operand.</summary>
 internal static class FusedOperands

@@ -1,4 +1,5 @@
-namespace CudaTensor.Compile;
+using CudaTensor.Core;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// What a node sees of a buffer: the graph's form of a backend <see cref="Backends.Strided"/>, with the storage

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>The storages bound to a graph's buffers for one replay, and the backends that run its nodes.</summary>
 internal sealed class ExecutionContext(Storage[] storages)

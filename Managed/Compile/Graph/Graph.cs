@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>One arena slot of a planned graph: storage that temporaries with disjoint lifetimes share.</summary>
 internal sealed record ArenaSlot(Device Device, long ByteLength);

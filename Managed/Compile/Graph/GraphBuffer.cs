@@ -1,4 +1,4 @@
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>What a buffer of a captured graph is, which decides where its storage comes from at replay.</summary>
 internal enum BufferKind

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// One backend primitive of a captured graph, on one device. <see cref="Writes"/> are the views it modifies and

@@ -1,6 +1,6 @@
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 // The elementwise primitives: the nodes the elementwise fusion pass groups (their operands are already broadcast
 // to the destination's shape, stride 0 where expanded, as the backend contract says).

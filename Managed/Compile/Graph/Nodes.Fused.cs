@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 // The backend capabilities (fused layers, optimizer updates), recorded as one node each so a replay takes the same
 // fused path the trace took. Optional operands are left out of Reads/Writes; flags say which are present.

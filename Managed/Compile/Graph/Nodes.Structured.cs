@@ -1,7 +1,7 @@
 using CudaTensor.Backends;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 // The non-elementwise core primitives: reductions, products, indexing, windows and random fills.
 

@@ -1,4 +1,5 @@
-namespace CudaTensor.Compile;
+using CudaTensor.Core;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// Merges a node into an earlier identical one: same primitive and arguments, same read views, and no write to

@@ -1,4 +1,4 @@
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// Removes nodes whose writes reach nothing observable: walking backwards, a node is live when it writes an

@@ -1,6 +1,6 @@
-using CudaTensor.Compile.Fusion;
+using CudaTensor.Compilation.Fusion;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// Vertical elementwise fusion: runs of Unary, Predicate, Binary, Where and Copy (dtype conversion) nodes over one

@@ -1,4 +1,4 @@
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// One rewrite of a captured <see cref="Graph"/> (see <see cref="PassPipeline"/>). A pass keeps the graph's

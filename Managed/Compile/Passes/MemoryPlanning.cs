@@ -1,4 +1,4 @@
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// Places the temporaries in arena slots by liveness: a temporary lives from its first to its last node, and takes

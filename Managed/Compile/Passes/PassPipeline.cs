@@ -1,4 +1,4 @@
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// The passes a captured graph goes through, in order: clean-ups (<see cref="DeadCodeElimination"/>,

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// Runs a planned <see cref="Graph"/>: binds argument storages to inputs, a fresh storage to each output buffer,

@@ -1,6 +1,6 @@
 using CudaTensor.Backends;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>A <see cref="RecordingBackend"/> of a backend with every fused capability: each capability call runs and becomes one node.</summary>
 internal class FusedRecordingBackend(IBackend inner, Recorder recorder)

@@ -1,7 +1,7 @@
 using CudaTensor.Backends;
 using CudaTensor.Ops;
 
-namespace CudaTensor.Compile;
+namespace CudaTensor.Compilation;
 
 /// <summary>
 /// A backend that runs every core primitive on the real one and records it in a <see cref="Recorder"/>'s graph.

@@ -1,4 +1,3 @@
-using Compiler = global::CudaTensor.Compile.Compile;
 using CudaTensor.Native;
 using CudaTensor.Tests.CudaBackend;
 using CudaTensor.Tests.NativeBinding;
@@ -16,7 +15,7 @@ public sealed class ElementwiseFusionPassCudaTests : GpuFixture
         using var scope = Tensor.NewScope();
         var gen = new Generator(31);
         Func<Tensor, Tensor, Tensor> chain = (a, b) => ((a * b + 1).Sigmoid() * a - b).Tanh();
-        var compiled = Compiler.Function(chain);
+        var compiled = Compile.Function(chain);
         for (int call = 0; call < 3; call++)
         {
             var a = Tensor.Randn([7, 30], DType.Float32, Cpu, generator: gen).To(Gpu);

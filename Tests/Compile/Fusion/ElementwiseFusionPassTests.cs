@@ -1,4 +1,3 @@
-using Compiler = global::CudaTensor.Compile.Compile;
 using NUnit.Framework;
 
 namespace CudaTensor.Tests.Compilation.Fusion;
@@ -18,14 +17,14 @@ public sealed class ElementwiseFusionPassTests
         using var scope = Tensor.NewScope();
         var gen = new Generator(21);
         Func<Tensor, Tensor, Tensor> chain = (a, b) => ((a * b + 1).Sigmoid() * a - b).Tanh();
-        var compiled = Compiler.Function(chain);
+        var compiled = Compile.Function(chain);
         for (int call = 0; call < 4; call++)
         {
             var a = Tensor.Randn([3, 700], DType.Float64, Cpu, generator: gen);
             var b = Tensor.Randn([3, 700], DType.Float64, Cpu, generator: gen);
             FusedAssert.Identical(compiled(a, b), chain(a, b), $"call {call}");
         }
-        string report = Compiler.Explain(compiled, Tensor.Zeros([3, 700], DType.Float64), Tensor.Zeros([3, 700], DType.Float64));
+        string report = Compile.Explain(compiled, Tensor.Zeros([3, 700], DType.Float64), Tensor.Zeros([3, 700], DType.Float64));
         Assert.That(report, Does.Contain("FusedElementwise").And.Contain("6 node(s) in 1 fused group(s)"));
     }
 
@@ -37,13 +36,13 @@ public sealed class ElementwiseFusionPassTests
         var w = Tensor.Randn([16, 8], DType.Float32, Cpu, generator: gen);
         var bias = Tensor.Randn([8], DType.Float32, Cpu, generator: gen);
         Func<Tensor, Tensor> layer = x => ((x.MatMul(w) + bias).Relu() * 0.5 - x.MatMul(w).Sigmoid()).Clamp(-1, 1);
-        var compiled = Compiler.Function(layer);
+        var compiled = Compile.Function(layer);
         for (int call = 0; call < 4; call++)
         {
             var x = Tensor.Randn([5, 16], DType.Float32, Cpu, generator: gen);
             FusedAssert.Close(compiled(x), layer(x), $"call {call}", 1e-6, 1e-7);
         }
-        Assert.That(Compiler.Explain(compiled, Tensor.Zeros([5, 16])), Does.Contain("FusedElementwise"));
+        Assert.That(Compile.Explain(compiled, Tensor.Zeros([5, 16])), Does.Contain("FusedElementwise"));
     }
 
     [Test]
@@ -64,7 +63,7 @@ public sealed class ElementwiseFusionPassTests
             mirror.MulInPlace(0.9).AddInPlace(g);
             return mirror * 2 - g;
         };
-        var compiled = Compiler.Function(step);
+        var compiled = Compile.Function(step);
         for (int call = 0; call < 5; call++)
         {
             var g = Tensor.Randn([64], DType.Float64, Cpu, generator: gen);
@@ -80,13 +79,13 @@ public sealed class ElementwiseFusionPassTests
         var gen = new Generator(24);
         var kernel = ElementwiseKernel.Create((a, b) => (a * b + 1).Sigmoid());
         Func<Tensor, Tensor, Tensor> body = (a, b) => kernel(a, b) - b;
-        var compiled = Compiler.Function(body);
+        var compiled = Compile.Function(body);
         for (int call = 0; call < 4; call++)
         {
             var a = Tensor.Randn([40], DType.Float64, Cpu, generator: gen);
             var b = Tensor.Randn([40], DType.Float64, Cpu, generator: gen);
             FusedAssert.Identical(compiled(a, b), (a * b + 1).Sigmoid() - b, $"call {call}");
         }
-        Assert.That(Compiler.Explain(compiled, Tensor.Zeros([40], DType.Float64), Tensor.Zeros([40], DType.Float64)), Does.Contain("FusedElementwise"));
+        Assert.That(Compile.Explain(compiled, Tensor.Zeros([40], DType.Float64), Tensor.Zeros([40], DType.Float64)), Does.Contain("FusedElementwise"));
     }
 }

@@ -1,3 +1,4 @@
+using CudaTensor.AutogradEngine;
 using CudaTensor.Tests.Support;
 using NUnit.Framework;
 

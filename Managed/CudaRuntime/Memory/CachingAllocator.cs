@@ -227,6 +227,8 @@ internal sealed partial class CachingAllocator
         {
             if (block.State != BlockState.Allocated) throw new InvalidOperationException($"RecordStream on a {block.State} block.");
             if (stream == block.Stream) return; // the owning stream orders itself
+            // A capture records work without running it; its replays run on the replaying stream (docs/cuda-graphs.md).
+            if (_capture is { } capture && stream == capture.Stream) return;
             block.OtherStreams ??= [];
             if (!block.OtherStreams.Contains(stream)) block.OtherStreams.Add(stream);
         }

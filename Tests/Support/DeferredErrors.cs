@@ -12,23 +12,24 @@ public static class DeferredErrors
     /// A delegate that runs <paramref name="op"/> and, on CUDA, first asserts that the call itself queues without throwing,
     /// then synchronizes the device, where the error must surface.
     /// </summary>
-    public static Action AtNextSync(Device device, Func<IDisposable?> op) => () =>
+    public static Action AtNextSync(Device device, Func<IDisposable?> op) => AtNextSyncInPlace(device, () => op()?.Dispose());
+
+    /// <summary>As <see cref="AtNextSync"/>, for an in-place op (its result, the tensor itself, is not disposed).</summary>
+    public static Action AtNextSyncInPlace(Device device, Action op) => () =>
     {
         if (device.IsCpu)
         {
-            op()?.Dispose();
+            op();
             return;
         }
-        IDisposable? result = null;
         try
         {
-            result = op();
+            op();
         }
         catch (ArgumentOutOfRangeException e)
         {
             throw new AssertionException($"CUDA reports index errors at the next synchronization, but the call threw: {e.Message}");
         }
-        result?.Dispose();
         Cuda.Synchronize(device);
     };
 }

@@ -5,8 +5,8 @@
 //   ct_cross_entropy_forward_*   loss = (1 - ε)·w[t]·(lse - x[t]) + (ε/C)·Σ_c w[c]·(lse - x[c]); (max, log Σ exp(x - max))
 //                                as lse [rows, 2] (x - lse is computed as (x - max) - log Σ, exact for large logits), the row's
 //                                weight w[t] (0 for ignored rows, whose loss is 0). A target outside [0, C) that is not
-//                                ignore_index makes the row's index compete (atomicMin) for `bad`, which the host
-//                                presets to all ones and reads back.
+//                                ignore_index makes the row's index compete (atomicMin) for `bad`, a slot of the
+//                                device's error log preset to all ones and read at the next host synchronization.
 //   ct_cross_entropy_backward_*  dx = g·(a·exp((x - max) - log Σ) - q), q = (1 - ε)·w[t]·onehot(t) + (ε/C)·w, a = Σ q
 // w may be null (every class weighs 1).
 #include "row_group.cuh"
@@ -115,6 +115,12 @@ extern "C" __global__ void ct_cross_entropy_forward_block(T* loss, T* lse, T* ro
 extern "C" __global__ void ct_cross_entropy_forward_warp(T* loss, T* lse, T* row_weight, const T* x, const long long* target, const T* w,
     long long rows, long long classes, long long ignore_index, double smoothing, unsigned long long* bad)
 { ct_cross_entropy_forward<true>(loss, lse, row_weight, x, target, w, rows, classes, ignore_index, smoothing, bad); }
+// Deferred target check: once the forward kernel has lowered bad[0] to the first bad row (all ones when none), copies
+// that row's target into bad[1] for the host's message. One thread.
+extern "C" __global__ void ct_cross_entropy_bad_target(unsigned long long* bad, const long long* target)
+{
+    if (threadIdx.x == 0 && blockIdx.x == 0 && bad[0] != ~0ull) bad[1] = (unsigned long long)target[bad[0]];
+}
 extern "C" __global__ void ct_cross_entropy_backward_block(T* dx, const T* grad, const T* x, const long long* target, const T* lse, const T* w,
     long long rows, long long classes, long long ignore_index, double smoothing)
 { ct_cross_entropy_backward<false>(dx, grad, x, target, lse, w, rows, classes, ignore_index, smoothing); }

@@ -1,7 +1,8 @@
 // index.cu - gather, scatter and scatter-add along one dimension, over strided layouts (64-bit offsets).
 // Layout operands: gather (dst, index, src with stride 0 along dim); scatter (dst with stride 0 along dim, index,
 // src). The kernel adds index * step along dim. An index outside [0, size) is skipped and reported in error[0..1]
-// (flag, value) for the host to throw, as the CPU does. Compiled once per dtype.
+// (flag, value), a slot of the device's error log read at the next host synchronization, where the host throws the
+// CPU's exception. Compiled once per dtype.
 #include "ct_common.cuh"
 
 extern "C" __global__ void ct_gather(T* dst, const long long* index, const T* src, unsigned long long n, ct_layout L,

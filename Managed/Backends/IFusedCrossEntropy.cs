@@ -18,8 +18,16 @@ internal interface IFusedCrossEntropy
     /// log Σ exp(x - m), whose sum is the log-sum-exp. They are kept apart because x - lse loses digits once the logits
     /// are large (a float32 lse of 3e4 is only known to ±1e-3), while (x - m) - log Σ stays exact, as in log-softmax.
     /// </summary>
-    /// <returns>The first row whose target is neither in [0, C) nor ignoreIndex (its outputs are undefined), or -1.</returns>
-    long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing);
+    /// <returns>The first row whose target is neither in [0, C) nor ignoreIndex (its outputs are undefined), or -1. A backend
+    /// that checks on the device (CUDA) returns -1 and throws <see cref="BadTarget"/>'s exception, naming the op the user
+    /// called (last argument), at the next synchronization.</returns>
+    long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing, string op);
+
+    /// <summary>The exception for a target that is neither a class index in [0, <paramref name="classes"/>) nor <paramref name="ignoreIndex"/>.</summary>
+#pragma warning disable CA2208 // the user's argument is the op's target, not this helper's
+    static ArgumentOutOfRangeException BadTarget(string op, long value, long classes, long ignoreIndex)
+        => new("target", $"{op}: target {value} is out of bounds for {classes} classes (valid: 0..{classes - 1}, or ignoreIndex {ignoreIndex}).");
+#pragma warning restore CA2208
 
     /// <summary>
     /// Gradient of <see cref="CrossEntropyForward"/>'s per-row loss: dlogits = g·(a·softmax(x) - q), where

@@ -52,21 +52,25 @@ public static class Cuda
         return new StreamScope(stream);
     }
 
-    /// <summary>Blocks until all work queued on every stream of <paramref name="device"/> (default: every device in use) has finished.</summary>
+    internal const string SynchronizeAdvice = "a capture records work without running it, so there is nothing to wait for. Synchronize after Replay().";
+
+    /// <summary>
+    /// Blocks until all work queued on every stream of <paramref name="device"/> (default: every device in use) has finished,
+    /// then reports a pending device-side index error (see docs/errors.md).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A gather, scatter or cross-entropy queued earlier met an index out of range.</exception>
+    /// <exception cref="CudaGraphCaptureException">A <see cref="CudaGraph"/> capture is active on the device.</exception>
     public static void Synchronize(Device? device = null)
     {
         if (device is { } d)
         {
             var c = Context(d);
-            c.MakeCurrent();
-            Native.Driver.SynchronizeContext();
+            c.RefuseWhileCapturing("Cuda.Synchronize", SynchronizeAdvice);
+            c.SynchronizeAndCheck();
             return;
         }
-        foreach (var c in CudaDeviceContext.Created)
-        {
-            c.MakeCurrent();
-            Native.Driver.SynchronizeContext();
-        }
+        foreach (var c in CudaDeviceContext.Created) c.RefuseWhileCapturing("Cuda.Synchronize", SynchronizeAdvice);
+        foreach (var c in CudaDeviceContext.Created) c.SynchronizeAndCheck();
     }
 
     /// <summary>Statistics of the memory pool of <paramref name="device"/>.</summary>
@@ -88,10 +92,16 @@ public static class Cuda
     {
         if (device is { } d)
         {
-            Context(d).Pool.EmptyCache();
+            var c = Context(d);
+            c.RefuseWhileCapturing("Cuda.EmptyCache", "returning memory to the driver (cuMemFree) waits for the device. Empty the cache after the capture.");
+            c.Pool.EmptyCache();
             return;
         }
-        foreach (var c in CudaDeviceContext.Created) c.Pool.EmptyCache();
+        foreach (var c in CudaDeviceContext.Created)
+        {
+            c.RefuseWhileCapturing("Cuda.EmptyCache", "returning memory to the driver (cuMemFree) waits for the device. Empty the cache after the capture.");
+            c.Pool.EmptyCache();
+        }
     }
 
     private static CudaDeviceContext Context(Device device)

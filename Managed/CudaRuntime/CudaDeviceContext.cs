@@ -20,6 +20,8 @@ internal sealed class CudaDeviceContext
 
     private readonly PrimaryContextHandle _context;
     private readonly Lazy<CublasHandle> _blas;
+    private GraphCapture? _capture;
+    private long _hostSynchronizations;
 
     private CudaDeviceContext(int ordinal)
     {
@@ -34,6 +36,7 @@ internal sealed class CudaDeviceContext
         bool caching = !CachingAllocator.NoCachingRequested(Environment.GetEnvironmentVariable(CachingAllocator.NoCachingVariable));
         Pool = new CachingAllocator(new DriverRawAllocator(this), Device, limit, caching: caching);
         Staging = new PinnedStagingPool(this);
+        ErrorLog = new DeviceErrorLog(this);
         _blas = new Lazy<CublasHandle>(() =>
         {
             MakeCurrent();
@@ -111,4 +114,38 @@ internal sealed class CudaDeviceContext
 
     /// <summary>The stream work for this device goes to on the calling thread / async flow.</summary>
     public CudaStream CurrentStream => StreamScope.Current(Ordinal) ?? DefaultStream;
+
+    /// <summary>The deferred device-side checks (index errors) of this device.</summary>
+    public DeviceErrorLog ErrorLog { get; }
+
+    /// <summary>The CUDA graph capture active on this device, or null.</summary>
+    public GraphCapture? Capture
+    {
+        get => Volatile.Read(ref _capture);
+        set => Volatile.Write(ref _capture, value);
+    }
+
+    /// <summary>Host synchronizations the library made on this device (host reads, synchronize calls), for tests and benchmarks.</summary>
+    public long HostSynchronizations => Interlocked.Read(ref _hostSynchronizations);
+
+    /// <summary>Counts one host synchronization.</summary>
+    public void CountHostSynchronization() => Interlocked.Increment(ref _hostSynchronizations);
+
+    /// <summary>
+    /// Throws <see cref="CudaGraphCaptureException"/> when a capture is active on <paramref name="stream"/> (any stream of
+    /// the device when 0), marking the capture failed.
+    /// </summary>
+    public void RefuseWhileCapturing(string operation, string advice, nint stream = 0)
+    {
+        if (Capture is { } c && (stream == 0 || c.Stream == stream)) throw c.Refuse(operation, advice);
+    }
+
+    /// <summary>Waits for all work of the device (one counted host synchronization), then reports the deferred checks.</summary>
+    public void SynchronizeAndCheck()
+    {
+        MakeCurrent();
+        Driver.SynchronizeContext();
+        CountHostSynchronization();
+        ErrorLog.CheckCompleted(0, wholeDevice: true);
+    }
 }

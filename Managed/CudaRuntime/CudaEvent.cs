@@ -48,11 +48,14 @@ public sealed class CudaEvent : IDisposable
         }
     }
 
-    /// <summary>Blocks until the recorded work has completed.</summary>
+    /// <summary>Blocks until the recorded work has completed, then reports a pending device-side index error of streams now idle.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A gather, scatter or cross-entropy that has finished met an index out of range.</exception>
     public void Synchronize()
     {
         _device.MakeCurrent();
         Driver.SynchronizeEvent(Handle);
+        _device.CountHostSynchronization();
+        _device.ErrorLog.CheckCompleted(0, wholeDevice: false);
     }
 
     /// <summary>Milliseconds from this event to <paramref name="end"/> (both recorded, completed and timing).</summary>

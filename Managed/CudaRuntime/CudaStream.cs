@@ -51,11 +51,16 @@ public sealed class CudaStream : IDisposable
         }
     }
 
-    /// <summary>Blocks until all queued work has finished.</summary>
+    /// <summary>Blocks until all queued work has finished, then reports a pending device-side index error of that work.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A gather, scatter or cross-entropy queued earlier met an index out of range.</exception>
+    /// <exception cref="CudaGraphCaptureException">The stream is being captured into a <see cref="CudaGraph"/>.</exception>
     public void Synchronize()
     {
+        DeviceContext.RefuseWhileCapturing("CudaStream.Synchronize", Cuda.SynchronizeAdvice, Handle);
         DeviceContext.MakeCurrent();
         Driver.SynchronizeStream(Handle);
+        DeviceContext.CountHostSynchronization();
+        DeviceContext.ErrorLog.CheckCompleted(Handle, wholeDevice: false);
     }
 
     /// <summary>Records a new event after the work queued so far.</summary>

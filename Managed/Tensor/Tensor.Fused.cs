@@ -72,14 +72,14 @@ public sealed partial class Tensor
             using (Autograd.NoGrad())
             using (var w = weight?.Contiguous())
             {
-                long bad = Capability.Require<IFusedCrossEntropy>(input.Backend, op).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, Rows(logits, rows, classes), targets.Layout, w?.Layout, ignoreIndex, labelSmoothing);
+                long bad = Capability.Require<IFusedCrossEntropy>(input.Backend, op).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, Rows(logits, rows, classes), targets.Layout, w?.Layout, ignoreIndex, labelSmoothing, op);
                 if (bad >= 0)
                 {
                     long value;
                     using (var flat = targets.Reshape(-1)) value = flat.ToArray<long>()[bad];
                     loss.Dispose();
                     rowWeight.Dispose();
-                    throw new ArgumentOutOfRangeException(nameof(target), $"{op}: target {value} is out of bounds for {classes} classes (valid: 0..{classes - 1}, or ignoreIndex {ignoreIndex}).");
+                    throw IFusedCrossEntropy.BadTarget(op, value, classes, ignoreIndex);
                 }
             }
             Derivatives.RecordCrossEntropy(loss, input, logits, targets, weight, lse, rowWeight, ignoreIndex, labelSmoothing);

@@ -1,4 +1,5 @@
 using CudaTensor.AutogradEngine;
+using CudaTensor.Backends;
 using CudaTensor.Core;
 
 namespace CudaTensor;
@@ -24,7 +25,7 @@ public sealed partial class Tensor
         using var shaped = flat.View(viewShape);
         using var expanded = shaped.Expand(outShape);
         // Check the (short) index itself rather than its expansion to the output's size.
-        CheckIndexRange(flat, _shape[d], d, nameof(IndexSelect));
+        if (Backend is not IDeferredIndexChecks) CheckIndexRange(flat, _shape[d], d, nameof(IndexSelect));
         return GatherCore(d, expanded, nameof(IndexSelect), rangeChecked: true);
     }
 
@@ -52,14 +53,17 @@ public sealed partial class Tensor
     private Tensor GatherCore(int d, Tensor idx, string op, bool rangeChecked = false)
     {
         // Checked up front: a kernel running on several threads would report a bad index wrapped in an AggregateException.
-        if (!rangeChecked) CheckIndexRange(idx, _shape[d], d, op);
+        // Checked on the device where the backend can (reported at the next synchronization, naming `op`).
+        var deferred = Backend as IDeferredIndexChecks;
+        if (!rangeChecked && deferred is null) CheckIndexRange(idx, _shape[d], d, op);
         var result = Allocate(idx._shape, DType, Device);
         try
         {
             // The source is read through the index's extents, except along `dim`, which keeps its own size.
             var srcShape = (long[])idx._shape.Clone();
             srcShape[d] = _shape[d];
-            Backend.Gather(result.Layout, Layout.WithLayout(srcShape, _strides), idx.Layout, d);
+            if (deferred is not null) deferred.Gather(result.Layout, Layout.WithLayout(srcShape, _strides), idx.Layout, d, op);
+            else Backend.Gather(result.Layout, Layout.WithLayout(srcShape, _strides), idx.Layout, d);
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -112,13 +116,15 @@ public sealed partial class Tensor
                 throw new ArgumentException(
                     $"{op}: index {index.Describe()} must not be larger than src {src.Describe()} in any dimension, nor than {Describe()} outside dimension {d}.");
         }
-        CheckIndexRange(idx, _shape[d], d, op);
+        var deferred = Backend as IDeferredIndexChecks;
+        if (deferred is null) CheckIndexRange(idx, _shape[d], d, op);
         CheckWritable(op);
         Tensor? temp = null;
         try
         {
             var s = src.LayoutAs(DType, ref temp);
-            Backend.Scatter(Layout, idx.Layout, s, d, accumulate);
+            if (deferred is not null) deferred.Scatter(Layout, idx.Layout, s, d, accumulate, op);
+            else Backend.Scatter(Layout, idx.Layout, s, d, accumulate);
         }
         finally
         {

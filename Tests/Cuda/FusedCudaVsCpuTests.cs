@@ -86,7 +86,7 @@ public class FusedCudaVsCpuTests : GpuFixture
             var loss = Empty(dtype, device, Rows);
             var lse = Empty(dtype, device, Rows, 2);
             var rowWeight = Empty(dtype, device, Rows);
-            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, wd?.Layout, -100, smoothing);
+            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, wd?.Layout, -100, smoothing, "CrossEntropy");
             Assert.That(bad, Is.EqualTo(-1), $"no bad target on {device}");
             var dx = Empty(dtype, device, Rows, classes);
             ((IFusedCrossEntropy)xd.Backend).CrossEntropyBackward(dx.Layout, gd.Layout, xd.Layout, td.Layout, lse.Layout, wd?.Layout, -100, smoothing);
@@ -118,8 +118,17 @@ public class FusedCudaVsCpuTests : GpuFixture
             using var loss = Empty(DType.Float32, device, Rows);
             using var lse = Empty(DType.Float32, device, Rows, 2);
             using var rowWeight = Empty(DType.Float32, device, Rows);
-            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, null, -100, 0);
-            Assert.That(bad, Is.EqualTo(11), $"first bad row on {device}");
+            long bad = ((IFusedCrossEntropy)xd.Backend).CrossEntropyForward(loss.Layout, lse.Layout, rowWeight.Layout, xd.Layout, td.Layout, null, -100, 0, "CrossEntropy");
+            if (device.IsCpu)
+            {
+                Assert.That(bad, Is.EqualTo(11), "first bad row on the CPU");
+                continue;
+            }
+            // CUDA checks on the device and reports the first bad row's target (row 11, not row 20's -5) at the next synchronization.
+            Assert.That(bad, Is.EqualTo(-1));
+            Assert.That(() => Cuda.Synchronize(device), Throws.InstanceOf<ArgumentOutOfRangeException>()
+                .With.Message.StartsWith($"CrossEntropy: target {classes} is out of bounds for {classes} classes"));
+            Assert.DoesNotThrow(() => Cuda.Synchronize(device), "an error is reported once");
         }
     }
 }

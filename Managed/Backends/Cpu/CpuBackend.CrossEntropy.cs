@@ -10,7 +10,7 @@ namespace CudaTensor.Backends.Cpu;
 // composed formula does.
 internal sealed unsafe partial class CpuBackend
 {
-    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing)
+    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing, string op)
     {
         using var alive = new OperandsAlive(logits.Storage, target.Storage, weight?.Storage);
         long classes = logits.Shape[^1], rows = target.NumElements;

@@ -1,5 +1,3 @@
-using CudaTensor.Native;
-
 namespace CudaTensor.Backends.Cuda;
 
 // Fused row primitives (layernorm.cu, cross_entropy.cu). The op layer hands over contiguous operands, so no scratch
@@ -38,32 +36,23 @@ internal sealed unsafe partial class CudaBackend
             [(nint)(&pdw), (nint)(&pdb), (nint)(&pdy), (nint)(&px), (nint)(&pm), (nint)(&pr), (nint)(&rows), (nint)(&len)]);
     }
 
-    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing)
+    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing, string op)
     {
         RequireFused("CrossEntropy", logits.DType);
         long classes = logits.Shape[^1], rows = target.NumElements;
         if (rows == 0) return -1;
         nint stream = Begin();
-        var bad = Temp([1], DType.Int64);
-        try
-        {
-            ulong pl = Ptr(loss, stream), pse = Ptr(lse, stream), prw = Ptr(rowWeight, stream), px = Ptr(logits, stream), pt = Ptr(target, stream),
-                pw = PtrOrZero(weight, stream), pbad = Ptr(bad, stream);
-            // All ones: no bad row yet (rows compete with atomicMin).
-            Driver.SetBytesAsync(pbad, 0xFF, 8, stream);
-            bool warp = classes <= CudaKernels.WarpRowMaxLength;
-            LaunchFusedRows(Kernel("cross_entropy.cu", logits.DType, CudaKernels.CrossEntropyForward(warp)), rows, warp, stream,
-                [(nint)(&pl), (nint)(&pse), (nint)(&prw), (nint)(&px), (nint)(&pt), (nint)(&pw), (nint)(&rows), (nint)(&classes),
-                 (nint)(&ignoreIndex), (nint)(&labelSmoothing), (nint)(&pbad)]);
-            // The one synchronization: invalid targets must throw here, as on the CPU.
-            Span<long> first = stackalloc long[1];
-            ReadToHost(bad, System.Runtime.InteropServices.MemoryMarshal.AsBytes(first));
-            return first[0] < 0 ? -1 : first[0];
-        }
-        finally
-        {
-            bad.Storage.Release();
-        }
+        ulong pl = Ptr(loss, stream), pse = Ptr(lse, stream), prw = Ptr(rowWeight, stream), px = Ptr(logits, stream), pt = Ptr(target, stream),
+            pw = PtrOrZero(weight, stream);
+        // Checked on the device, reported at the next synchronization: the slot starts all ones (no bad row; rows
+        // compete with atomicMin), and a one-thread kernel then copies the first bad row's target beside it.
+        ulong pbad = _device.ErrorLog.Arm(new TargetCheck(op, classes, ignoreIndex), stream);
+        bool warp = classes <= CudaKernels.WarpRowMaxLength;
+        LaunchFusedRows(Kernel("cross_entropy.cu", logits.DType, CudaKernels.CrossEntropyForward(warp)), rows, warp, stream,
+            [(nint)(&pl), (nint)(&pse), (nint)(&prw), (nint)(&px), (nint)(&pt), (nint)(&pw), (nint)(&rows), (nint)(&classes),
+             (nint)(&ignoreIndex), (nint)(&labelSmoothing), (nint)(&pbad)]);
+        LaunchGrid(Kernel("cross_entropy.cu", logits.DType, "ct_cross_entropy_bad_target"), (1, 1, 1), 1, stream, [(nint)(&pbad), (nint)(&pt)]);
+        return -1;
     }
 
     public void CrossEntropyBackward(Strided dlogits, Strided grad, Strided logits, Strided target, Strided lse, Strided? weight, long ignoreIndex, double labelSmoothing)

@@ -9,11 +9,11 @@ namespace CudaTensor.Backends.Cuda;
 /// <summary>
 /// The backend primitives on one CUDA device. Every primitive makes the device's primary context current, queues its
 /// work asynchronously on the device's current stream (<see cref="CudaTensor.Cuda.UseStream"/>), and checks the status
-/// of every driver call and launch; only host reads (<see cref="ReadToHost"/>, <see cref="NonZero"/>, index checks of
-/// gather/scatter) wait for the stream. Kernels come from <c>Kernels/</c> through <see cref="CudaKernels"/>.
+/// of every driver call and launch; only host reads (<see cref="ReadToHost"/>, <see cref="NonZero"/>) wait for the stream; index checks of
+/// gather/scatter and cross-entropy are read at that point (<see cref="CudaRuntime.DeviceErrorLog"/>). Kernels come from <c>Kernels/</c> through <see cref="CudaKernels"/>.
 /// Semantics follow the CPU backend, which is the oracle of the comparison tests.
 /// </summary>
-internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IFusedCrossEntropy, IConvolution, IFusedOptimizerSteps
+internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IFusedCrossEntropy, IConvolution, IFusedOptimizerSteps, IDeferredIndexChecks
 {
     /// <summary>Environment variable: "1" synchronizes after every kernel, so an asynchronous fault names its kernel.</summary>
     public const string SyncVariable = "CUDATENSOR_CUDA_SYNC";
@@ -180,6 +180,8 @@ internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IF
     {
         if (destination.IsEmpty) return;
         nint stream = Begin();
+        _device.RefuseWhileCapturing("Reading tensor values on the host (ToArray, Item, NonZero, ToString, a copy to the CPU)",
+            "a CUDA graph replays device work only, and the values do not exist until it is replayed. Read them after Replay().", stream);
         ulong p = Ptr(src, stream);
         ulong bytes = (ulong)destination.Length;
         if (destination.Length <= PinnedStagingPool.MaxStagedBytes)
@@ -188,7 +190,7 @@ internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IF
             try
             {
                 Driver.CopyToHostAsync(staging.Pointer, p, bytes, stream);
-                Driver.SynchronizeStream(stream);
+                Synchronized(stream);
                 new ReadOnlySpan<byte>((void*)staging.Pointer, destination.Length).CopyTo(destination);
             }
             finally
@@ -201,14 +203,24 @@ internal sealed unsafe partial class CudaBackend : IBackend, IFusedLayerNorm, IF
         {
             // Pageable destination: the driver returns once the copy, ordered on the stream, is done.
             Driver.CopyToHostAsync((nint)d, p, bytes, stream);
-            Driver.SynchronizeStream(stream);
+            Synchronized(stream);
         }
+    }
+
+    // Waits for the stream (the host read's one synchronization), then reports the deferred index checks that finished.
+    private void Synchronized(nint stream)
+    {
+        Driver.SynchronizeStream(stream);
+        _device.CountHostSynchronization();
+        _device.ErrorLog.CheckCompleted(stream, wholeDevice: false);
     }
 
     public void WriteFromHost(Strided dst, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty) return;
         nint stream = Begin();
+        _device.RefuseWhileCapturing("Copying host data to the device (FromArray, CopyFrom, To(cuda))",
+            "a replay would copy the host buffer's later contents, or freed memory. Create and fill the tensor before the capture, and update it in place (CopyFrom) between replays.", stream);
         ulong p = Ptr(dst, stream);
         if (source.Length <= PinnedStagingPool.MaxStagedBytes)
         {

@@ -65,7 +65,7 @@ internal sealed class LayerNormBackwardNode(Device device, BufferView dx, Buffer
 }
 
 /// <summary>Cross-entropy forward (Writes = [loss, lse, rowWeight]; Reads = [logits, target, weight?]); a bad target at replay throws as eager mode does.</summary>
-internal sealed class CrossEntropyForwardNode(Device device, BufferView loss, BufferView lse, BufferView rowWeight, BufferView logits, BufferView target, BufferView? weight, long ignoreIndex, double labelSmoothing)
+internal sealed class CrossEntropyForwardNode(Device device, BufferView loss, BufferView lse, BufferView rowWeight, BufferView logits, BufferView target, BufferView? weight, long ignoreIndex, double labelSmoothing, string op)
     : GraphNode(device, [loss, lse, rowWeight], OptionalViews.Of(logits, target, weight))
 {
     private readonly bool _weight = weight is not null;
@@ -82,10 +82,17 @@ internal sealed class CrossEntropyForwardNode(Device device, BufferView loss, Bu
         int i = 2;
         var w = OptionalViews.Take(context, Reads, _weight, ref i);
         long bad = Capability.Require<IFusedCrossEntropy>(Backend(context), Name)
-            .CrossEntropyForward(W(context, 0), W(context, 1), W(context, 2), R(context, 0), R(context, 1), w, ignoreIndex, labelSmoothing);
+            .CrossEntropyForward(W(context, 0), W(context, 1), W(context, 2), R(context, 0), R(context, 1), w, ignoreIndex, labelSmoothing, op);
+        // The backend reports the first bad row (the CPU at once; CUDA defers it to the next synchronization and
+        // returns -1); the message is eager mode's, with the target's value read back.
         if (bad >= 0)
-            throw new ArgumentException(
-                $"CrossEntropy (compiled): the target of row {bad} is out of range for {Reads[0].Shape[^1]} classes (and is not the ignore index {ignoreIndex}).");
+        {
+            Span<long> value = stackalloc long[1];
+            var target = R(context, 1);
+            var row = target.WithLayout([1], [1]);
+            Backend(context).ReadToHost(new Strided(row.Storage, row.Offset + bad * target.Strides[^1], [1], [1], row.DType), System.Runtime.InteropServices.MemoryMarshal.AsBytes(value));
+            throw IFusedCrossEntropy.BadTarget(op, value[0], Reads[0].Shape[^1], ignoreIndex);
+        }
     }
 }
 

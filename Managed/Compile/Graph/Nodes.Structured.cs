@@ -71,7 +71,9 @@ internal sealed class MatMulNode(Device device, BufferView dst, BufferView a, Bu
 }
 
 /// <summary>Gather along <see cref="Dim"/> (Reads = [src, index]).</summary>
-internal sealed class GatherNode(Device device, BufferView dst, BufferView src, BufferView index, int dim) : GraphNode(device, [dst], [src, index])
+/// <remarks>With <paramref name="op"/>, the backend checks the indices on the device and reports a bad one, naming that op, at
+/// the next synchronization (<see cref="IDeferredIndexChecks"/>).</remarks>
+internal sealed class GatherNode(Device device, BufferView dst, BufferView src, BufferView index, int dim, string? op = null) : GraphNode(device, [dst], [src, index])
 {
     /// <summary>The gathered dimension.</summary>
     public int Dim { get; } = dim;
@@ -83,11 +85,16 @@ internal sealed class GatherNode(Device device, BufferView dst, BufferView src, 
     public override string Arguments => $"dim={Dim}";
 
     /// <inheritdoc/>
-    public override void Execute(ExecutionContext context) => Backend(context).Gather(W(context, 0), R(context, 0), R(context, 1), Dim);
+    public override void Execute(ExecutionContext context)
+    {
+        if (op is not null && Backend(context) is IDeferredIndexChecks deferred) deferred.Gather(W(context, 0), R(context, 0), R(context, 1), Dim, op);
+        else Backend(context).Gather(W(context, 0), R(context, 0), R(context, 1), Dim);
+    }
 }
 
 /// <summary>Scatter (or scatter-add) along <see cref="Dim"/>; dst keeps the elements it does not hit, so it is read too (Reads = [dst, index, src]).</summary>
-internal sealed class ScatterNode(Device device, BufferView dst, BufferView index, BufferView src, int dim, bool accumulate)
+/// <remarks>With <paramref name="op"/>, indices are checked on the device as for <see cref="GatherNode"/>.</remarks>
+internal sealed class ScatterNode(Device device, BufferView dst, BufferView index, BufferView src, int dim, bool accumulate, string? op = null)
     : GraphNode(device, [dst], [dst, index, src])
 {
     /// <summary>The scattered dimension.</summary>
@@ -103,7 +110,11 @@ internal sealed class ScatterNode(Device device, BufferView dst, BufferView inde
     public override string Arguments => $"dim={Dim}";
 
     /// <inheritdoc/>
-    public override void Execute(ExecutionContext context) => Backend(context).Scatter(W(context, 0), R(context, 1), R(context, 2), Dim, Accumulate);
+    public override void Execute(ExecutionContext context)
+    {
+        if (op is not null && Backend(context) is IDeferredIndexChecks deferred) deferred.Scatter(W(context, 0), R(context, 1), R(context, 2), Dim, Accumulate, op);
+        else Backend(context).Scatter(W(context, 0), R(context, 1), R(context, 2), Dim, Accumulate);
+    }
 }
 
 /// <summary>Unfolds windows of an image into columns.</summary>

@@ -31,13 +31,13 @@ internal class FusedRecordingBackend(IBackend inner, Recorder recorder)
     }
 
     /// <inheritdoc/>
-    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing)
+    public long CrossEntropyForward(Strided loss, Strided lse, Strided rowWeight, Strided logits, Strided target, Strided? weight, long ignoreIndex, double labelSmoothing, string op)
     {
-        long bad = Cap<IFusedCrossEntropy>().CrossEntropyForward(loss, lse, rowWeight, logits, target, weight, ignoreIndex, labelSmoothing);
+        long bad = Cap<IFusedCrossEntropy>().CrossEntropyForward(loss, lse, rowWeight, logits, target, weight, ignoreIndex, labelSmoothing, op);
         if (On)
         {
             var r = Recorder;
-            r.Add(new CrossEntropyForwardNode(Device, r.View(loss), r.View(lse), r.View(rowWeight), r.View(logits), r.View(target), r.View(weight), ignoreIndex, labelSmoothing));
+            r.Add(new CrossEntropyForwardNode(Device, r.View(loss), r.View(lse), r.View(rowWeight), r.View(logits), r.View(target), r.View(weight), ignoreIndex, labelSmoothing, op));
         }
         return bad;
     }

@@ -27,7 +27,8 @@ internal class RecordingBackend(IBackend inner, Recorder recorder) : IBackend
     {
         bool fused = inner is IFusedLayerNorm and IFusedCrossEntropy and IConvolution and IFusedOptimizerSteps;
         if (!fused) return new RecordingBackend(inner, recorder);
-        return inner is IHostMemory ? new HostRecordingBackend(inner, recorder) : new FusedRecordingBackend(inner, recorder);
+        if (inner is IHostMemory) return new HostRecordingBackend(inner, recorder);
+        return inner is IDeferredIndexChecks ? new DeferredRecordingBackend(inner, recorder) : new FusedRecordingBackend(inner, recorder);
     }
 
     /// <inheritdoc/>

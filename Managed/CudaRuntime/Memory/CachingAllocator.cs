@@ -28,10 +28,13 @@ namespace CudaTensor.CudaRuntime.Memory;
 /// Slow, but a kernel that overruns a tensor then touches memory no allocation owns, which a checking device (the
 /// virtual one, compute-sanitizer) reports, instead of silently writing into a neighbour in the same segment. Work still
 /// queued on the owning stream is covered by the driver: cuMemFree waits for the device before freeing.</item>
+/// <item>CUDA graphs: while a capture is active, requests on its stream are served by the graph's private pool
+/// (<see cref="PrivatePool"/>, CachingAllocator.Private.cs), and blocks of the shared pool freed meanwhile wait until the
+/// capture ends, so the capture never calls cuMemAlloc or cuMemFree.</item>
 /// </list>
 /// Thread-safe: one lock per device guards the pools and statistics.
 /// </summary>
-internal sealed class CachingAllocator
+internal sealed partial class CachingAllocator
 {
     /// <summary>The environment variable that caps each device's pool (public as <see cref="Cuda.MemoryLimitVariable"/>).</summary>
     internal const string LimitVariable = "CUDATENSOR_CUDA_MEMORY_LIMIT";
@@ -112,6 +115,7 @@ internal sealed class CachingAllocator
         ulong size = Caching ? RoundSize(bytes) : Math.Max(bytes, 1);
         lock (_gate)
         {
+            if (_capture is { } capture && capture.Stream == stream) return Hand(AllocatePrivateLocked(capture, RoundSize(bytes)), bytes);
             var block = TryAllocateLocked(size, stream, releaseCache: false) ?? TryAllocateLocked(size, stream, releaseCache: true);
             if (block is not null) return Hand(block, bytes);
             _oomRetries++;
@@ -167,12 +171,17 @@ internal sealed class CachingAllocator
             pool.Remove(block);
         }
         Split(block, size, pool);
+        MarkAllocated(block);
+        return block;
+    }
+
+    private void MarkAllocated(MemoryBlock block)
+    {
         block.State = BlockState.Allocated;
         _allocated += (long)block.Size;
         _peakAllocated = Math.Max(_peakAllocated, _allocated);
         _allocations++;
         _activeBlocks++;
-        return block;
     }
 
     private static MemoryBlock? BestFit(SortedSet<MemoryBlock> pool, ulong size, nint stream)
@@ -207,6 +216,7 @@ internal sealed class CachingAllocator
             Stream = block.Stream,
             IsSmall = block.IsSmall,
             State = BlockState.Free,
+            Private = block.Private,
             Previous = block,
             Next = block.Next,
         };
@@ -223,6 +233,8 @@ internal sealed class CachingAllocator
         {
             if (block.State != BlockState.Allocated) throw new InvalidOperationException($"RecordStream on a {block.State} block.");
             if (stream == block.Stream) return; // the owning stream orders itself
+            // A capture records work without running it; its replays run on the replaying stream (docs/cuda-graphs.md).
+            if (_capture is { } capture && stream == capture.Stream) return;
             block.OtherStreams ??= [];
             if (!block.OtherStreams.Contains(stream)) block.OtherStreams.Add(stream);
         }
@@ -247,6 +259,12 @@ internal sealed class CachingAllocator
     private void FreeLocked(MemoryBlock block)
     {
         if (block.State != BlockState.Allocated) throw new InvalidOperationException($"Double free of {block}.");
+        if (_capture is not null && block.Private is null)
+        {
+            // Returning it now could mean cuMemFree or an event on the capturing stream; it waits for the capture's end.
+            _deferredFrees.Add(block);
+            return;
+        }
         _allocated -= (long)block.Size;
         _activeBlocks--;
         if (block.OtherStreams is { Count: > 0 } streams)
@@ -266,13 +284,13 @@ internal sealed class CachingAllocator
 
     private void ReturnToPool(MemoryBlock block)
     {
-        if (!Caching)
+        if (!Caching && block.Private is null)
         {
             block.State = BlockState.Free;
             ReleaseSegment(block);
             return;
         }
-        var pool = block.IsSmall ? _smallFree : _largeFree;
+        var pool = block.Private is { } owner ? owner.FreeSet(block) : block.IsSmall ? _smallFree : _largeFree;
         block.State = BlockState.Free;
         block.RequestedBytes = 0;
         if (block.Previous is { State: BlockState.Free } prev)
@@ -289,6 +307,12 @@ internal sealed class CachingAllocator
             block.Size += next.Size;
             block.Next = next.Next;
             if (block.Next is not null) block.Next.Previous = block;
+        }
+        if (block.Private is { Retired: true } retired && block.IsWholeSegment)
+        {
+            retired.ReservedBytes -= (long)block.Size;
+            ReleaseSegment(block);
+            return;
         }
         pool.Add(block);
     }

@@ -23,6 +23,9 @@ internal sealed class MemoryBlock
     /// <summary>What the caller asked for (before rounding).</summary>
     public ulong RequestedBytes;
 
+    /// <summary>The graph pool the block's segment belongs to, or null for the device's shared pool.</summary>
+    public PrivatePool? Private;
+
     /// <summary>True when the block is the whole of its segment.</summary>
     public bool IsWholeSegment => Previous is null && Next is null;
 

@@ -35,6 +35,9 @@ public sealed record DigitsOptions
     /// <summary>The CSV file (64 pixels and a label per line); null uses the copy shipped next to the program.</summary>
     public string? DataPath { get; init; }
 
+    /// <summary>Whether <c>--compile</c> was given: the training step runs as one compiled function (<see cref="CudaTensor.Compile"/>).</summary>
+    public bool CompileStep { get; init; }
+
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -57,6 +60,8 @@ public sealed record DigitsOptions
           --seed N                  seed of the split, initial weights, dropout and shuffling (default: 0)
           --out DIR                 folder for digits-MODEL.safetensors and digits-training.png (default: out)
           --data FILE               the digits CSV (default: data/digits.csv next to the program)
+          --compile                 run the training step as one compiled function (captured once, then replayed) and
+                                    print its speed against the eager step
           --diagnose                print what CUDA libraries and devices were found (or why not) and exit
           -h, --help                show this text
         """;
@@ -78,6 +83,11 @@ public sealed record DigitsOptions
             if (arg == "--diagnose")
             {
                 options = options with { Diagnose = true };
+                continue;
+            }
+            if (arg == "--compile")
+            {
+                options = options with { CompileStep = true };
                 continue;
             }
             if (!arg.StartsWith("--", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CudaTensor.Core;
 
 namespace CudaTensor.Backends.Cuda;
 
@@ -30,29 +31,7 @@ internal unsafe struct KernelLayout
     public static KernelLayout Build(ReadOnlySpan<long> shape, params ReadOnlySpan<long[]> operands)
     {
         int n = operands.Length;
-        var sizes = new List<long>(shape.Length);
-        var strides = new List<long[]>(shape.Length);
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (shape[d] == 1) continue;
-            var s = new long[n];
-            for (int k = 0; k < n; k++) s[k] = operands[k][d];
-            if (sizes.Count > 0)
-            {
-                // Merge with the previous (outer) dimension when it steps exactly over this one in every operand.
-                var prev = strides[^1];
-                bool merge = true;
-                for (int k = 0; k < n && merge; k++) merge = prev[k] == s[k] * shape[d];
-                if (merge)
-                {
-                    sizes[^1] *= shape[d];
-                    strides[^1] = s;
-                    continue;
-                }
-            }
-            sizes.Add(shape[d]);
-            strides.Add(s);
-        }
+        var (sizes, strides) = MergedDimensions.Merge(shape, operands);
         if (sizes.Count > MaxDims)
             throw new NotSupportedException($"The CUDA backend handles at most {MaxDims} dimensions that cannot be merged; got {sizes.Count}. Make an operand contiguous first.");
         var layout = new KernelLayout { Rank = sizes.Count };

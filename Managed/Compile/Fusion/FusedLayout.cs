@@ -40,28 +40,9 @@ internal sealed class FusedLayout
             if (!operands[k].Shape.AsSpan().SequenceEqual(shape))
                 throw new ArgumentException($"{op}: operand {k} has shape {Shapes.Format(operands[k].Shape)}, not the iteration shape {Shapes.Format(shape)}; broadcast it first.");
         }
-        var sizes = new List<long>(shape.Length);
-        var strides = new List<long[]>(shape.Length);
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (shape[d] == 1) continue;
-            var s = new long[n];
-            for (int k = 0; k < n; k++) s[k] = operands[k].Strides[d];
-            if (sizes.Count > 0)
-            {
-                var prev = strides[^1];
-                bool merge = true;
-                for (int k = 0; k < n && merge; k++) merge = prev[k] == s[k] * shape[d];
-                if (merge)
-                {
-                    sizes[^1] *= shape[d];
-                    strides[^1] = s;
-                    continue;
-                }
-            }
-            sizes.Add(shape[d]);
-            strides.Add(s);
-        }
+        var operandStrides = new long[n][];
+        for (int k = 0; k < n; k++) operandStrides[k] = operands[k].Strides;
+        var (sizes, strides) = MergedDimensions.Merge(shape, operandStrides);
         var perOperand = new long[n][];
         for (int k = 0; k < n; k++)
         {

@@ -179,23 +179,20 @@ internal sealed class Conv2dBackwardWeightNode(Device device, BufferView dw, Buf
 /// The live callback recomputes the step count, the bias corrections and the learning rate at every replay.
 /// </summary>
 internal sealed class AdamStepNode(Device device, BufferView param, BufferView grad, BufferView expAvg, BufferView expAvgSq, BufferView? maxExpAvgSq, AdamStepArgs args, Func<object>? live)
-    : GraphNode(device, OptionalViews.Of(param, expAvg, expAvgSq, maxExpAvgSq), OptionalViews.Of(param, grad, expAvg, expAvgSq, maxExpAvgSq))
+    : OptimizerStepNode<AdamStepArgs>(device, OptionalViews.Of(param, expAvg, expAvgSq, maxExpAvgSq), OptionalViews.Of(param, grad, expAvg, expAvgSq, maxExpAvgSq), args, live)
 {
     private readonly bool _max = maxExpAvgSq is not null;
-
-    /// <inheritdoc/>
-    public override bool HasHostEffect => live is not null;
 
     /// <inheritdoc/>
     public override string Name => "AdamStep";
 
     /// <inheritdoc/>
-    public override string Arguments => live is null ? $"lr={F(args.Lr)} step-size={F(-args.NegStepSize)}" : $"lr={F(args.Lr)} (at trace)";
+    public override string Arguments => IsLive ? $"lr={F(TracedArgs.Lr)} (at trace)" : $"lr={F(TracedArgs.Lr)} step-size={F(-TracedArgs.NegStepSize)}";
 
     /// <inheritdoc/>
     public override void Execute(ExecutionContext context)
     {
-        var a = live is null ? args : (AdamStepArgs)live();
+        var a = CurrentArgs();
         int i = 4;
         var max = OptionalViews.Take(context, Reads, _max, ref i);
         Capability.Require<IFusedOptimizerSteps>(Backend(context), Name).AdamStep(R(context, 0), R(context, 1), R(context, 2), R(context, 3), max, a);
@@ -204,23 +201,20 @@ internal sealed class AdamStepNode(Device device, BufferView param, BufferView g
 
 /// <summary>One fused SGD step (Writes = [param, momentum?]; Reads = [param, grad, momentum?]); live arguments as <see cref="AdamStepNode"/>.</summary>
 internal sealed class SgdStepNode(Device device, BufferView param, BufferView grad, BufferView? momentumBuffer, SgdStepArgs args, Func<object>? live)
-    : GraphNode(device, OptionalViews.Of(param, momentumBuffer), OptionalViews.Of(param, grad, momentumBuffer))
+    : OptimizerStepNode<SgdStepArgs>(device, OptionalViews.Of(param, momentumBuffer), OptionalViews.Of(param, grad, momentumBuffer), args, live)
 {
     private readonly bool _momentum = momentumBuffer is not null;
-
-    /// <inheritdoc/>
-    public override bool HasHostEffect => live is not null;
 
     /// <inheritdoc/>
     public override string Name => "SgdStep";
 
     /// <inheritdoc/>
-    public override string Arguments => $"lr={F(args.Lr)}" + (live is null ? "" : " (at trace)");
+    public override string Arguments => $"lr={F(TracedArgs.Lr)}" + (IsLive ? " (at trace)" : "");
 
     /// <inheritdoc/>
     public override void Execute(ExecutionContext context)
     {
-        var a = live is null ? args : (SgdStepArgs)live();
+        var a = CurrentArgs();
         int i = 2;
         var b = OptionalViews.Take(context, Reads, _momentum, ref i);
         Capability.Require<IFusedOptimizerSteps>(Backend(context), Name).SgdStep(R(context, 0), R(context, 1), b, a);
@@ -229,23 +223,20 @@ internal sealed class SgdStepNode(Device device, BufferView param, BufferView gr
 
 /// <summary>One fused RMSprop step (Writes = [param, squareAvg, gradAvg?, momentum?]; Reads = [param, grad, squareAvg, gradAvg?, momentum?]).</summary>
 internal sealed class RmspropStepNode(Device device, BufferView param, BufferView grad, BufferView squareAvg, BufferView? gradAvg, BufferView? momentumBuffer, RmspropStepArgs args, Func<object>? live)
-    : GraphNode(device, OptionalViews.Of(param, squareAvg, gradAvg, momentumBuffer), OptionalViews.Of(param, grad, squareAvg, gradAvg, momentumBuffer))
+    : OptimizerStepNode<RmspropStepArgs>(device, OptionalViews.Of(param, squareAvg, gradAvg, momentumBuffer), OptionalViews.Of(param, grad, squareAvg, gradAvg, momentumBuffer), args, live)
 {
     private readonly bool _gradAvg = gradAvg is not null, _momentum = momentumBuffer is not null;
-
-    /// <inheritdoc/>
-    public override bool HasHostEffect => live is not null;
 
     /// <inheritdoc/>
     public override string Name => "RmspropStep";
 
     /// <inheritdoc/>
-    public override string Arguments => $"lr={F(args.Lr)}" + (live is null ? "" : " (at trace)");
+    public override string Arguments => $"lr={F(TracedArgs.Lr)}" + (IsLive ? " (at trace)" : "");
 
     /// <inheritdoc/>
     public override void Execute(ExecutionContext context)
     {
-        var a = live is null ? args : (RmspropStepArgs)live();
+        var a = CurrentArgs();
         int i = 3;
         var g = OptionalViews.Take(context, Reads, _gradAvg, ref i);
         var b = OptionalViews.Take(context, Reads, _momentum, ref i);

@@ -1,9 +1,4 @@
-using System.Globalization;
-
 namespace CudaTensor.Samples.Digits;
-
-/// <summary>A command-line option that is unknown, lacks its value, or has a value out of range.</summary>
-public sealed class OptionsException(string message) : Exception(message);
 
 /// <summary>The settings of one training run; the defaults reach about 97% test accuracy.</summary>
 public sealed record DigitsOptions
@@ -66,101 +61,32 @@ public sealed record DigitsOptions
           -h, --help                show this text
         """;
 
+    private static readonly HashSet<string> Flags = ["--help", "--diagnose", "--compile"];
+
     /// <summary>Parses <paramref name="args"/> (<c>--name value</c> or <c>--name=value</c>).</summary>
     /// <exception cref="OptionsException">An option is unknown, has no value, or its value is invalid (the message says which and why).</exception>
     public static DigitsOptions Parse(IReadOnlyList<string> args)
     {
-        ArgumentNullException.ThrowIfNull(args);
         var options = new DigitsOptions();
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (name, value) in CommandLine.Options(args, Flags))
         {
-            string arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                options = options with { ShowHelp = true };
-                continue;
-            }
-            if (arg == "--diagnose")
-            {
-                options = options with { Diagnose = true };
-                continue;
-            }
-            if (arg == "--compile")
-            {
-                options = options with { CompileStep = true };
-                continue;
-            }
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new OptionsException($"unexpected argument '{arg}': options start with '--' (see --help).");
-
-            string name = arg;
-            string? value = null;
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (eq >= 0)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                value = args[++i];
-            }
-
-            string Value() => value ?? throw new OptionsException($"{name} needs a value (see --help).");
             options = name switch
             {
-                "--device" => options with { Device = ParseDevice(Value()) },
-                "--model" => options with { Model = ParseModel(Value()) },
-                "--epochs" => options with { Epochs = ParsePositiveInt(name, Value()) },
-                "--batch-size" => options with { BatchSize = ParsePositiveInt(name, Value()) },
-                "--lr" => options with { LearningRate = ParseLearningRate(Value()) },
-                "--dropout" => options with { Dropout = ParseDropout(Value()) },
-                "--seed" => options with { Seed = ParseSeed(Value()) },
-                "--out" => options with { OutputDirectory = NonEmpty(name, Value()) },
-                "--data" => options with { DataPath = NonEmpty(name, Value()) },
-                _ => throw new OptionsException($"unknown option '{name}' (see --help)."),
+                "--help" => options with { ShowHelp = true },
+                "--diagnose" => options with { Diagnose = true },
+                "--compile" => options with { CompileStep = true },
+                "--device" => options with { Device = CommandLine.Device(name, value) },
+                "--model" => options with { Model = CommandLine.Choice(name, value, "mlp", "cnn") == "cnn" ? DigitsModelKind.Cnn : DigitsModelKind.Mlp },
+                "--epochs" => options with { Epochs = CommandLine.PositiveInt(name, value) },
+                "--batch-size" => options with { BatchSize = CommandLine.PositiveInt(name, value) },
+                "--lr" => options with { LearningRate = CommandLine.PositiveNumber(name, value) },
+                "--dropout" => options with { Dropout = CommandLine.Probability(name, value) },
+                "--seed" => options with { Seed = CommandLine.Seed(name, value) },
+                "--out" => options with { OutputDirectory = CommandLine.NonEmpty(name, value) },
+                "--data" => options with { DataPath = CommandLine.NonEmpty(name, value) },
+                _ => throw CommandLine.Unknown(name),
             };
         }
         return options;
     }
-
-    private static Device ParseDevice(string text)
-    {
-        if (CudaTensor.Device.TryParse(text, out var device)) return device;
-        throw new OptionsException($"--device '{text}' is not a device: use cpu, cuda or cuda:N.");
-    }
-
-    private static DigitsModelKind ParseModel(string text) => text.ToLowerInvariant() switch
-    {
-        "mlp" => DigitsModelKind.Mlp,
-        "cnn" => DigitsModelKind.Cnn,
-        _ => throw new OptionsException($"--model '{text}' is not a model: use mlp or cnn."),
-    };
-
-    private static int ParsePositiveInt(string name, string text)
-    {
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0) return n;
-        throw new OptionsException($"{name} '{text}' is not a positive whole number.");
-    }
-
-    private static double ParseLearningRate(string text)
-    {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lr) && lr > 0 && double.IsFinite(lr)) return lr;
-        throw new OptionsException($"--lr '{text}' is not a positive number (e.g. 0.001 or 1e-3).");
-    }
-
-    private static double ParseDropout(string text)
-    {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) && p >= 0 && p < 1) return p;
-        throw new OptionsException($"--dropout '{text}' must be a probability with 0 <= p < 1.");
-    }
-
-    private static ulong ParseSeed(string text)
-    {
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed)) return seed;
-        throw new OptionsException($"--seed '{text}' is not a whole number from 0 to {ulong.MaxValue}.");
-    }
-
-    private static string NonEmpty(string name, string text)
-        => text.Length > 0 ? text : throw new OptionsException($"{name} needs a non-empty value.");
 }

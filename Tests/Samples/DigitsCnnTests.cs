@@ -1,3 +1,4 @@
+using CudaTensor.Samples;
 using CudaTensor.Samples.Digits;
 using CudaTensor.Serialization;
 using NUnit.Framework;
@@ -44,7 +45,7 @@ public sealed class DigitsCnnTests() : TrainedDigitsRun(DigitsModelKind.Cnn)
         Assert.That(DigitsOptions.Parse([]).Model, Is.EqualTo(DigitsModelKind.Mlp));
         Assert.That(DigitsOptions.Parse(["--model", "cnn"]).Model, Is.EqualTo(DigitsModelKind.Cnn));
         Assert.That(DigitsOptions.Parse(["--model=MLP"]).Model, Is.EqualTo(DigitsModelKind.Mlp));
-        Assert.That(() => DigitsOptions.Parse(["--model", "rnn"]), Throws.TypeOf<OptionsException>().With.Message.Contains("use mlp or cnn"));
+        Assert.That(() => DigitsOptions.Parse(["--model", "rnn"]), Throws.TypeOf<OptionsException>().With.Message.Contains("mlp, cnn"));
         Assert.That(() => DigitsModels.Create(DigitsModelKind.Cnn, 63, 10, 0.1), Throws.ArgumentException.With.Message.Contains("8x8"));
     }
 }

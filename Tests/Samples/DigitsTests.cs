@@ -1,3 +1,4 @@
+using CudaTensor.Samples;
 using CudaTensor.Samples.Digits;
 using CudaTensor.Serialization;
 using NUnit.Framework;

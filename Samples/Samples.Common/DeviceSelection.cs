@@ -1,4 +1,4 @@
-namespace CudaTensor.Samples.Digits;
+namespace CudaTensor.Samples;
 
 /// <summary>The device a run uses and the line that tells the user why.</summary>
 /// <param name="Device">Where tensors are created.</param>

@@ -1,0 +1,26 @@
+using CudaTensor.NN;
+
+namespace CudaTensor.Samples.TinyLM;
+
+/// <summary>A pre-norm transformer block: x + attention(norm(x)), then x + MLP(norm(x)) with a 4x wide GELU MLP.</summary>
+public sealed class TransformerBlock : Module
+{
+    private readonly LayerNorm _norm1, _norm2;
+    private readonly CausalSelfAttention _attention;
+    private readonly Sequential _mlp;
+
+    public TransformerBlock(int embedding, int heads, int context, double dropout)
+    {
+        _norm1 = RegisterModule("ln_1", new LayerNorm(embedding));
+        _attention = RegisterModule("attn", new CausalSelfAttention(embedding, heads, context, dropout));
+        _norm2 = RegisterModule("ln_2", new LayerNorm(embedding));
+        _mlp = RegisterModule("mlp", new Sequential(
+            new Linear(embedding, 4 * embedding), new GELU(), new Linear(4 * embedding, embedding), new Dropout(dropout)));
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var h = input + _attention.Forward(_norm1.Forward(input));
+        return h + _mlp.Forward(_norm2.Forward(h));
+    }
+}

@@ -34,34 +34,45 @@ public static partial class Functional
             throw new ArgumentException($"{op}: evaluation (training: false) normalizes with the running statistics, so runningMean and runningVar must be given.", nameof(runningMean));
         var dims = Enumerable.Range(0, input.Dim).Where(d => d != 1).ToArray();
         var channelShape = ChannelShape(input.Dim, c);
-        Tensor centered, variance;
-        if (training)
+        // The weight is folded into the per-channel factor rstd·weight (and, in evaluation, the mean and bias into one
+        // per-channel shift), so the full-size tensor goes through as few elementwise passes as possible.
+        if (!training)
         {
-            long count = input.NumElements / Math.Max(c, 1);
-            if (count <= 1)
-                throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input shape {Fmt(input.Shape)}. " +
-                    "Use a batch of more than one sample (or spatial size above 1), or call Eval().", nameof(input));
-            using var mean = input.Mean(dims, keepDim: true);
-            centered = input - mean;
-            using var squared = centered.Square();
-            variance = squared.Mean(dims, keepDim: true);
-            if (runningMean is not null && runningVar is not null)
-                UpdateRunningStatistics(runningMean, runningVar, mean, variance, count, momentum);
+            using var runningMeanView = runningMean!.View(channelShape);
+            using var runningVarView = runningVar!.View(channelShape);
+            using var evalScale = ChannelScale(runningVarView, weight, channelShape, eps);
+            using var meanScaled = runningMeanView * evalScale;
+            using var shift = bias is null ? -meanScaled : bias.View(channelShape) - meanScaled;
+            using var scaledInput = input * evalScale;
+            return scaledInput + shift;
         }
-        else
-        {
-            using var mean = runningMean!.View(channelShape);
-            centered = input - mean;
-            variance = runningVar!.View(channelShape);
-        }
-        using (centered)
-        using (variance)
-        {
-            using var shifted = variance + eps;
-            using var rstd = shifted.Rsqrt();
-            var y = centered * rstd;
-            return ChannelAffine(y, weight, bias, channelShape);
-        }
+        long count = input.NumElements / Math.Max(c, 1);
+        if (count <= 1)
+            throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input shape {Fmt(input.Shape)}. " +
+                "Use a batch of more than one sample (or spatial size above 1), or call Eval().", nameof(input));
+        using var mean = input.Mean(dims, keepDim: true);
+        using var centered = input - mean;
+        using var squared = centered.Square();
+        using var variance = squared.Mean(dims, keepDim: true);
+        if (runningMean is not null && runningVar is not null)
+            UpdateRunningStatistics(runningMean, runningVar, mean, variance, count, momentum);
+        using var scale = ChannelScale(variance, weight, channelShape, eps);
+        var y = centered * scale;
+        if (bias is null) return y;
+        using (y)
+        using (var b = bias.View(channelShape))
+            return y + b;
+    }
+
+    // rstd·weight per channel ([1, C, 1, ...]), with rstd = 1/√(variance + eps).
+    private static Tensor ChannelScale(Tensor variance, Tensor? weight, long[] channelShape, double eps)
+    {
+        using var shifted = variance + eps;
+        var rstd = shifted.Rsqrt();
+        if (weight is null) return rstd;
+        using (rstd)
+        using (var w = weight.View(channelShape))
+            return rstd * w;
     }
 
     // running ← (1 - momentum)·running + momentum·statistic, in place and outside autograd; the running variance takes

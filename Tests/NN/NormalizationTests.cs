@@ -90,6 +90,24 @@ public sealed class NormalizationTests(Device device)
     }
 
     [Test]
+    public void ConvertingTheModuleKeepsTheBatchCounterInt64()
+    {
+        using var bn = new BatchNorm2d(2, device: device);
+        using var x32 = Tensor.Randn([3, 2, 2, 2], DType.Float32, device, generator: new Generator(9));
+        using (bn.Forward(x32)) { }
+        bn.To(DType.Float64);
+        Assert.That(bn.RunningMean!.DType, Is.EqualTo(DType.Float64));
+        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
+        using var x64 = x32.To(DType.Float64);
+        using (bn.Forward(x64)) { }
+        Assert.That(bn.NumBatchesTracked.ToDouble(), Is.EqualTo(2));
+        // Both batches were the same: the running mean is (1 - 0.9²) times the batch mean.
+        using var batchMean = x64.Mean([0, 2, 3]);
+        var expected = D(batchMean).Select(m => (1 - 0.81) * m).ToArray();
+        TensorAssert.Close(bn.RunningMean, expected, [2], 1e-6, 1e-7);
+    }
+
+    [Test]
     public void BatchNormErrorsNameTheLayerAndTheShapes()
     {
         using var bn2 = new BatchNorm2d(3, device: device);

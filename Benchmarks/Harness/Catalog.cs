@@ -28,6 +28,12 @@ public interface IWorkloadFactory
     Body LayerNorm(int rows, int cols);
 
     /// <summary>
+    /// Training-mode batch norm of a [n, c, h, w] batch with weight, bias and running statistics, forward and backward:
+    /// the gradients of the input, weight and bias for a fixed upstream gradient.
+    /// </summary>
+    Body BatchNorm2d(int n, int c, int h, int w);
+
+    /// <summary>
     /// 3x3 convolution with padding 1 of a [n, c, h, w] batch to <paramref name="outChannels"/> channels, no bias, forward
     /// and backward: the gradients of the input and the weight for a fixed upstream gradient.
     /// </summary>
@@ -97,6 +103,8 @@ public static class Catalog
         list.Add(new Workload("softmax/1024x1024", Metric.Bandwidth, 8.0 * 1024 * 1024, 1024 * 1024, () => f.Softmax(1024, 1024), $"scale/{1 << 20}"));
         // Forward reads x and writes y, backward reads x and dy and writes dx: 20 B/element at least.
         list.Add(new Workload("layernorm/1024x1024", Metric.Bandwidth, 20.0 * 1024 * 1024, 1024 * 1024, () => f.LayerNorm(1024, 1024), $"scale/{1 << 20}"));
+        // Forward reads x (statistics, then normalize) and writes y; backward reads x and dy and writes dx: 20 B/element at least.
+        list.Add(new Workload("batchnorm2d/32x64x28x28", Metric.Bandwidth, 20.0 * 32 * 64 * 28 * 28, 32 * 64 * 28 * 28, () => f.BatchNorm2d(32, 64, 28, 28), $"scale/{32 * 64 * 28 * 28}"));
         // The forward's 2·N·O·H·W·C·9 flops, three times: the input and weight gradients cost one forward each.
         list.Add(new Workload("conv2d/32x16x28x28-k3-o32", Metric.Flops, 3 * 2.0 * 32 * 32 * 28 * 28 * 16 * 9, 0, () => f.Conv2d(32, 16, 28, 28, 32), "fma"));
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });

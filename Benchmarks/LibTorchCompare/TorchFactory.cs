@@ -81,6 +81,23 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
+    public Body BatchNorm2d(int n, int c, int h, int w)
+    {
+        var x = Randn(n, c, h, w).requires_grad_();
+        var weight = ones(c).requires_grad_();
+        var bias = zeros(c).requires_grad_();
+        var mean = zeros(c);
+        var variance = ones(c);
+        var g = Randn(n, c, h, w);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            var y = nn.functional.batch_norm(x, mean, variance, weight, bias, training: true);
+            torch.autograd.grad(new[] { y }, new[] { x, weight, bias }, new[] { g });
+        }, () => DisposeAll(x, weight, bias, mean, variance, g));
+    }
+
+    /// <inheritdoc/>
     public Body Conv2d(int n, int c, int h, int w, int outChannels)
     {
         var x = Randn(n, c, h, w).requires_grad_();

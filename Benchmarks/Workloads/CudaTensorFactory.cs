@@ -78,6 +78,24 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory, ICompil
     }
 
     /// <inheritdoc/>
+    public Body BatchNorm2d(int n, int c, int h, int w)
+    {
+        var x = Randn(n, c, h, w);
+        x.RequiresGrad = true;
+        var weight = Tensor.Ones([c], device: device, requiresGrad: true);
+        var bias = Tensor.Zeros([c], device: device, requiresGrad: true);
+        var mean = Tensor.Zeros([c], device: device);
+        var variance = Tensor.Ones([c], device: device);
+        var g = Randn(n, c, h, w);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            var y = Functional.BatchNorm(x, mean, variance, weight, bias, training: true);
+            Autograd.Grad([y], [x, weight, bias], [g]);
+        }, () => DisposeAll(x, weight, bias, mean, variance, g));
+    }
+
+    /// <inheritdoc/>
     public Body Conv2d(int n, int c, int h, int w, int outChannels)
     {
         var x = Randn(n, c, h, w);

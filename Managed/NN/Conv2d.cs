@@ -4,16 +4,18 @@ namespace CudaTensor.NN;
 /// 2-D convolution over [N, C, H, W] inputs (see <see cref="Functional.Conv2d"/>), with <see cref="Weight"/>
 /// [out_channels, in_channels / groups, kh, kw] and optional <see cref="Bias"/> [out_channels], initialised as
 /// PyTorch: Kaiming-uniform with a = √5 (U(-1/√fan_in, 1/√fan_in)) and the bias U(-1/√fan_in, 1/√fan_in), where
-/// fan_in = in_channels / groups · kh · kw.
+/// fan_in = in_channels / groups · kh · kw. <see cref="PaddingMode"/> is PyTorch's padding_mode: "zeros" (default),
+/// "reflect", "replicate" or "circular".
 /// </summary>
 public sealed class Conv2d : Module
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
-    /// <remarks><paramref name="padding"/> is an amount on each side (default 0), <c>"valid"</c> or <c>"same"</c> (stride 1 only), as PyTorch.</remarks>
+    /// <remarks><paramref name="padding"/> is an amount on each side (default 0), <c>"valid"</c> or <c>"same"</c> (stride 1 only), as PyTorch.
+    /// <paramref name="paddingMode"/> comes last (after the generator) here, where PyTorch has it after bias.</remarks>
     /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, a size is not positive, the
     /// padding string is neither "same" nor "valid", or "same" is combined with a stride other than 1.</exception>
     public Conv2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, ConvPadding? padding = null, Size2? dilation = null,
-        int groups = 1, bool bias = true, Device? device = null, DType? dtype = null, Generator? generator = null)
+        int groups = 1, bool bias = true, Device? device = null, DType? dtype = null, Generator? generator = null, string paddingMode = "zeros")
     {
         if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException(
@@ -30,6 +32,7 @@ public sealed class Conv2d : Module
             throw new ArgumentException($"Conv2d: padding \"same\" is not supported for strided convolutions (stride {Stride}); use stride 1, or an explicit padding.", nameof(padding));
         Dilation = dilation ?? 1;
         Groups = groups;
+        PaddingMode = ConvPaddingMode.Validate(paddingMode, nameof(Conv2d));
         var w = Tensor.Empty([outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width], dtype, device);
         Init.KaimingUniform(w, a: Math.Sqrt(5), generator: generator);
         Weight = RegisterParameter("weight", w);
@@ -64,6 +67,9 @@ public sealed class Conv2d : Module
     /// <summary>Number of channel groups convolved separately.</summary>
     public int Groups { get; }
 
+    /// <summary>How the padding is filled: "zeros", "reflect", "replicate" or "circular".</summary>
+    public string PaddingMode { get; }
+
     /// <summary>The kernels, [out_channels, in_channels / groups, kh, kw].</summary>
     public Tensor Weight { get; }
 
@@ -71,7 +77,17 @@ public sealed class Conv2d : Module
     public Tensor? Bias { get; }
 
     /// <summary>The convolution of <paramref name="input"/> [N, C, H, W] (or [C, H, W]).</summary>
-    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (PaddingMode == "zeros") return Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+        if (input.Dim is not (3 or 4))
+            throw new ArgumentException($"Conv2d: expected a 4-D input [N, C, H, W] (or 3-D [C, H, W]), got shape {Functional.Fmt(input.Shape)}.", nameof(input));
+        var (top, bottom) = Padding.Resolve(height: true, KernelSize.Height, Dilation.Height);
+        var (left, right) = Padding.Resolve(height: false, KernelSize.Width, Dilation.Width);
+        using var padded = ConvPaddingMode.Pad(input, [left, right, top, bottom], PaddingMode, batchedRank: 4);
+        return Functional.Conv2d(padded, Weight, Bias, Stride, 0, Dilation, Groups);
+    }
 
     /// <inheritdoc/>
     protected override string ExtraRepr()
@@ -79,5 +95,6 @@ public sealed class Conv2d : Module
            (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
            (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") +
            (Groups != 1 ? $", groups={Groups}" : "") +
-           (Bias is null ? ", bias=False" : "");
+           (Bias is null ? ", bias=False" : "") +
+           (PaddingMode != "zeros" ? $", padding_mode={PaddingMode}" : "");
 }

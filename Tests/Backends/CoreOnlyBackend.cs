@@ -63,6 +63,8 @@ internal sealed class CoreOnlyBackend(Device device, IBackend inner) : IBackend
 
     public void CumSum(Strided dst, Strided src) => inner.CumSum(In(dst), In(src));
 
+    public void Sort(Strided values, Strided indices, Strided src, bool descending) => inner.Sort(In(values), In(indices), In(src), descending);
+
     public void Softmax(Strided dst, Strided src, bool log) => inner.Softmax(In(dst), In(src), log);
 
     public void MatMul(Strided dst, Strided a, Strided b) => inner.MatMul(In(dst), In(a), In(b));

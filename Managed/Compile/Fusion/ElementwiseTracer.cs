@@ -161,6 +161,7 @@ internal sealed class ElementwiseTracer
         public void Reduce(ReduceOp op, Strided dst, Strided src, int reducedDims) => throw NotElementwise($"a reduction ({op})");
         public void ArgReduce(ReduceOp op, Strided values, Strided indices, Strided src) => throw NotElementwise($"an arg-reduction (Arg{op})");
         public void CumSum(Strided dst, Strided src) => throw NotElementwise("CumSum");
+        public void Sort(Strided values, Strided indices, Strided src, bool descending) => throw NotElementwise("Sort");
         public void Softmax(Strided dst, Strided src, bool log) => throw NotElementwise(log ? "LogSoftmax" : "Softmax");
         public void MatMul(Strided dst, Strided a, Strided b) => throw NotElementwise("MatMul");
         public void Gather(Strided dst, Strided src, Strided index, int dim) => throw NotElementwise("Gather (indexing)");

@@ -141,6 +141,14 @@ internal class RecordingBackend(IBackend inner, Recorder recorder) : IBackend
     }
 
     /// <inheritdoc/>
+    /// <remarks>Not recorded: the capture runs it eagerly and is marked unreplayable, as a host read.</remarks>
+    public void Sort(Strided values, Strided indices, Strided src, bool descending)
+    {
+        Recorder.Untraceable("Sort (Sort, ArgSort, TopK)");
+        Inner.Sort(values, indices, src, descending);
+    }
+
+    /// <inheritdoc/>
     public long[] NonZero(Strided src)
     {
         Recorder.Untraceable("NonZero");

@@ -184,8 +184,13 @@ internal sealed class ElementwiseFusion : IGraphPass
     }
 }
 
-// The optimizing passes of the pipeline: elementwise fusion.
+// The optimizing passes of the pipeline: GEMM epilogues (they take the elementwise nodes right after a
+// product), then elementwise fusion of what is left.
 internal static partial class PassPipeline
 {
-    static partial void AddOptimizations(List<IGraphPass> passes) => passes.Add(new ElementwiseFusion());
+    static partial void AddOptimizations(List<IGraphPass> passes)
+    {
+        passes.Add(new GemmEpilogueFusion());
+        passes.Add(new ElementwiseFusion());
+    }
 }

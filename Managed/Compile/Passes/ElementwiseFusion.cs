@@ -184,12 +184,13 @@ internal sealed class ElementwiseFusion : IGraphPass
     }
 }
 
-// The optimizing passes of the pipeline: GEMM epilogues (they take the elementwise nodes right after a
+// The optimizing passes of the pipeline: constant folding, then GEMM epilogues (they take the elementwise nodes right after a
 // product), then elementwise fusion of what is left.
 internal static partial class PassPipeline
 {
     static partial void AddOptimizations(List<IGraphPass> passes)
     {
+        passes.Add(new ConstantFolding());
         passes.Add(new GemmEpilogueFusion());
         passes.Add(new ElementwiseFusion());
     }

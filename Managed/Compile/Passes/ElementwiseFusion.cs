@@ -185,7 +185,7 @@ internal sealed class ElementwiseFusion : IGraphPass
 }
 
 // The optimizing passes of the pipeline: constant folding, then GEMM epilogues (they take the elementwise nodes right after a
-// product), then elementwise fusion of what is left.
+// product), then elementwise fusion of what is left, then reductions take the elementwise group feeding them.
 internal static partial class PassPipeline
 {
     static partial void AddOptimizations(List<IGraphPass> passes)
@@ -193,5 +193,6 @@ internal static partial class PassPipeline
         passes.Add(new ConstantFolding());
         passes.Add(new GemmEpilogueFusion());
         passes.Add(new ElementwiseFusion());
+        passes.Add(new ReductionPrologueFusion());
     }
 }

@@ -77,7 +77,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="Run{T}(int, int, int, T*, long, long, T*, long, long, T*, long, T, T)"/> with an epilogue applied to
-    /// each tile of C right after its last store, while the tile is still in L1 (no second pass over C): the
+    /// each block of C right after its last store, while the block is still in cache (no second pass over C): the
     /// epilogue (null for none) sees row 0 of C as row <c>epilogueRow0</c> (a batch's first row in the whole output).
     /// </summary>
     public static void Run<T>(
@@ -336,12 +336,14 @@ internal static unsafe partial class Gemm
                                 Tile<T, TVec, TOps>(rows, kc, ap, bp, ldb, tile, nr, alpha, T.Zero, true);
                                 MergeTile(rows, cols, tile, nr, cp, ldc, beta, betaZero);
                             }
-
-                            if (epilogue is not null && pc + kc == k)
-                            {
-                                epilogue.Apply(cp, ldc, args.EpilogueRow0 + ic + ir, jc + jr, rows, cols);
-                            }
                         }
+                    }
+
+                    // The block of C this thread just finished (mc rows, nc columns) is still in cache: the epilogue
+                    // runs over its rows now, one row-kernel call per row and step, with no second pass over memory.
+                    if (epilogue is not null && pc + kc == k)
+                    {
+                        epilogue.Apply(args.C + (ic * ldc) + jc, ldc, args.EpilogueRow0 + ic, jc, mc, nc);
                     }
                 }
             }

@@ -4,7 +4,7 @@ namespace CudaTensor.Backends.Cpu;
 
 /// <summary>
 /// A <see cref="GemmEpilogue"/> bound to the CPU backend's row kernels (<see cref="RowKernelTable"/>): each step runs
-/// the code its separate op runs on a contiguous row, over one row of a finished GEMM tile at a time, in place. So
+/// the code its separate op runs on a contiguous row, over one row of a finished block of C at a time, in place. So
 /// the values are the separate ops' values, and the work is their arithmetic without their passes over memory.
 /// </summary>
 /// <typeparam name="T">The element type of the product.</typeparam>

@@ -1,9 +1,11 @@
 namespace CudaTensor.Backends.Cpu;
 
 /// <summary>
-/// Work the GEMM applies to each finished tile of C as it stores it (bias, activation, residual, scale): the tile
-/// is still in L1, so the epilogue costs its arithmetic and no pass over memory. Called from the threads that
-/// compute the product, each tile once, after the last block of the reduction dimension.
+/// Work the GEMM applies to each finished block of C right after storing it (bias, activation, residual, scale): the
+/// block is still in cache (a register tile of the small-product path in L1; an MC x NC block of the packed path, whose
+/// rows are long enough for the row kernels' vector forms, in L2), so the epilogue costs its arithmetic and no pass
+/// over memory. Called from the threads that compute the product, each element once, after the last block of the
+/// reduction dimension.
 /// </summary>
 /// <typeparam name="T">The element type of C.</typeparam>
 internal unsafe interface IGemmTileEpilogue<T>

@@ -184,8 +184,15 @@ internal sealed class ElementwiseFusion : IGraphPass
     }
 }
 
-// The optimizing passes of the pipeline: elementwise fusion.
+// The optimizing passes of the pipeline: constant folding, then GEMM epilogues (they take the elementwise nodes right after a
+// product), then elementwise fusion of what is left, then reductions take the elementwise group feeding them.
 internal static partial class PassPipeline
 {
-    static partial void AddOptimizations(List<IGraphPass> passes) => passes.Add(new ElementwiseFusion());
+    static partial void AddOptimizations(List<IGraphPass> passes)
+    {
+        passes.Add(new ConstantFolding());
+        passes.Add(new GemmEpilogueFusion());
+        passes.Add(new ElementwiseFusion());
+        passes.Add(new ReductionPrologueFusion());
+    }
 }

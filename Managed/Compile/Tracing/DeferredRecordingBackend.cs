@@ -3,10 +3,11 @@ using CudaTensor.Backends;
 namespace CudaTensor.Compilation;
 
 /// <summary>
-/// A <see cref="FusedRecordingBackend"/> of a backend that checks indices on the device (CUDA): without this
-/// capability on the wrapper, the op layer would check indices on the host, a read that makes the function run eagerly.
+/// A <see cref="FusedRecordingBackend"/> of a backend that checks indices in its primitives (CUDA on the device, the
+/// CPU in the primitive): without this capability on the wrapper, the op layer would check indices on the host, a read
+/// that makes the function run eagerly.
 /// </summary>
-internal sealed class DeferredRecordingBackend(IBackend inner, Recorder recorder) : FusedRecordingBackend(inner, recorder), IDeferredIndexChecks
+internal class DeferredRecordingBackend(IBackend inner, Recorder recorder) : FusedRecordingBackend(inner, recorder), IDeferredIndexChecks
 {
     /// <inheritdoc/>
     public void Gather(Strided dst, Strided src, Strided index, int dim, string op)
@@ -20,5 +21,16 @@ internal sealed class DeferredRecordingBackend(IBackend inner, Recorder recorder
     {
         ((IDeferredIndexChecks)Inner).Scatter(dst, index, src, dim, accumulate, op);
         if (On) Recorder.Add(new ScatterNode(Device, Recorder.View(dst), Recorder.View(index), Recorder.View(src), dim, accumulate, op));
+    }
+}
+
+/// <summary>The <see cref="DeferredRecordingBackend"/> of a host-memory backend (the CPU).</summary>
+internal sealed unsafe class HostDeferredRecordingBackend(IBackend inner, Recorder recorder) : DeferredRecordingBackend(inner, recorder), IHostMemory
+{
+    /// <inheritdoc/>
+    public byte* HostAddress(Strided t)
+    {
+        Recorder.Untraceable("a transfer between devices (To)");
+        return ((IHostMemory)Inner).HostAddress(t);
     }
 }

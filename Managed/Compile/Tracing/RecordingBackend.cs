@@ -27,7 +27,7 @@ internal class RecordingBackend(IBackend inner, Recorder recorder) : IBackend
     {
         bool fused = inner is IFusedLayerNorm and IFusedCrossEntropy and IConvolution and IFusedOptimizerSteps;
         if (!fused) return new RecordingBackend(inner, recorder);
-        if (inner is IHostMemory) return new HostRecordingBackend(inner, recorder);
+        if (inner is IHostMemory) return inner is IDeferredIndexChecks ? new HostDeferredRecordingBackend(inner, recorder) : new HostRecordingBackend(inner, recorder);
         return inner is IDeferredIndexChecks ? new DeferredRecordingBackend(inner, recorder) : new FusedRecordingBackend(inner, recorder);
     }
 

@@ -73,6 +73,20 @@ internal static unsafe partial class Gemm
         T* c, long ldc,
         T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Run(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, alpha, beta, null, 0);
+
+    /// <summary>
+    /// <see cref="Run{T}(int, int, int, T*, long, long, T*, long, long, T*, long, T, T)"/> with an epilogue applied to
+    /// each block of C right after its last store, while the block is still in cache (no second pass over C): the
+    /// epilogue (null for none) sees row 0 of C as row <c>epilogueRow0</c> (a batch's first row in the whole output).
+    /// </summary>
+    public static void Run<T>(
+        int m, int n, int k,
+        T* a, long aRowStride, long aColStride,
+        T* b, long bRowStride, long bColStride,
+        T* c, long ldc,
+        T alpha, T beta, IGemmTileEpilogue<T>? epilogue, long epilogueRow0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0, "dimensions must be non-negative");
         Debug.Assert(typeof(T) == typeof(float) || typeof(T) == typeof(double), "only float and double are supported");
@@ -84,8 +98,31 @@ internal static unsafe partial class Gemm
         if (k <= 0)
         {
             ScaleC(m, n, c, ldc, beta);
+            epilogue?.Apply(c, ldc, epilogueRow0, 0, m, n);
             return;
         }
+
+        // The threads reach the epilogue through a handle: the arguments are shared by pointer.
+        var handle = epilogue is null ? default : GCHandle.Alloc(epilogue);
+        try
+        {
+            RunBlocked(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, alpha, beta,
+                epilogue is null ? 0 : GCHandle.ToIntPtr(handle), epilogueRow0);
+        }
+        finally
+        {
+            if (epilogue is not null) handle.Free();
+        }
+    }
+
+    private static void RunBlocked<T>(
+        int m, int n, int k,
+        T* a, long aRowStride, long aColStride,
+        T* b, long bRowStride, long bColStride,
+        T* c, long ldc,
+        T alpha, T beta, nint epilogue, long epilogueRow0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
 
         var args = new Args<T>
         {
@@ -93,6 +130,7 @@ internal static unsafe partial class Gemm
             A = a, ARowStride = aRowStride, AColStride = aColStride,
             B = b, BRowStride = bRowStride, BColStride = bColStride,
             C = c, Ldc = ldc, Alpha = alpha, Beta = beta,
+            Epilogue = epilogue, EpilogueRow0 = epilogueRow0,
         };
         if (TrySmall(ref args))
         {
@@ -236,6 +274,7 @@ internal static unsafe partial class Gemm
         T* aPack = scratch.A;
         T* bPack = scratch.B;
         T* tile = scratch.Tile;
+        var epilogue = Epilogue(ref args);
 
         long ars = args.ARowStride, acs = args.AColStride, brs = args.BRowStride, bcs = args.BColStride, ldc = args.Ldc;
         T alpha = args.Alpha;
@@ -299,6 +338,13 @@ internal static unsafe partial class Gemm
                             }
                         }
                     }
+
+                    // The block of C this thread just finished (mc rows, nc columns) is still in cache: the epilogue
+                    // runs over its rows now, one row-kernel call per row and step, with no second pass over memory.
+                    if (epilogue is not null && pc + kc == k)
+                    {
+                        epilogue.Apply(args.C + (ic * ldc) + jc, ldc, args.EpilogueRow0 + ic, jc, mc, nc);
+                    }
                 }
             }
         }
@@ -351,5 +397,14 @@ internal static unsafe partial class Gemm
         public long ARowStride, AColStride, BRowStride, BColStride, Ldc;
         public T Alpha, Beta;
         public bool SplitColumns;
+
+        // A GCHandle of the IGemmTileEpilogue<T> (0 for none) and the row index it sees for row 0 of C.
+        public nint Epilogue;
+        public long EpilogueRow0;
     }
+
+    /// <summary>The epilogue of a product, or null.</summary>
+    private static IGemmTileEpilogue<T>? Epilogue<T>(ref Args<T> args)
+        where T : unmanaged
+        => args.Epilogue == 0 ? null : (IGemmTileEpilogue<T>?)GCHandle.FromIntPtr(args.Epilogue).Target;
 }

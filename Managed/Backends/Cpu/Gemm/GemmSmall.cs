@@ -35,6 +35,7 @@ internal static unsafe partial class Gemm
         // which touch no memory past the row.
         var all = Vector512<T>.AllBitsSet;
         var tail = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(args.N % w)));
+        var epilogue = Epilogue(ref args);
         for (int i0 = 0; i0 < args.M; i0 += SmallRows)
         {
             int rows = Math.Min(SmallRows, args.M - i0);
@@ -42,6 +43,7 @@ internal static unsafe partial class Gemm
             {
                 bool ragged = j + w > args.N;
                 SmallTile(ref args, i0, rows, j, ragged ? tail : all, ragged);
+                epilogue?.Apply(args.C + (i0 * args.Ldc) + j, args.Ldc, args.EpilogueRow0 + i0, j, rows, Math.Min(w, args.N - j));
             }
         }
 

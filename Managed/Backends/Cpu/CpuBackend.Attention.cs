@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -70,15 +71,24 @@ internal sealed unsafe partial class CpuBackend : IFusedAttention
         public void Rows(long start, long end, int chunk)
         {
             int block = (int)Math.Min(QueryBlock, Math.Max(job.L, 1));
-            var p = new T[block * job.S];
-            var dp = job.Backward ? new T[block * job.S] : null;
-            fixed (T* pp = p, pdp = dp)
+            // Pooled: a step's calls reuse the same score blocks instead of allocating (doubles of 256 keys reach the large-object heap).
+            var p = ArrayPool<T>.Shared.Rent((int)(block * job.S));
+            var dp = job.Backward ? ArrayPool<T>.Shared.Rent((int)(block * job.S)) : null;
+            try
             {
-                for (long n = start; n < end; n++)
+                fixed (T* pp = p, pdp = dp)
                 {
-                    if (job.Backward) BackwardSlice(n, pp, pdp, block);
-                    else ForwardSlice(n, pp, block);
+                    for (long n = start; n < end; n++)
+                    {
+                        if (job.Backward) BackwardSlice(n, pp, pdp, block);
+                        else ForwardSlice(n, pp, block);
+                    }
                 }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(p);
+                if (dp is not null) ArrayPool<T>.Shared.Return(dp);
             }
         }
 

@@ -39,6 +39,12 @@ public interface IWorkloadFactory
     /// </summary>
     Body Conv2d(int n, int c, int h, int w, int outChannels);
 
+    /// <summary>
+    /// Scaled dot-product attention of float32 q, k, v [batch, heads, seq, headDim] (self-attention shapes), forward and
+    /// backward: the gradients of q, k and v for a fixed upstream gradient.
+    /// </summary>
+    Body ScaledDotProductAttention(int batch, int heads, int seq, int headDim, bool causal);
+
     /// <summary><paramref name="ops"/> times: a + b on one-element tensors, then dispose the result.</summary>
     Body OverheadAdd(bool requiresGrad, int ops);
 
@@ -107,6 +113,9 @@ public static class Catalog
         list.Add(new Workload("batchnorm2d/32x64x28x28", Metric.Bandwidth, 20.0 * 32 * 64 * 28 * 28, 32 * 64 * 28 * 28, () => f.BatchNorm2d(32, 64, 28, 28), $"scale/{32 * 64 * 28 * 28}"));
         // The forward's 2·N·O·H·W·C·9 flops, three times: the input and weight gradients cost one forward each.
         list.Add(new Workload("conv2d/32x16x28x28-k3-o32", Metric.Flops, 3 * 2.0 * 32 * 32 * 28 * 28 * 16 * 9, 0, () => f.Conv2d(32, 16, 28, 28, 32), "fma"));
+        // Forward: two products of 2·B·H·L·S·D flops, half of them under the causal mask; the backward's four products double
+        // that again: 3x the forward in all.
+        list.Add(new Workload("sdpa/8x8x256x64-causal", Metric.Flops, 3 * 2 * 2.0 * 8 * 8 * 256 * 256 * 64 / 2, 0, () => f.ScaledDotProductAttention(8, 8, 256, 64, causal: true), "fma"));
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));

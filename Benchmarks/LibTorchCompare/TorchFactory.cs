@@ -112,6 +112,21 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
+    public Body ScaledDotProductAttention(int batch, int heads, int seq, int headDim, bool causal)
+    {
+        var q = Randn(batch, heads, seq, headDim).requires_grad_();
+        var k = Randn(batch, heads, seq, headDim).requires_grad_();
+        var v = Randn(batch, heads, seq, headDim).requires_grad_();
+        var g = Randn(batch, heads, seq, headDim);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            var y = nn.functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
+            torch.autograd.grad(new[] { y }, new[] { q, k, v }, new[] { g });
+        }, () => DisposeAll(q, k, v, g));
+    }
+
+    /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {
         var a = ones(1, requires_grad: requiresGrad);

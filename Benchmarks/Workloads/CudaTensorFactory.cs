@@ -112,6 +112,22 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory, ICompil
     }
 
     /// <inheritdoc/>
+    public Body ScaledDotProductAttention(int batch, int heads, int seq, int headDim, bool causal)
+    {
+        var q = Randn(batch, heads, seq, headDim);
+        var k = Randn(batch, heads, seq, headDim);
+        var v = Randn(batch, heads, seq, headDim);
+        q.RequiresGrad = k.RequiresGrad = v.RequiresGrad = true;
+        var g = Randn(batch, heads, seq, headDim);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            var y = Functional.ScaledDotProductAttention(q, k, v, isCausal: causal);
+            Autograd.Grad([y], [q, k, v], [g]);
+        }, () => DisposeAll(q, k, v, g));
+    }
+
+    /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {
         var a = Tensor.Ones([1], device: device, requiresGrad: requiresGrad);

@@ -46,7 +46,7 @@ public sealed class CapabilityTests(Device device)
         var twin = Backend.For(Twin);
         Assert.That(twin, Is.InstanceOf<CoreOnlyBackend>());
         Assert.That(((CoreOnlyBackend)twin).Inner, Is.SameAs(real));
-        foreach (var capability in new[] { typeof(IFusedLayerNorm), typeof(IFusedCrossEntropy), typeof(IConvolution), typeof(IFusedOptimizerSteps) })
+        foreach (var capability in new[] { typeof(IFusedLayerNorm), typeof(IFusedCrossEntropy), typeof(IConvolution), typeof(IFusedOptimizerSteps), typeof(IFusedAttention) })
         {
             Assert.That(capability.IsInstanceOfType(real), Is.True, $"{device} implements {capability.Name}");
             Assert.That(capability.IsInstanceOfType(twin), Is.False, $"the twin hides {capability.Name}");

@@ -26,6 +26,7 @@ internal static partial class CudaKernels
         [OptimProgram] = OptimDTypes,
         [WindowProgram] = WindowDTypes,
         [SortProgram] = SortDTypes,
+        [AttentionProgram] = AttentionDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -115,6 +116,7 @@ internal static partial class CudaKernels
         foreach (var k in OptimInstantiations()) yield return k;
         foreach (var k in WindowInstantiations()) yield return k;
         foreach (var k in SortInstantiations()) yield return k;
+        foreach (var k in AttentionInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

@@ -9,10 +9,10 @@ public sealed class TransformerBlock : Module
     private readonly CausalSelfAttention _attention;
     private readonly Sequential _mlp;
 
-    public TransformerBlock(int embedding, int heads, int context, double dropout)
+    public TransformerBlock(int embedding, int heads, double dropout)
     {
         _norm1 = RegisterModule("ln_1", new LayerNorm(embedding));
-        _attention = RegisterModule("attn", new CausalSelfAttention(embedding, heads, context, dropout));
+        _attention = RegisterModule("attn", new CausalSelfAttention(embedding, heads, dropout));
         _norm2 = RegisterModule("ln_2", new LayerNorm(embedding));
         _mlp = RegisterModule("mlp", new Sequential(
             new Linear(embedding, 4 * embedding), new GELU(), new Linear(4 * embedding, embedding), new Dropout(dropout)));

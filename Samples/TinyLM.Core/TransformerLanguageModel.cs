@@ -20,7 +20,7 @@ public sealed class TransformerLanguageModel : Module, ILanguageModel
         _tokens = RegisterModule("wte", new Embedding(vocabulary, embedding));
         _positions = RegisterModule("wpe", new Embedding(context, embedding));
         _dropout = RegisterModule("drop", new Dropout(dropout));
-        _blocks = RegisterModule("h", new Sequential([.. Enumerable.Range(0, layers).Select(_ => (Module)new TransformerBlock(embedding, heads, context, dropout))]));
+        _blocks = RegisterModule("h", new Sequential([.. Enumerable.Range(0, layers).Select(_ => (Module)new TransformerBlock(embedding, heads, dropout))]));
         _norm = RegisterModule("ln_f", new LayerNorm(embedding));
         _head = RegisterModule("lm_head", new Linear(embedding, vocabulary, bias: false));
     }

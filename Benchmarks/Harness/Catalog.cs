@@ -33,6 +33,12 @@ public interface IWorkloadFactory
     /// </summary>
     Body Conv2d(int n, int c, int h, int w, int outChannels);
 
+    /// <summary>
+    /// One-layer LSTM over a [seq, batch, input] sequence from zero states, forward and backward: the gradients of the
+    /// input and of the four parameters for a fixed upstream gradient of the output sequence.
+    /// </summary>
+    Body Lstm(int seq, int batch, int input, int hidden);
+
     /// <summary><paramref name="ops"/> times: a + b on one-element tensors, then dispose the result.</summary>
     Body OverheadAdd(bool requiresGrad, int ops);
 
@@ -99,6 +105,10 @@ public static class Catalog
         list.Add(new Workload("layernorm/1024x1024", Metric.Bandwidth, 20.0 * 1024 * 1024, 1024 * 1024, () => f.LayerNorm(1024, 1024), $"scale/{1 << 20}"));
         // The forward's 2·N·O·H·W·C·9 flops, three times: the input and weight gradients cost one forward each.
         list.Add(new Workload("conv2d/32x16x28x28-k3-o32", Metric.Flops, 3 * 2.0 * 32 * 32 * 28 * 28 * 16 * 9, 0, () => f.Conv2d(32, 16, 28, 28, 32), "fma"));
+        list.Add(new Workload("lstm/seq64-b32-h256", Metric.Milliseconds, 0, 0, () => f.Lstm(64, 32, 256, 256))
+        {
+            Note = "nn.LSTM(256, 256) on [64, 32, 256], forward + backward (gradients of input, weights and biases)",
+        });
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));

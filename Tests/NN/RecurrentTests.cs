@@ -118,13 +118,16 @@ public sealed class RecurrentTests(Device device)
             foreach (bool reverse in new[] { false, true })
             {
                 foreach (bool bias in new[] { true, false })
-                    yield return new TestCaseData(mode.ToString(), reverse, bias).SetName($"Sequence {mode} reverse={reverse} bias={bias}");
+                {
+                    foreach (bool fusedCell in new[] { true, false })
+                        yield return new TestCaseData(mode.ToString(), reverse, bias, fusedCell).SetName($"Sequence {mode} reverse={reverse} bias={bias} fusedCell={fusedCell}");
+                }
             }
         }
     }
 
     [TestCaseSource(nameof(SequenceCases))]
-    public void FusedSequenceMatchesTheComposedSteps(string modeName, bool reverse, bool bias)
+    public void FusedSequenceMatchesTheComposedSteps(string modeName, bool reverse, bool bias, bool fusedCell)
     {
         var mode = Enum.Parse<RecurrentMode>(modeName);
         long steps = 5, batch = 3, inputs = 4, hidden = 3, gates = mode.Gates() * hidden;
@@ -139,10 +142,29 @@ public sealed class RecurrentTests(Device device)
         Tensor? C(Tensor[] xs) => lstm ? xs[4] : null;
         Tensor? BI(Tensor[] xs) => bias ? xs[lstm ? 5 : 4] : null;
         Tensor? BH(Tensor[] xs) => bias ? xs[lstm ? 6 : 5] : null;
-        var fused = FusedTestSupport.ValueAndGrads(xs => RecurrentSequence.Forward(mode, xs[0], xs[1], C(xs), xs[2], xs[3], BI(xs), BH(xs), reverse), [.. args]);
+        var fused = FusedTestSupport.ValueAndGrads(xs => RecurrentSequence.Forward(mode, xs[0], xs[1], C(xs), xs[2], xs[3], BI(xs), BH(xs), reverse, fusedCell), [.. args]);
         var composed = FusedTestSupport.ValueAndGrads(xs => RecurrentComposed.Layer(mode, xs[0], xs[1], C(xs), xs[2], xs[3], BI(xs), BH(xs), reverse), [.. args]);
         FusedTestSupport.AssertSame(fused, composed, 1e-11, 1e-12, mode.ToString());
         foreach (var a in args) a.Dispose();
+    }
+
+    [TestCase("Lstm")]
+    [TestCase("Gru")]
+    public void Float32StepsMatchFloat64(string modeName)
+    {
+        // The fused float32 step (the benchmarked path) against the same sequence in float64.
+        var mode = Enum.Parse<RecurrentMode>(modeName);
+        long gates = mode.Gates() * 16;
+        var args = new List<Tensor> { Randn(1, 7, 5, 8), Randn(2, 5, 16), Randn(3, gates, 8), Randn(4, gates, 16), Randn(6, gates), Randn(7, gates) };
+        bool lstm = mode == RecurrentMode.Lstm;
+        using var c0 = Randn(5, 5, 16);
+        Tensor Run(Tensor[] xs) => RecurrentSequence.Forward(mode, xs[0], xs[1], lstm ? xs[6] : null, xs[2], xs[3], xs[4], xs[5], false);
+        var all = args.Append(c0).ToArray();
+        var single = all.Select(a => a.To(DType.Float32)).ToArray();
+        var f32 = FusedTestSupport.ValueAndGrads(Run, single);
+        var f64 = FusedTestSupport.ValueAndGrads(Run, all);
+        FusedTestSupport.AssertSame(f32, f64, 1e-4, 1e-5, modeName);
+        foreach (var a in args.Concat(single)) a.Dispose();
     }
 
     [Test]

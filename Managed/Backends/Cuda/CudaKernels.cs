@@ -25,6 +25,7 @@ internal static partial class CudaKernels
         ["matmul_int.cu"] = [DType.Int32, DType.Int64],
         [OptimProgram] = OptimDTypes,
         [WindowProgram] = WindowDTypes,
+        [RecurrentProgram] = FusedDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -113,6 +114,7 @@ internal static partial class CudaKernels
             yield return ("random.cu", null, k);
         foreach (var k in OptimInstantiations()) yield return k;
         foreach (var k in WindowInstantiations()) yield return k;
+        foreach (var k in RecurrentInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

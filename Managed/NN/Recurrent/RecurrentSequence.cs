@@ -1,4 +1,5 @@
 using CudaTensor.AutogradEngine;
+using CudaTensor.Backends;
 
 namespace CudaTensor.NN;
 
@@ -15,9 +16,12 @@ internal static class RecurrentSequence
 {
     /// <summary>
     /// The packed result for a time-major <paramref name="x"/> [T, B, in] (any strides) from <paramref name="h0"/>
-    /// (and <paramref name="c0"/>) [B, H]; <paramref name="reverse"/> runs from the last step to the first.
+    /// (and <paramref name="c0"/>) [B, H]; <paramref name="reverse"/> runs from the last step to the first. The gate math of
+    /// each step runs as the backend's fused step (<see cref="IFusedRecurrentCell"/>) when it has one and
+    /// <paramref name="allowFusedCell"/>, else composed from in-place elementwise ops (<see cref="RecurrentPointwise"/>).
     /// </summary>
-    public static Tensor Forward(RecurrentMode mode, Tensor x, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh, bool reverse)
+    public static Tensor Forward(RecurrentMode mode, Tensor x, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh, bool reverse,
+        bool allowFusedCell = true)
     {
         long steps = x.Shape[0], batch = x.Shape[1], inputs = x.Shape[2], hidden = wHh.Shape[1];
         bool lstm = mode == RecurrentMode.Lstm, gru = mode == RecurrentMode.Gru;
@@ -25,8 +29,9 @@ internal static class RecurrentSequence
         Tensor?[] edges = [x, h0, c0, wIh, wHh, bIh, bHh];
         bool record = GradMode.IsEnabled && edges.Any(e => e is { RequiresGrad: true });
 
+        var cell = allowFusedCell ? FusedCell(mode, x) : null;
         var packed = Tensor.Empty([steps + (lstm ? 2 : 1), batch, hidden], x.DType, x.Device);
-        Tensor? x2 = null, act = null, gi = null, cells = null;
+        Tensor? x2 = null, act = null, gi = null, cells = null, h0c = null, c0c = null;
         try
         {
             using (Autograd.NoGrad())
@@ -45,8 +50,11 @@ internal static class RecurrentSequence
                 }
                 if (gru) act = Tensor.Empty([steps, batch, rowWidth], x.DType, x.Device);
                 if (lstm) cells = Tensor.Empty([steps, batch, hidden], x.DType, x.Device);
-                Tensor h = h0;
-                Tensor? c = c0;
+                // The fused step reads contiguous rows.
+                h0c = h0.Contiguous();
+                c0c = c0?.Contiguous();
+                Tensor h = h0c;
+                Tensor? c = c0c;
                 var views = new List<Tensor>();
                 try
                 {
@@ -61,7 +69,9 @@ internal static class RecurrentSequence
                         var cOut = cells?.Select(0, t);
                         views.Add(hOut);
                         if (cOut is not null) views.Add(cOut);
-                        RecurrentPointwise.Forward(mode, actT, giT, gh, h, c, hOut, cOut, hidden);
+                        if (cell is null) RecurrentPointwise.Forward(mode, actT, giT, gh, h, c, hOut, cOut, hidden);
+                        else if (lstm) cell.LstmCellForward(actT.Layout, gh.Layout, c!.Layout, hOut.Layout, cOut!.Layout);
+                        else cell.GruCellForward(actT.Layout, giT!.Layout, gh.Layout, h.Layout, hOut.Layout);
                         h = hOut;
                         c = cOut;
                     }
@@ -77,7 +87,7 @@ internal static class RecurrentSequence
                     foreach (var v in views) v.Dispose();
                 }
             }
-            if (record) Record(mode, packed, x, x2!, h0, c0, wIh, wHh, bIh, bHh, act!, cells, reverse);
+            if (record) Record(mode, packed, x, x2!, h0, c0, wIh, wHh, bIh, bHh, act!, cells, reverse, cell);
             return packed;
         }
         catch
@@ -91,11 +101,17 @@ internal static class RecurrentSequence
             act?.Dispose();
             gi?.Dispose();
             cells?.Dispose();
+            h0c?.Dispose();
+            c0c?.Dispose();
         }
     }
 
+    // The backend's fused step, for the modes and dtypes it covers (the RNN's step is one add and one activation).
+    private static IFusedRecurrentCell? FusedCell(RecurrentMode mode, Tensor x)
+        => mode is RecurrentMode.Lstm or RecurrentMode.Gru && x.DType is DType.Float32 or DType.Float64 ? x.Backend as IFusedRecurrentCell : null;
+
     private static void Record(RecurrentMode mode, Tensor packed, Tensor x, Tensor x2, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
-        Tensor act, Tensor? cells, bool reverse)
+        Tensor act, Tensor? cells, bool reverse, IFusedRecurrentCell? cell)
     {
         var node = Derivatives.Node(mode.LayerName() + "Backward", packed, [x, h0, c0, wIh, wHh, bIh, bHh]);
         var sx = node.Save(x);
@@ -119,7 +135,7 @@ internal static class RecurrentSequence
                 return RecomposedGrad(mode, g, need, sx.Unpack(), sh0.Unpack(), sc0?.Unpack(), swIh.Unpack(), swHh.Unpack(), sbIh?.Unpack(), sbHh?.Unpack(), reverse);
             }
             return Backward(mode, g, need, sx.Unpack(), sx2.Unpack(), sh0.Unpack(), sc0?.Unpack(), swIh.Unpack(), swHh.Unpack(), bIh is not null, bHh is not null,
-                sAct.Unpack(), sCells?.Unpack(), sPacked.Unpack(), reverse);
+                sAct.Unpack(), sCells?.Unpack(), sPacked.Unpack(), reverse, cell);
         };
     }
 
@@ -135,7 +151,7 @@ internal static class RecurrentSequence
     }
 
     private static Tensor?[] Backward(RecurrentMode mode, Tensor g, bool[] need, Tensor x, Tensor x2, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, bool hasBIh, bool hasBHh,
-        Tensor act, Tensor? cells, Tensor packed, bool reverse)
+        Tensor act, Tensor? cells, Tensor packed, bool reverse, IFusedRecurrentCell? cell)
     {
         long steps = x.Shape[0], batch = x.Shape[1], hidden = wHh.Shape[1];
         bool lstm = mode == RecurrentMode.Lstm, gru = mode == RecurrentMode.Gru;
@@ -145,6 +161,8 @@ internal static class RecurrentSequence
         var dGh = gru ? Tensor.Empty([steps, batch, gates], g.DType, g.Device) : dGi;
         var dh = g.Select(0, steps).Clone();
         var dc = lstm ? g.Select(0, steps + 1).Clone() : null;
+        h0 = h0.Contiguous();
+        c0 = c0?.Contiguous();
         for (long s = 0; s < steps; s++)
         {
             long t = reverse ? s : steps - 1 - s; // the forward order, reversed
@@ -155,8 +173,22 @@ internal static class RecurrentSequence
             var hPrev = first ? h0 : packed.Select(0, prev);
             var cPrev = !lstm ? null : first ? c0! : cells!.Select(0, prev);
             var dGhT = dGh.Select(0, t);
-            var direct = RecurrentPointwise.Backward(mode, dh, dc, act.Select(0, t), packed.Select(0, t), hPrev, cells?.Select(0, t), cPrev,
-                dGi.Select(0, t), dGhT, hidden);
+            var dGiT = dGi.Select(0, t);
+            var actT = act.Select(0, t);
+            Tensor? direct = null;
+            if (cell is null)
+            {
+                direct = RecurrentPointwise.Backward(mode, dh, dc, actT, packed.Select(0, t), hPrev, cells?.Select(0, t), cPrev, dGiT, dGhT, hidden);
+            }
+            else if (lstm)
+            {
+                cell.LstmCellBackward(dGiT.Layout, dc!.Layout, dh.Layout, actT.Layout, cells!.Select(0, t).Layout, cPrev!.Layout);
+            }
+            else
+            {
+                direct = Tensor.Empty([batch, hidden], g.DType, g.Device);
+                cell.GruCellBackward(dGiT.Layout, dGhT.Layout, direct.Layout, dh.Layout, actT.Layout, hPrev.Layout);
+            }
             var dhPrev = Tensor.MatMul(dGhT, wHh);
             if (direct is not null) dhPrev.AddInPlace(direct);
             dh.CopyFrom(dhPrev);

@@ -187,11 +187,11 @@ public sealed class RecurrentTests(Device device)
     public void CudaMatchesCpu()
     {
         if (device.Type != DeviceType.Cuda) Assert.Ignore("compares the CUDA device with the CPU; this fixture runs on the CPU");
-        foreach (var (name, make) in new (string, Func<Device, RNNBase>)[]
+        foreach (var make in new Func<Device, RNNBase>[]
         {
-            ("LSTM", d => new LSTM(3, 4, numLayers: 2, bidirectional: true, device: d, generator: new Generator(3))),
-            ("GRU", d => new GRU(3, 4, batchFirst: true, device: d, generator: new Generator(3))),
-            ("RNN", d => new RNN(3, 4, nonlinearity: "relu", device: d, generator: new Generator(3))),
+            d => new LSTM(3, 4, numLayers: 2, bidirectional: true, device: d, generator: new Generator(3)),
+            d => new GRU(3, 4, batchFirst: true, device: d, generator: new Generator(3)),
+            d => new RNN(3, 4, nonlinearity: "relu", device: d, generator: new Generator(3)),
         })
         {
             using var cpu = make(Device.Cpu);
@@ -207,9 +207,35 @@ public sealed class RecurrentTests(Device device)
             using (var l = (yCuda * uCuda).Sum()) l.Backward();
             TensorAssert.Close(yCuda, TensorAssert.ToDoubles(yCpu), yCpu.Shape.ToArray(), 1e-4, 1e-5);
             TensorAssert.Close(xCuda.Grad!, TensorAssert.ToDoubles(xCpu.Grad!), xCpu.Shape.ToArray(), 1e-4, 1e-5);
-            foreach (var ((pname, pc), (_, pg)) in cpu.NamedParameters().Zip(cuda.NamedParameters()))
+            foreach (var (pc, pg) in cpu.Parameters().Zip(cuda.Parameters()))
                 TensorAssert.Close(pg.Grad!, TensorAssert.ToDoubles(pc.Grad!), pc.Shape.ToArray(), 1e-4, 1e-5);
-            Assert.That(name, Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public void CudaCellsMatchCpu()
+    {
+        if (device.Type != DeviceType.Cuda) Assert.Ignore("compares the CUDA device with the CPU; this fixture runs on the CPU");
+        foreach (var make in new Func<Device, RNNCellBase>[]
+        {
+            d => new LSTMCell(3, 4, device: d, generator: new Generator(3)),
+            d => new GRUCell(3, 4, device: d, generator: new Generator(3)),
+            d => new RNNCell(3, 4, device: d, generator: new Generator(3)),
+        })
+        {
+            using var cpu = make(Device.Cpu);
+            using var cuda = make(device);
+            using var xCpu = Tensor.Randn([2, 3], requiresGrad: true, generator: new Generator(11));
+            using var xCuda = xCpu.Detach().To(device);
+            xCuda.RequiresGrad = true;
+            using var yCpu = cpu.Forward(xCpu);
+            using var yCuda = cuda.Forward(xCuda);
+            using (var l = yCpu.Square().Sum()) l.Backward();
+            using (var l = yCuda.Square().Sum()) l.Backward();
+            TensorAssert.Close(yCuda, TensorAssert.ToDoubles(yCpu), yCpu.Shape.ToArray(), 1e-5, 1e-6);
+            TensorAssert.Close(xCuda.Grad!, TensorAssert.ToDoubles(xCpu.Grad!), xCpu.Shape.ToArray(), 1e-5, 1e-6);
+            foreach (var (pc, pg) in cpu.Parameters().Zip(cuda.Parameters()))
+                TensorAssert.Close(pg.Grad!, TensorAssert.ToDoubles(pc.Grad!), pc.Shape.ToArray(), 1e-5, 1e-6);
         }
     }
 

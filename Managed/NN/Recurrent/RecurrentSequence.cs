@@ -38,7 +38,9 @@ internal static class RecurrentSequence
             {
                 x2 = x.Reshape(steps * batch, inputs);
                 using var wIhT = wIh.Transpose(0, 1);
-                using var wHhT = wHh.Transpose(0, 1);
+                // Copied once to a row-major [H, G·H]: each per-step GEMM packs B again, and a row-major B made 64 products
+                // [32, 256] @ [256, 1024] take ~24% less time than the transposed view (median of 6 interleaved rounds).
+                using var wHhT = wHh.Transpose(0, 1).Contiguous();
                 // One GEMM for every step's input part. RNN and LSTM add b_hh here too (it only ever adds to the same sum);
                 // the GRU keeps b_hn inside r ⊙ (W_hn h + b_hn), so its b_hh goes with the recurrent GEMM.
                 using (var projected = Tensor.MatMul(x2, wIhT))

@@ -45,6 +45,12 @@ public interface IWorkloadFactory
     /// </summary>
     Body ScaledDotProductAttention(int batch, int heads, int seq, int headDim, bool causal);
 
+    /// <summary>
+    /// One-layer LSTM over a [seq, batch, input] sequence from zero states, forward and backward: the gradients of the
+    /// input and of the four parameters for a fixed upstream gradient of the output sequence.
+    /// </summary>
+    Body Lstm(int seq, int batch, int input, int hidden);
+
     /// <summary><paramref name="ops"/> times: a + b on one-element tensors, then dispose the result.</summary>
     Body OverheadAdd(bool requiresGrad, int ops);
 
@@ -116,6 +122,10 @@ public static class Catalog
         // Forward: two products of 2·B·H·L·S·D flops, half of them under the causal mask; the backward's four products double
         // that again: 3x the forward in all.
         list.Add(new Workload("sdpa/8x8x256x64-causal", Metric.Flops, 3 * 2 * 2.0 * 8 * 8 * 256 * 256 * 64 / 2, 0, () => f.ScaledDotProductAttention(8, 8, 256, 64, causal: true), "fma"));
+        list.Add(new Workload("lstm/seq64-b32-h256", Metric.Milliseconds, 0, 0, () => f.Lstm(64, 32, 256, 256))
+        {
+            Note = "nn.LSTM(256, 256) on [64, 32, 256], forward + backward (gradients of input, weights and biases)",
+        });
         list.Add(new Workload("overhead/add", Metric.Microseconds, 0, 0, () => f.OverheadAdd(false, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("overhead/add-grad", Metric.Microseconds, 0, 0, () => f.OverheadAdd(true, OverheadOpsPerRun)) { MinOpsPerSample = 100_000 });
         list.Add(new Workload("mlp-step", Metric.Milliseconds, 0, 0, f.MlpStep));

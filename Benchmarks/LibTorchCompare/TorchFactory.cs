@@ -126,6 +126,24 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
         }, () => DisposeAll(q, k, v, g));
     }
 
+    public Body Lstm(int seq, int batch, int input, int hidden)
+    {
+        var lstm = nn.LSTM(input, hidden);
+        var parameters = lstm.parameters().ToArray();
+        var x = Randn(seq, batch, input).requires_grad_();
+        var g = Randn(seq, batch, hidden);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            var (y, _, _) = lstm.forward(x);
+            torch.autograd.grad(new[] { y }, new[] { x }.Concat(parameters).ToArray(), new[] { g });
+        }, () =>
+        {
+            DisposeAll(x, g);
+            lstm.Dispose();
+        });
+    }
+
     /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {

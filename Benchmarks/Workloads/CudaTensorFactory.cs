@@ -127,6 +127,25 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory, ICompil
         }, () => DisposeAll(q, k, v, g));
     }
 
+    public Body Lstm(int seq, int batch, int input, int hidden)
+    {
+        var lstm = new LSTM(input, hidden, device: device, generator: _generator);
+        var parameters = lstm.Parameters().ToArray();
+        var x = Randn(seq, batch, input);
+        x.RequiresGrad = true;
+        var g = Randn(seq, batch, hidden);
+        return new Body(() =>
+        {
+            using var scope = Tensor.NewScope();
+            var y = lstm.Forward(x);
+            Autograd.Grad([y], [x, .. parameters], [g]);
+        }, () =>
+        {
+            DisposeAll(x, g);
+            lstm.Dispose();
+        });
+    }
+
     /// <inheritdoc/>
     public Body OverheadAdd(bool requiresGrad, int ops)
     {

@@ -27,6 +27,7 @@ internal static partial class CudaKernels
         [WindowProgram] = WindowDTypes,
         [SortProgram] = SortDTypes,
         [AttentionProgram] = AttentionDTypes,
+        [RecurrentProgram] = FusedDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -117,6 +118,7 @@ internal static partial class CudaKernels
         foreach (var k in WindowInstantiations()) yield return k;
         foreach (var k in SortInstantiations()) yield return k;
         foreach (var k in AttentionInstantiations()) yield return k;
+        foreach (var k in RecurrentInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

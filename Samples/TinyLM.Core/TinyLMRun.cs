@@ -34,7 +34,11 @@ public static class TinyLMRun
 
         using var optimizer = new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: 0.01);
         int totalSteps = options.Epochs * options.StepsPerEpoch;
-        var schedule = new WarmupCosineLR(optimizer, options.WarmupSteps, totalSteps);
+        // Warm-up then cosine decay, composed as in PyTorch: LinearLR for the warm-up steps, then CosineAnnealingLR to lr/10.
+        var schedule = new SequentialLR(optimizer,
+            [new LinearLR(optimizer, startFactor: 1.0 / options.WarmupSteps, totalIters: options.WarmupSteps),
+             new CosineAnnealingLR(optimizer, tMax: Math.Max(1, totalSteps - options.WarmupSteps), etaMin: options.LearningRate / 10)],
+            milestones: [options.WarmupSteps]);
         var lossFn = new CrossEntropyLoss();
         var random = new Random((int)(options.Seed % int.MaxValue));
         var progress = new ProgressLine(output, ProgressLine.IsTerminal(output), plainEvery: Math.Max(1, options.StepsPerEpoch / 4));
@@ -96,7 +100,7 @@ public static class TinyLMRun
     public static Module Build(TinyLMOptions o, int vocabulary) => o.Model switch
     {
         LanguageModelKind.Transformer => new TransformerLanguageModel(vocabulary, o.Context, o.Width, o.Heads, o.Layers, o.Dropout),
-        _ => throw new NotSupportedException($"--model {o.Model}: not available in this build."),
+        _ => new LstmLanguageModel(vocabulary, o.Context, o.Width, o.Layers, o.Dropout),
     };
 
     private static string Describe(TinyLMOptions o) => o.Model == LanguageModelKind.Transformer

@@ -70,8 +70,17 @@ public abstract class LRScheduler
         {
             lrs[i] = LrAt(i, LastEpoch);
             groups[i].Lr = lrs[i];
+            ScheduleOtherOptions(groups[i], i, LastEpoch);
         }
         _lastLrs = lrs;
+    }
+
+    /// <summary>
+    /// Sets options other than the learning rate at <paramref name="epoch"/> (OneCycleLR cycles the momentum or β1);
+    /// called by <see cref="Step"/> after the group's learning rate. Does nothing by default.
+    /// </summary>
+    protected virtual void ScheduleOtherOptions(ParamGroup group, int groupIndex, long epoch)
+    {
     }
 
     /// <summary>The scheduler's position, for a checkpoint.</summary>

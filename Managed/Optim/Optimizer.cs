@@ -187,7 +187,13 @@ public abstract class Optimizer : IDisposable
     /// Re-evaluates the model with <paramref name="closure"/> (which should zero the gradients, compute the loss
     /// and call Backward), then steps. Returns the closure's loss.
     /// </summary>
-    public Tensor Step(Func<Tensor> closure)
+    public Tensor Step(Func<Tensor> closure) => StepWithClosure(closure);
+
+    /// <summary>
+    /// The step behind <see cref="Step(Func{Tensor})"/>: by default the closure, then <see cref="Step()"/>; optimizers
+    /// that evaluate the model several times per step (L-BFGS) override it.
+    /// </summary>
+    protected virtual Tensor StepWithClosure(Func<Tensor> closure)
     {
         ArgumentNullException.ThrowIfNull(closure);
         Tensor loss;
@@ -281,7 +287,7 @@ public abstract class Optimizer : IDisposable
                 ArgumentNullException.ThrowIfNull(t, $"stateDict.State[{index}].Tensors[\"{key}\"]");
                 if (t.IsDisposed)
                     throw new ObjectDisposedException(t.Describe(), $"{name}: state '{key}' of parameter {index} was disposed; nothing was loaded.");
-                if (!t.Shape.SequenceEqual(p.Shape))
+                if (!t.Shape.SequenceEqual(p.Shape) && !AcceptsStateShape(key, t.Shape.ToArray(), p))
                     throw new ArgumentException(
                         $"{name}: state '{key}' of parameter {index} ({p.Describe()}) has shape {Shapes.Format(t.Shape)}, but the parameter has shape {Shapes.Format(p.Shape)}. " +
                         "The state dict belongs to a model of other sizes, or its parameters are in another order; nothing was loaded.", nameof(stateDict));
@@ -322,6 +328,24 @@ public abstract class Optimizer : IDisposable
         var clone = view.Clone();
         view.Dispose();
         return clone;
+    }
+
+    /// <summary>
+    /// Whether state <paramref name="key"/> may have <paramref name="shape"/>, which differs from its parameter's
+    /// (e.g. NAdam's 0-d <c>"mu_product"</c>); the built-in per-element states must match the parameter.
+    /// </summary>
+    protected virtual bool AcceptsStateShape(string key, long[] shape, Tensor param) => false;
+
+    /// <summary>
+    /// Replaces the state of <paramref name="param"/>, disposing the old one: for optimizers whose step is not one
+    /// update per parameter (L-BFGS keeps its global state under the first parameter, as PyTorch does).
+    /// </summary>
+    protected void ReplaceState(Tensor param, ParameterState state)
+    {
+        ArgumentNullException.ThrowIfNull(param);
+        ArgumentNullException.ThrowIfNull(state);
+        if (_state.Remove(param, out var old)) old.Dispose();
+        _state[param] = state;
     }
 
     /// <summary>Disposes the state tensors (the parameters are not touched).</summary>

@@ -5,7 +5,7 @@ namespace CudaTensor.Tests.Optim;
 /// torch.optim.SGD, Adam, AdamW and RMSprop), one element at a time. They are the oracle for the tensor
 /// optimizers: same inputs, values equal up to the rounding of the tensor dtype.
 /// </summary>
-public static class ReferenceOptimizers
+public static partial class ReferenceOptimizers
 {
     public sealed record SgdArgs(double Lr, double Momentum = 0, double Dampening = 0, double WeightDecay = 0, bool Nesterov = false, bool Maximize = false);
 

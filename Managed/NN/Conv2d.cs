@@ -1,13 +1,13 @@
 namespace CudaTensor.NN;
 
 /// <summary>
-/// 2-D convolution over [N, C, H, W] inputs (see <see cref="Functional.Conv2d"/>), with <see cref="Weight"/>
-/// [out_channels, in_channels / groups, kh, kw] and optional <see cref="Bias"/> [out_channels], initialised as
+/// 2-D convolution over [N, C, H, W] inputs (see <see cref="Functional.Conv2d"/>), with <see cref="ConvNd.Weight"/>
+/// [out_channels, in_channels / groups, kh, kw] and optional <see cref="ConvNd.Bias"/> [out_channels], initialised as
 /// PyTorch: Kaiming-uniform with a = √5 (U(-1/√fan_in, 1/√fan_in)) and the bias U(-1/√fan_in, 1/√fan_in), where
 /// fan_in = in_channels / groups · kh · kw. <see cref="PaddingMode"/> is PyTorch's padding_mode: "zeros" (default),
 /// "reflect", "replicate" or "circular".
 /// </summary>
-public sealed class Conv2d : Module
+public sealed class Conv2d : ConvNd
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
     /// <remarks><paramref name="padding"/> is an amount on each side (default 0), <c>"valid"</c> or <c>"same"</c> (stride 1 only), as PyTorch.
@@ -16,14 +16,10 @@ public sealed class Conv2d : Module
     /// padding string is neither "same" nor "valid", or "same" is combined with a stride other than 1.</exception>
     public Conv2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, ConvPadding? padding = null, Size2? dilation = null,
         int groups = 1, bool bias = true, Device? device = null, DType? dtype = null, Generator? generator = null, string paddingMode = "zeros")
+        : base(nameof(Conv2d), inChannels, outChannels, groups)
     {
-        if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException(
-                $"Conv2d: in_channels ({inChannels}) and out_channels ({outChannels}) must be positive and divisible by groups ({groups}).");
         if (kernelSize.Height <= 0 || kernelSize.Width <= 0)
             throw new ArgumentException($"Conv2d: the kernel size must be positive, got {kernelSize}.", nameof(kernelSize));
-        InChannels = inChannels;
-        OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride ?? 1;
         Padding = padding ?? 0;
@@ -31,26 +27,9 @@ public sealed class Conv2d : Module
         if (Padding.Mode == "same" && Stride != new Size2(1, 1))
             throw new ArgumentException($"Conv2d: padding \"same\" is not supported for strided convolutions (stride {Stride}); use stride 1, or an explicit padding.", nameof(padding));
         Dilation = dilation ?? 1;
-        Groups = groups;
         PaddingMode = ConvPaddingMode.Validate(paddingMode, nameof(Conv2d));
-        var w = Tensor.Empty([outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width], dtype, device);
-        Init.KaimingUniform(w, a: Math.Sqrt(5), generator: generator);
-        Weight = RegisterParameter("weight", w);
-        if (bias)
-        {
-            long fanIn = inChannels / groups * kernelSize.Height * kernelSize.Width;
-            double bound = 1 / Math.Sqrt(fanIn);
-            var b = Tensor.Empty([outChannels], dtype, device);
-            Init.Uniform(b, -bound, bound, generator);
-            Bias = RegisterParameter("bias", b);
-        }
+        InitializeParameters([kernelSize.Height, kernelSize.Width], transposed: false, bias, device, dtype, generator);
     }
-
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
 
     /// <summary>Kernel (height, width).</summary>
     public Size2 KernelSize { get; }
@@ -64,28 +43,17 @@ public sealed class Conv2d : Module
     /// <summary>Spacing between kernel elements.</summary>
     public Size2 Dilation { get; }
 
-    /// <summary>Number of channel groups convolved separately.</summary>
-    public int Groups { get; }
-
     /// <summary>How the padding is filled: "zeros", "reflect", "replicate" or "circular".</summary>
     public string PaddingMode { get; }
-
-    /// <summary>The kernels, [out_channels, in_channels / groups, kh, kw].</summary>
-    public Tensor Weight { get; }
-
-    /// <summary>The bias, [out_channels], or null.</summary>
-    public Tensor? Bias { get; }
 
     /// <summary>The convolution of <paramref name="input"/> [N, C, H, W] (or [C, H, W]).</summary>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (PaddingMode == "zeros") return Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
-        if (input.Dim is not (3 or 4))
-            throw new ArgumentException($"Conv2d: expected a 4-D input [N, C, H, W] (or 3-D [C, H, W]), got shape {Functional.Fmt(input.Shape)}.", nameof(input));
         var (top, bottom) = Padding.Resolve(height: true, KernelSize.Height, Dilation.Height);
         var (left, right) = Padding.Resolve(height: false, KernelSize.Width, Dilation.Width);
-        using var padded = ConvPaddingMode.Pad(input, [left, right, top, bottom], PaddingMode, batchedRank: 4);
+        using var padded = PadInput(input, [left, right, top, bottom], PaddingMode, spatialDims: 2, "a 4-D input [N, C, H, W] (or 3-D [C, H, W])");
         return Functional.Conv2d(padded, Weight, Bias, Stride, 0, Dilation, Groups);
     }
 
@@ -93,8 +61,5 @@ public sealed class Conv2d : Module
     protected override string ExtraRepr()
         => $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}" +
            (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
-           (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") +
-           (Groups != 1 ? $", groups={Groups}" : "") +
-           (Bias is null ? ", bias=False" : "") +
-           (PaddingMode != "zeros" ? $", padding_mode={PaddingMode}" : "");
+           (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") + ReprTail(PaddingMode);
 }

@@ -2,50 +2,30 @@ namespace CudaTensor.NN;
 
 /// <summary>
 /// 1-D transposed convolution over [N, C, L] inputs (see <see cref="Functional.ConvTranspose1d"/>), with
-/// <see cref="Weight"/> [in_channels, out_channels / groups, k] (PyTorch's layout) and optional <see cref="Bias"/>
+/// <see cref="ConvNd.Weight"/> [in_channels, out_channels / groups, k] (PyTorch's layout) and optional <see cref="ConvNd.Bias"/>
 /// [out_channels], initialised as PyTorch (Kaiming-uniform with a = √5; bias U(-1/√fan_in, 1/√fan_in) with
 /// fan_in = out_channels / groups · k).
 /// </summary>
-public sealed class ConvTranspose1d : Module
+public sealed class ConvTranspose1d : ConvNd
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
     /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, a size is not positive,
     /// or the output padding is not smaller than the stride or the dilation.</exception>
     public ConvTranspose1d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, long outputPadding = 0,
         int groups = 1, bool bias = true, long dilation = 1, Device? device = null, DType? dtype = null, Generator? generator = null)
+        : base(nameof(ConvTranspose1d), inChannels, outChannels, groups)
     {
-        if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException(
-                $"ConvTranspose1d: in_channels ({inChannels}) and out_channels ({outChannels}) must be positive and divisible by groups ({groups}).");
         if (kernelSize <= 0 || stride <= 0 || dilation <= 0 || padding < 0)
             throw new ArgumentException($"ConvTranspose1d: kernel size ({kernelSize}), stride ({stride}) and dilation ({dilation}) must be positive and padding ({padding}) non-negative.");
         if (outputPadding < 0 || (outputPadding >= stride && outputPadding >= dilation))
             throw new ArgumentException($"ConvTranspose1d: outputPadding ({outputPadding}) must be non-negative and smaller than either the stride ({stride}) or the dilation ({dilation}).", nameof(outputPadding));
-        InChannels = inChannels;
-        OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
         OutputPadding = outputPadding;
-        Groups = groups;
         Dilation = dilation;
-        var w = Tensor.Empty([inChannels, outChannels / groups, kernelSize], dtype, device);
-        Init.KaimingUniform(w, a: Math.Sqrt(5), generator: generator);
-        Weight = RegisterParameter("weight", w);
-        if (bias)
-        {
-            double bound = 1 / Math.Sqrt(outChannels / groups * kernelSize);
-            var b = Tensor.Empty([outChannels], dtype, device);
-            Init.Uniform(b, -bound, bound, generator);
-            Bias = RegisterParameter("bias", b);
-        }
+        InitializeParameters([kernelSize], transposed: true, bias, device, dtype, generator);
     }
-
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
 
     /// <summary>Kernel length.</summary>
     public long KernelSize { get; }
@@ -59,17 +39,8 @@ public sealed class ConvTranspose1d : Module
     /// <summary>Elements added at the end of the output.</summary>
     public long OutputPadding { get; }
 
-    /// <summary>Number of channel groups convolved separately.</summary>
-    public int Groups { get; }
-
     /// <summary>Spacing between kernel elements.</summary>
     public long Dilation { get; }
-
-    /// <summary>The kernels, [in_channels, out_channels / groups, k].</summary>
-    public Tensor Weight { get; }
-
-    /// <summary>The bias, [out_channels], or null.</summary>
-    public Tensor? Bias { get; }
 
     /// <summary>The transposed convolution of <paramref name="input"/> [N, C, L] (or [C, L]).</summary>
     public override Tensor Forward(Tensor input)
@@ -89,7 +60,5 @@ public sealed class ConvTranspose1d : Module
         => $"{InChannels}, {OutChannels}, kernel_size=({KernelSize},), stride=({Stride},)" +
            (Padding != 0 ? $", padding=({Padding},)" : "") +
            (OutputPadding != 0 ? $", output_padding=({OutputPadding},)" : "") +
-           (Dilation != 1 ? $", dilation=({Dilation},)" : "") +
-           (Groups != 1 ? $", groups={Groups}" : "") +
-           (Bias is null ? ", bias=False" : "");
+           (Dilation != 1 ? $", dilation=({Dilation},)" : "") + ReprTail();
 }

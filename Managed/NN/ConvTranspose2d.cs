@@ -2,52 +2,32 @@ namespace CudaTensor.NN;
 
 /// <summary>
 /// 2-D transposed convolution over [N, C, H, W] inputs (see <see cref="Functional.ConvTranspose2d"/>), with
-/// <see cref="Weight"/> [in_channels, out_channels / groups, kh, kw] (PyTorch's layout) and optional <see cref="Bias"/>
+/// <see cref="ConvNd.Weight"/> [in_channels, out_channels / groups, kh, kw] (PyTorch's layout) and optional <see cref="ConvNd.Bias"/>
 /// [out_channels], initialised as PyTorch: Kaiming-uniform with a = √5 and the bias U(-1/√fan_in, 1/√fan_in), where
 /// fan_in = out_channels / groups · kh · kw (the weight's second dimension times the kernel size).
 /// </summary>
-public sealed class ConvTranspose2d : Module
+public sealed class ConvTranspose2d : ConvNd
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> (default: the global generator).</summary>
     /// <exception cref="ArgumentException">Channels are not divisible by <paramref name="groups"/>, a size is not positive,
     /// or the output padding is not smaller than the stride or the dilation.</exception>
     public ConvTranspose2d(long inChannels, long outChannels, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? outputPadding = null,
         int groups = 1, bool bias = true, Size2? dilation = null, Device? device = null, DType? dtype = null, Generator? generator = null)
+        : base(nameof(ConvTranspose2d), inChannels, outChannels, groups)
     {
-        if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException(
-                $"ConvTranspose2d: in_channels ({inChannels}) and out_channels ({outChannels}) must be positive and divisible by groups ({groups}).");
-        InChannels = inChannels;
-        OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride ?? 1;
         Padding = padding ?? 0;
         OutputPadding = outputPadding ?? 0;
         Dilation = dilation ?? 1;
-        Groups = groups;
         if (kernelSize.Height <= 0 || kernelSize.Width <= 0 || Stride.Height <= 0 || Stride.Width <= 0 || Dilation.Height <= 0 || Dilation.Width <= 0
             || Padding.Height < 0 || Padding.Width < 0)
             throw new ArgumentException($"ConvTranspose2d: kernel size {kernelSize}, stride {Stride} and dilation {Dilation} must be positive and padding {Padding} non-negative.");
         if ((OutputPadding.Height >= Stride.Height && OutputPadding.Height >= Dilation.Height) || (OutputPadding.Width >= Stride.Width && OutputPadding.Width >= Dilation.Width)
             || OutputPadding.Height < 0 || OutputPadding.Width < 0)
             throw new ArgumentException($"ConvTranspose2d: outputPadding {OutputPadding} must be non-negative and smaller than either the stride {Stride} or the dilation {Dilation}.", nameof(outputPadding));
-        var w = Tensor.Empty([inChannels, outChannels / groups, kernelSize.Height, kernelSize.Width], dtype, device);
-        Init.KaimingUniform(w, a: Math.Sqrt(5), generator: generator);
-        Weight = RegisterParameter("weight", w);
-        if (bias)
-        {
-            double bound = 1 / Math.Sqrt(outChannels / groups * kernelSize.Height * kernelSize.Width);
-            var b = Tensor.Empty([outChannels], dtype, device);
-            Init.Uniform(b, -bound, bound, generator);
-            Bias = RegisterParameter("bias", b);
-        }
+        InitializeParameters([kernelSize.Height, kernelSize.Width], transposed: true, bias, device, dtype, generator);
     }
-
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
 
     /// <summary>Kernel (height, width).</summary>
     public Size2 KernelSize { get; }
@@ -63,15 +43,6 @@ public sealed class ConvTranspose2d : Module
 
     /// <summary>Spacing between kernel elements.</summary>
     public Size2 Dilation { get; }
-
-    /// <summary>Number of channel groups convolved separately.</summary>
-    public int Groups { get; }
-
-    /// <summary>The kernels, [in_channels, out_channels / groups, kh, kw].</summary>
-    public Tensor Weight { get; }
-
-    /// <summary>The bias, [out_channels], or null.</summary>
-    public Tensor? Bias { get; }
 
     /// <summary>The transposed convolution of <paramref name="input"/> [N, C, H, W] (or [C, H, W]).</summary>
     public override Tensor Forward(Tensor input)
@@ -97,7 +68,5 @@ public sealed class ConvTranspose2d : Module
         => $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}" +
            (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
            (OutputPadding != new Size2(0, 0) ? $", output_padding={OutputPadding}" : "") +
-           (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") +
-           (Groups != 1 ? $", groups={Groups}" : "") +
-           (Bias is null ? ", bias=False" : "");
+           (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") + ReprTail();
 }

@@ -32,7 +32,7 @@ public static partial class Functional
 
         if (weight.Dim != 2)
             throw new ArgumentException($"{op}: the weight must be 2-D [num_embeddings, embedding_dim], got shape {Fmt(weight.Shape)}.", nameof(weight));
-        var (index, valid) = BagLayout(input, offsets, includeLastOffset, paddingIdx, weight.Shape[0], op);
+        var (index, valid, bounds) = BagLayout(input, offsets, includeLastOffset, paddingIdx, weight.Shape[0], op);
         using (index)
         using (valid)
         {
@@ -54,7 +54,7 @@ public static partial class Functional
                 return Tensor.Where(anyValid, max, zeros);
             }
             using var mask = keep.To(rows.DType);
-            using var weights = perSampleWeights is null ? null : BagWeights(perSampleWeights, input, offsets, includeLastOffset, valid.Shape[1], rows.DType);
+            using var weights = perSampleWeights is null ? null : BagWeights(perSampleWeights, input, bounds, valid.Shape[1], rows.DType);
             using var scale = weights is null ? mask : mask * weights.Unsqueeze(-1);
             using var product = rows * scale;
             using var sum = product.Sum(1);
@@ -64,13 +64,15 @@ public static partial class Functional
         }
     }
 
-    // The bags as a padded [bags, longest] index matrix (padding slots hold index 0) and the mask of the slots that take part.
-    private static (Tensor Index, Tensor Valid) BagLayout(Tensor input, Tensor? offsets, bool includeLastOffset, long? paddingIdx, long rows, string op)
+    // The bags as a padded [bags, longest] index matrix (padding slots hold index 0), the mask of the slots that take
+    // part, and where each bag starts and ends in the flattened input: the one read of the indices and offsets to the host.
+    private static (Tensor Index, Tensor Valid, (long[] Starts, long[] Ends) Bounds) BagLayout(Tensor input, Tensor? offsets, bool includeLastOffset, long? paddingIdx, long rows, string op)
     {
         if (!input.DType.IsInteger())
             throw new ArgumentException($"{op}: input must hold Int64 or Int32 indices, got {input.DType.Name()}.", nameof(input));
         long pad = paddingIdx is long p ? (p < 0 ? p + rows : p) : -1;
-        long[] values = input.To(DType.Int64).ToArray<long>();
+        long[] values;
+        using (var indices = input.To(DType.Int64)) values = indices.ToArray<long>();
         long[] starts;
         long[] ends;
         if (input.Dim == 2)
@@ -85,7 +87,8 @@ public static partial class Functional
         {
             if (offsets is null || offsets.Dim != 1)
                 throw new ArgumentException($"{op}: a 1-D input needs 1-D offsets (where each bag starts), got {(offsets is null ? "none" : Fmt(offsets.Shape))}.", nameof(offsets));
-            long[] o = offsets.To(DType.Int64).ToArray<long>();
+            long[] o;
+            using (var onHost = offsets.To(DType.Int64)) o = onHost.ToArray<long>();
             int bags = includeLastOffset ? o.Length - 1 : o.Length;
             if (bags < 0 || (o.Length > 0 && o[0] != 0) || o.Zip(o.Skip(1)).Any(pr => pr.Second < pr.First) || (o.Length > 0 && o[^1] > values.Length))
                 throw new ArgumentException($"{op}: offsets must start at 0, never decrease and stay within the input's {values.Length} indices, got [{string.Join(", ", o)}].", nameof(offsets));
@@ -110,11 +113,12 @@ public static partial class Functional
                 valid[slot] = v != pad;
             }
         }
-        return (Tensor.FromArray(index, [count, longest], input.Device), Tensor.FromArray(valid, [count, longest], input.Device));
+        return (Tensor.FromArray(index, [count, longest], input.Device), Tensor.FromArray(valid, [count, longest], input.Device), (starts, ends));
     }
 
-    // perSampleWeights laid out like the bags: [bags, longest], zero in the padding slots (differentiable: a scatter of the input).
-    private static Tensor BagWeights(Tensor perSampleWeights, Tensor input, Tensor? offsets, bool includeLastOffset, long longest, DType dtype)
+    // perSampleWeights laid out like the bags: [bags, longest], zero in the padding slots (differentiable: a scatter of
+    // the input), with the bag bounds BagLayout read.
+    private static Tensor BagWeights(Tensor perSampleWeights, Tensor input, (long[] Starts, long[] Ends) bounds, long longest, DType dtype)
     {
         if (input.Dim == 2)
         {
@@ -122,15 +126,14 @@ public static partial class Functional
             if (same.Shape[1] == longest) return same.Clone();
             return Pad(same, [0, longest - same.Shape[1]]);
         }
-        long[] o = offsets!.To(DType.Int64).ToArray<long>();
-        int bags = includeLastOffset ? o.Length - 1 : o.Length;
+        var (starts, ends) = bounds;
+        int bags = starts.Length;
         long n = input.Shape[0];
         // Slot of each input position in the flattened [bags, longest] layout.
         var slots = new long[n];
         for (int b = 0; b < bags; b++)
         {
-            long end = b + 1 < o.Length ? o[b + 1] : n;
-            for (long i = o[b]; i < end; i++) slots[i] = b * longest + (i - o[b]);
+            for (long i = starts[b]; i < ends[b]; i++) slots[i] = b * longest + (i - starts[b]);
         }
         using var slotIndex = Tensor.FromArray(slots, [n], input.Device);
         using var zeros = Tensor.Zeros([bags * longest], dtype, input.Device);

@@ -11,7 +11,7 @@ public sealed class Sequential(params IEnumerable<Module> modules) : ModuleSeque
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var m in this) x = m.Forward(x);
+        foreach (var m in this) x = m.Call(x);
         return x;
     }
 }

@@ -23,28 +23,9 @@ public sealed class Adadelta : Optimizer
     /// <summary>Adadelta over several groups; the arguments are the defaults for options a group does not set.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative lr, eps or weight decay, or rho outside [0, 1].</exception>
     public Adadelta(IEnumerable<ParamGroup> paramGroups, double lr = 1.0, double rho = 0.9, double eps = 1e-6, double weightDecay = 0, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["rho"] = rho,
-            ["eps"] = eps,
-            ["weight_decay"] = weightDecay,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).UnitInterval("rho", rho).NonNegative("eps", eps)
+            .NonNegative("weight_decay", weightDecay).Flag("maximize", maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        string option = "rho";
-        double rho = group[option];
-        if (!(rho >= 0 && rho <= 1))
-            throw new ArgumentOutOfRangeException(option, rho, $"Adadelta: invalid rho {rho}; it must be in [0, 1].");
     }
 
     /// <inheritdoc/>
@@ -54,8 +35,8 @@ public sealed class Adadelta : Optimizer
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
         double rho = group["rho"], eps = group["eps"];
-        var squareAvg = state.Get("square_avg") ?? (state.Tensors["square_avg"] = NewState(param));
-        var accDelta = state.Get("acc_delta") ?? (state.Tensors["acc_delta"] = NewState(param));
+        var squareAvg = state.GetOrZeros("square_avg", param);
+        var accDelta = state.GetOrZeros("acc_delta", param);
         state.Step++;
         var g = UpdateTerms.Gradient(group, param, grad);
 

@@ -26,27 +26,9 @@ public sealed class Adagrad : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A negative lr, lr decay, weight decay, initial accumulator value or eps.</exception>
     public Adagrad(IEnumerable<ParamGroup> paramGroups, double lr = 1e-2, double lrDecay = 0, double weightDecay = 0,
         double initialAccumulatorValue = 0, double eps = 1e-10, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["lr_decay"] = lrDecay,
-            ["weight_decay"] = weightDecay,
-            ["initial_accumulator_value"] = initialAccumulatorValue,
-            ["eps"] = eps,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).NonNegative("lr_decay", lrDecay).NonNegative("weight_decay", weightDecay)
+            .NonNegative("initial_accumulator_value", initialAccumulatorValue).NonNegative("eps", eps).Flag("maximize", maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "lr_decay", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireAtLeast(group, "initial_accumulator_value", 0);
-        RequireAtLeast(group, "eps", 0);
     }
 
     /// <inheritdoc/>
@@ -55,7 +37,7 @@ public sealed class Adagrad : Optimizer
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
-        var sum = state.Get("sum") ?? (state.Tensors["sum"] = ParameterState.KeepOutsideScopes(Tensor.FullLike(param, group["initial_accumulator_value"])));
+        var sum = state.Get("sum") ?? state.Keep("sum", Tensor.FullLike(param, group["initial_accumulator_value"]));
         long step = ++state.Step;
         var g = UpdateTerms.Gradient(group, param, grad);
         double clr = group.Lr / (1 + (step - 1) * group["lr_decay"]);

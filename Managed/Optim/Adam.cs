@@ -31,19 +31,8 @@ public sealed class Adam : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
     public Adam(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 0, bool amsgrad = false, bool maximize = false)
-        : base(paramGroups, AdamUpdate.Defaults(lr, betas ?? (0.9, 0.999), eps, weightDecay, amsgrad, maximize))
+        : base(paramGroups, AdamUpdate.Options(lr, betas, eps, weightDecay, amsgrad, maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireBeta(group, "beta1");
-        RequireBeta(group, "beta2");
     }
 
     /// <inheritdoc/>
@@ -73,19 +62,8 @@ public sealed class AdamW : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">lr, eps or weight decay negative, or a beta outside [0, 1).</exception>
     public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
-        : base(paramGroups, AdamUpdate.Defaults(lr, betas ?? (0.9, 0.999), eps, weightDecay, amsgrad, maximize))
+        : base(paramGroups, AdamUpdate.Options(lr, betas, eps, weightDecay, amsgrad, maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireBeta(group, "beta1");
-        RequireBeta(group, "beta2");
     }
 
     /// <inheritdoc/>
@@ -96,18 +74,9 @@ public sealed class AdamW : Optimizer
 /// <summary>The update shared by <see cref="Adam"/> and <see cref="AdamW"/> (PyTorch's <c>_single_tensor_adam</c>).</summary>
 internal static class AdamUpdate
 {
-    public static Dictionary<string, double> Defaults(double lr, (double Beta1, double Beta2) betas, double eps, double weightDecay, bool amsgrad, bool maximize) => new()
-    {
-        ["lr"] = lr,
-        ["beta1"] = betas.Beta1,
-        ["beta2"] = betas.Beta2,
-        ["eps"] = eps,
-        ["weight_decay"] = weightDecay,
-        ["amsgrad"] = amsgrad ? 1 : 0,
-        ["maximize"] = maximize ? 1 : 0,
-    };
-
-    private static Tensor NewZeros(Tensor param) => ParameterState.KeepOutsideScopes(Tensor.ZerosLike(param));
+    public static OptimizerOptions Options(double lr, (double Beta1, double Beta2)? betas, double eps, double weightDecay, bool amsgrad, bool maximize)
+        => new OptimizerOptions().NonNegative("lr", lr).Betas(betas).NonNegative("eps", eps).NonNegative("weight_decay", weightDecay)
+            .Flag("amsgrad", amsgrad).Flag("maximize", maximize);
 
     /// <summary>One update: fused into one pass when <see cref="FusedStep.Applies"/>, else composed from elementwise ops.</summary>
     public static void Apply(ParamGroup group, Tensor param, Tensor grad, ParameterState state, bool decoupledWeightDecay)
@@ -136,17 +105,10 @@ internal static class AdamUpdate
     // The state tensors, created (zero) on first use; max_exp_avg_sq only with AMSGrad.
     private static (Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq) States(Tensor param, ParameterState state, bool amsgrad)
     {
-        var expAvg = state.Get("exp_avg");
-        if (expAvg is null)
-        {
-            expAvg = state.Tensors["exp_avg"] = NewZeros(param);
-            state.Tensors["exp_avg_sq"] = NewZeros(param);
-        }
-        var expAvgSq = state.Tensors["exp_avg_sq"];
-        var maxExpAvgSq = state.Get("max_exp_avg_sq");
-        if (amsgrad && maxExpAvgSq is null)
-            maxExpAvgSq = state.Tensors["max_exp_avg_sq"] = NewZeros(param);
-        return (expAvg, expAvgSq, amsgrad ? maxExpAvgSq : null);
+        var expAvg = state.GetOrZeros("exp_avg", param);
+        var expAvgSq = state.GetOrZeros("exp_avg_sq", param);
+        var maxExpAvgSq = amsgrad ? state.GetOrZeros("max_exp_avg_sq", param) : null;
+        return (expAvg, expAvgSq, maxExpAvgSq);
     }
 
     /// <summary>The update composed from elementwise ops: any layout; the reference the fused path is tested against.</summary>

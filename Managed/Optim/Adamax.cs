@@ -24,27 +24,9 @@ public sealed class Adamax : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A negative lr, eps or weight decay, or a beta outside [0, 1).</exception>
     public Adamax(IEnumerable<ParamGroup> paramGroups, double lr = 2e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 0, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["beta1"] = (betas ?? (0.9, 0.999)).Beta1,
-            ["beta2"] = (betas ?? (0.9, 0.999)).Beta2,
-            ["eps"] = eps,
-            ["weight_decay"] = weightDecay,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).Betas(betas).NonNegative("eps", eps)
+            .NonNegative("weight_decay", weightDecay).Flag("maximize", maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireBeta(group, "beta1");
-        RequireBeta(group, "beta2");
     }
 
     /// <inheritdoc/>
@@ -54,8 +36,8 @@ public sealed class Adamax : Optimizer
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
         double beta1 = group["beta1"], beta2 = group["beta2"];
-        var expAvg = state.Get("exp_avg") ?? (state.Tensors["exp_avg"] = NewState(param));
-        var expInf = state.Get("exp_inf") ?? (state.Tensors["exp_inf"] = NewState(param));
+        var expAvg = state.GetOrZeros("exp_avg", param);
+        var expInf = state.GetOrZeros("exp_inf", param);
         long step = ++state.Step;
         var g = UpdateTerms.Gradient(group, param, grad);
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace CudaTensor.Optim;
 
 /// <summary>
@@ -31,16 +29,9 @@ public sealed class LBFGS : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A non-positive lr, iteration, evaluation or history count, or a negative tolerance.</exception>
     public LBFGS(IEnumerable<Tensor> parameters, double lr = 1, int maxIter = 20, int? maxEval = null, double toleranceGrad = 1e-7,
         double toleranceChange = 1e-9, int historySize = 100, string? lineSearchFn = null)
-        : base([new ParamGroup(parameters)], new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["max_iter"] = maxIter,
-            ["max_eval"] = maxEval ?? maxIter * 5 / 4,
-            ["tolerance_grad"] = toleranceGrad,
-            ["tolerance_change"] = toleranceChange,
-            ["history_size"] = historySize,
-            ["line_search_fn"] = LineSearchCode(lineSearchFn),
-        })
+        : base([new ParamGroup(parameters)], new OptimizerOptions().NonNegative("lr", lr).Count("max_iter", maxIter).Count("max_eval", maxEval ?? maxIter * 5 / 4)
+            .NonNegative("tolerance_grad", toleranceGrad).NonNegative("tolerance_change", toleranceChange).Count("history_size", historySize)
+            .Value("line_search_fn", LineSearchCode(lineSearchFn)))
     {
         _params = ParamGroups[0].Params;
         for (int i = 1; i < _params.Count; i++)
@@ -65,14 +56,7 @@ public sealed class LBFGS : Optimizer
         ArgumentNullException.ThrowIfNull(group);
         if (ParamGroups.Count > 0)
             throw new ArgumentException("LBFGS: parameter groups are not supported (as in PyTorch); optimize one list of parameters.", nameof(group));
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "tolerance_grad", 0);
-        RequireAtLeast(group, "tolerance_change", 0);
-        foreach (var count in new[] { "max_iter", "max_eval", "history_size" })
-        {
-            if (!(group[count] >= 1))
-                throw new ArgumentOutOfRangeException(count, group[count], $"LBFGS: invalid {count} {group[count].ToString(CultureInfo.InvariantCulture)}; it must be at least 1.");
-        }
+        base.ValidateGroup(group);
     }
 
     /// <inheritdoc/>

@@ -54,6 +54,17 @@ public abstract class LRScheduler
     /// <summary>The schedule: group <paramref name="groupIndex"/>'s learning rate at <paramref name="epoch"/> (≥ 0).</summary>
     public abstract double LrAt(int groupIndex, long epoch);
 
+    /// <summary>
+    /// The learning rate this scheduler's step to <paramref name="epoch"/> sets when group <paramref name="groupIndex"/>'s
+    /// rate is <paramref name="lr"/>: PyTorch's chainable form (<c>get_lr</c>), which <see cref="ChainedScheduler"/>
+    /// applies scheduler after scheduler to the rate the previous one left. The schedules PyTorch updates by a factor
+    /// (<see cref="ExponentialLR"/>, <see cref="StepLR"/>, <see cref="MultiStepLR"/>, <see cref="ConstantLR"/>,
+    /// <see cref="LinearLR"/>, <see cref="PolynomialLR"/>) and <see cref="CosineAnnealingLR"/>'s recursion override it;
+    /// by default it is the closed form <see cref="LrAt"/>, which sets the rate whatever it was, as PyTorch's
+    /// <c>LambdaLR</c>, <c>CosineAnnealingWarmRestarts</c> and <c>OneCycleLR</c> do.
+    /// </summary>
+    protected internal virtual double ChainedLrAt(int groupIndex, long epoch, double lr) => LrAt(groupIndex, epoch);
+
     /// <summary>Applies the first epoch; called at the end of each derived constructor.</summary>
     protected void Initialize() => Step();
 

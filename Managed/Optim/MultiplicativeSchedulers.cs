@@ -14,6 +14,9 @@ public sealed class ExponentialLR : LRScheduler
 
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch) => BaseLrs[groupIndex] * Math.Pow(_gamma, epoch);
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr) => epoch == 0 ? lr : lr * _gamma;
 }
 
 /// <summary>
@@ -36,6 +39,13 @@ public sealed class MultiStepLR : LRScheduler
 
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch) => BaseLrs[groupIndex] * Math.Pow(_gamma, _milestones.Count(m => m <= epoch));
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+    {
+        int hits = _milestones.Count(m => m == epoch);
+        return hits == 0 ? lr : lr * Math.Pow(_gamma, hits);
+    }
 }
 
 /// <summary>
@@ -60,6 +70,10 @@ public sealed class PolynomialLR : LRScheduler
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch)
         => BaseLrs[groupIndex] * Math.Pow(1.0 - (double)Math.Min(epoch, _totalIters) / _totalIters, _power);
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+        => epoch == 0 || epoch > _totalIters ? lr : lr * Math.Pow((1.0 - (double)epoch / _totalIters) / (1.0 - (double)(epoch - 1) / _totalIters), _power);
 }
 
 /// <summary>
@@ -85,18 +99,28 @@ public sealed class ConstantLR : LRScheduler
 
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch) => BaseLrs[groupIndex] * (epoch < _totalIters ? _factor : 1.0);
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+        => epoch == 0 ? lr * _factor : epoch != _totalIters ? lr : lr * (1.0 / _factor);
 }
 
 /// <summary>
-/// Applies several schedulers at once by multiplying their factors: lr = base_lr · Π (scheduler_i's lr / its base lr)
-/// (PyTorch's <c>ChainedScheduler</c>, e.g. a <see cref="ConstantLR"/> warm-up on top of an <see cref="ExponentialLR"/>
-/// decay). For schedulers of the form base_lr·f(epoch) — all but <see cref="CosineAnnealingLR"/>,
-/// <see cref="CosineAnnealingWarmRestarts"/> and <see cref="OneCycleLR"/> — this equals PyTorch's chaining of their
-/// recursive forms. The chained schedulers' own epochs do not advance; this scheduler's does.
+/// Applies several schedulers at once, as PyTorch's <c>ChainedScheduler</c> (e.g. a <see cref="ConstantLR"/> warm-up on
+/// top of an <see cref="ExponentialLR"/> decay): each step applies every scheduler's chainable form
+/// (<see cref="LRScheduler.ChainedLrAt"/>, PyTorch's <c>get_lr</c>) in order to the rate the previous one left. For
+/// schedules that change the rate by a factor this multiplies their factors; <see cref="CosineAnnealingLR"/> follows
+/// PyTorch's recursion, which in a chain differs from its closed form; schedules without a chainable form
+/// (<see cref="LambdaLR"/>, <see cref="CosineAnnealingWarmRestarts"/>, <see cref="OneCycleLR"/>) set the rate outright.
+/// The chained schedulers' own epochs do not advance; this scheduler's does.
 /// </summary>
 public sealed class ChainedScheduler : LRScheduler
 {
     private readonly LRScheduler[] _schedulers;
+
+    // Per group, the last rate computed, with its epoch and base rate: a step extends the recursion by one epoch
+    // instead of replaying it from epoch 0 (which LrAt does for any other epoch, or after the base rates change).
+    private readonly (long Epoch, double BaseLr, double Lr)[] _last;
 
     /// <summary>Chains <paramref name="schedulers"/>, which must all drive one optimizer.</summary>
     /// <exception cref="ArgumentException">No scheduler, or schedulers of different optimizers.</exception>
@@ -109,6 +133,8 @@ public sealed class ChainedScheduler : LRScheduler
                 throw new ArgumentException($"ChainedScheduler: scheduler {i} ({schedulers[i].GetType().Name}) schedules a different optimizer than scheduler 0.", nameof(schedulers));
         }
         _schedulers = [.. schedulers];
+        _last = new (long, double, double)[BaseLrs.Count];
+        Array.Fill(_last, (-1, double.NaN, double.NaN));
         Initialize();
     }
 
@@ -122,8 +148,22 @@ public sealed class ChainedScheduler : LRScheduler
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch)
     {
-        double lr = BaseLrs[groupIndex];
-        foreach (var s in _schedulers) lr *= s.LrAt(groupIndex, epoch) / s.BaseLrs[groupIndex];
+        double baseLr = BaseLrs[groupIndex];
+        var (known, knownBase, lr) = _last[groupIndex];
+        if (known > epoch || known < 0 || knownBase != baseLr)
+        {
+            known = -1;
+            lr = baseLr;
+        }
+        while (known < epoch) lr = ChainedLrAt(groupIndex, ++known, lr);
+        _last[groupIndex] = (epoch, baseLr, lr);
+        return lr;
+    }
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+    {
+        foreach (var s in _schedulers) lr = s.ChainedLrAt(groupIndex, epoch, lr);
         return lr;
     }
 }

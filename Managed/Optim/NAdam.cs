@@ -30,30 +30,9 @@ public sealed class NAdam : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A negative lr, eps, weight decay or momentum decay, or a beta outside [0, 1).</exception>
     public NAdam(IEnumerable<ParamGroup> paramGroups, double lr = 2e-3, (double Beta1, double Beta2)? betas = null, double eps = 1e-8,
         double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["beta1"] = (betas ?? (0.9, 0.999)).Beta1,
-            ["beta2"] = (betas ?? (0.9, 0.999)).Beta2,
-            ["eps"] = eps,
-            ["weight_decay"] = weightDecay,
-            ["momentum_decay"] = momentumDecay,
-            ["decoupled_weight_decay"] = decoupledWeightDecay ? 1 : 0,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).Betas(betas).NonNegative("eps", eps).NonNegative("weight_decay", weightDecay)
+            .NonNegative("momentum_decay", momentumDecay).Flag("decoupled_weight_decay", decoupledWeightDecay).Flag("maximize", maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireAtLeast(group, "momentum_decay", 0);
-        RequireBeta(group, "beta1");
-        RequireBeta(group, "beta2");
     }
 
     /// <inheritdoc/>
@@ -67,10 +46,9 @@ public sealed class NAdam : Optimizer
         ArgumentNullException.ThrowIfNull(param);
         ArgumentNullException.ThrowIfNull(state);
         double lr = group.Lr, beta1 = group["beta1"], beta2 = group["beta2"], psi = group["momentum_decay"];
-        var muProduct = state.Get("mu_product")
-            ?? (state.Tensors["mu_product"] = ParameterState.KeepOutsideScopes(Tensor.Scalar(1.0, param.DType, param.Device)));
-        var expAvg = state.Get("exp_avg") ?? (state.Tensors["exp_avg"] = NewState(param));
-        var expAvgSq = state.Get("exp_avg_sq") ?? (state.Tensors["exp_avg_sq"] = NewState(param));
+        var muProduct = state.Get("mu_product") ?? state.Keep("mu_product", Tensor.Scalar(1.0, param.DType, param.Device));
+        var expAvg = state.GetOrZeros("exp_avg", param);
+        var expAvgSq = state.GetOrZeros("exp_avg_sq", param);
         long step = ++state.Step;
         var g = UpdateTerms.Gradient(group, param, grad, decoupled: group.Flag("decoupled_weight_decay"));
 

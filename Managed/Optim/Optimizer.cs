@@ -17,13 +17,26 @@ public abstract class Optimizer : IDisposable
     private readonly List<ParamGroup> _groups = [];
     private readonly Dictionary<Tensor, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, double> _defaults;
+    private readonly OptimizerOptions? _options;
 
     /// <summary>Creates the optimizer; each group's missing options are filled from <paramref name="defaults"/>.</summary>
     /// <exception cref="ArgumentException">No parameters, a parameter listed twice, a non-leaf or non-floating parameter, or an unknown option.</exception>
     protected Optimizer(IEnumerable<ParamGroup> paramGroups, IReadOnlyDictionary<string, double> defaults)
+        : this(paramGroups, defaults, null)
+    {
+    }
+
+    // The built-in optimizers declare their options once, with the checks the default ValidateGroup runs.
+    private protected Optimizer(IEnumerable<ParamGroup> paramGroups, OptimizerOptions options)
+        : this(paramGroups, options.Defaults, options)
+    {
+    }
+
+    private Optimizer(IEnumerable<ParamGroup> paramGroups, IReadOnlyDictionary<string, double> defaults, OptimizerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(paramGroups);
         ArgumentNullException.ThrowIfNull(defaults);
+        _options = options;
         _defaults = new Dictionary<string, double>(defaults, StringComparer.Ordinal);
         var groups = paramGroups.ToList();
         if (groups.Count == 0)
@@ -76,8 +89,16 @@ public abstract class Optimizer : IDisposable
         _groups.Add(group);
     }
 
-    /// <summary>Checks a group's hyper-parameters (ranges, incompatible flags); throws <see cref="ArgumentException"/>.</summary>
-    protected abstract void ValidateGroup(ParamGroup group);
+    /// <summary>
+    /// Checks a group's hyper-parameters (ranges, incompatible flags); throws <see cref="ArgumentException"/>. The
+    /// built-in optimizers check the ranges of the options they declare; an optimizer built on the dictionary
+    /// constructor checks nothing unless it overrides this.
+    /// </summary>
+    protected virtual void ValidateGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        _options?.Validate(GetType().Name, group);
+    }
 
     /// <summary>
     /// Applies the update to one parameter whose gradient is <paramref name="grad"/>. Called with the autograd
@@ -360,18 +381,13 @@ public abstract class Optimizer : IDisposable
     protected void RequireAtLeast(ParamGroup group, string option, double min)
     {
         ArgumentNullException.ThrowIfNull(group);
-        double v = group[option];
-        if (!(v >= min) || double.IsInfinity(v))
-            throw new ArgumentOutOfRangeException(option, v,
-                $"{GetType().Name}: invalid {option} {v.ToString(CultureInfo.InvariantCulture)}; it must be a finite number >= {min.ToString(CultureInfo.InvariantCulture)}.");
+        OptimizerOptions.RequireAtLeast(GetType().Name, group, option, min);
     }
 
     /// <summary>Throws unless <paramref name="option"/> is in [0, 1).</summary>
     protected void RequireBeta(ParamGroup group, string option)
     {
         ArgumentNullException.ThrowIfNull(group);
-        double v = group[option];
-        if (!(v >= 0 && v < 1))
-            throw new ArgumentOutOfRangeException(option, v, $"{GetType().Name}: invalid {option} {v.ToString(CultureInfo.InvariantCulture)}; it must be in [0, 1).");
+        OptimizerOptions.RequireBeta(GetType().Name, group, option);
     }
 }

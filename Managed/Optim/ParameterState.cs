@@ -15,6 +15,12 @@ public sealed class ParameterState : IDisposable
     /// <summary>The state tensor called <paramref name="name"/>, or null.</summary>
     public Tensor? Get(string name) => Tensors.TryGetValue(name, out var t) ? t : null;
 
+    /// <summary>Stores <paramref name="created"/> as state <paramref name="name"/>, kept outside the step's dispose scope, and returns it.</summary>
+    internal Tensor Keep(string name, Tensor created) => Tensors[name] = KeepOutsideScopes(created);
+
+    /// <summary>The state tensor called <paramref name="name"/>, created as zeros shaped like <paramref name="param"/> on first use.</summary>
+    internal Tensor GetOrZeros(string name, Tensor param) => Get(name) ?? Keep(name, Tensor.ZerosLike(param));
+
     /// <summary>A deep copy: the tensors are cloned.</summary>
     public ParameterState Clone()
     {

@@ -25,28 +25,9 @@ public sealed class RMSprop : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A negative lr, alpha, eps, weight decay or momentum.</exception>
     public RMSprop(IEnumerable<ParamGroup> paramGroups, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
         double momentum = 0, bool centered = false, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["alpha"] = alpha,
-            ["eps"] = eps,
-            ["weight_decay"] = weightDecay,
-            ["momentum"] = momentum,
-            ["centered"] = centered ? 1 : 0,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).NonNegative("alpha", alpha).NonNegative("eps", eps)
+            .NonNegative("weight_decay", weightDecay).NonNegative("momentum", momentum).Flag("centered", centered).Flag("maximize", maximize))
     {
-    }
-
-    /// <inheritdoc/>
-    protected override void ValidateGroup(ParamGroup group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "alpha", 0);
-        RequireAtLeast(group, "eps", 0);
-        RequireAtLeast(group, "weight_decay", 0);
-        RequireAtLeast(group, "momentum", 0);
     }
 
     /// <inheritdoc/>
@@ -72,9 +53,9 @@ public sealed class RMSprop : Optimizer
     // The state tensors, created (zero) on first use: momentum_buffer only with momentum, grad_avg only when centered.
     private static (Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer) States(ParamGroup group, Tensor param, ParameterState state)
     {
-        var squareAvg = state.Get("square_avg") ?? (state.Tensors["square_avg"] = NewState(param));
-        var buf = group["momentum"] > 0 ? state.Get("momentum_buffer") ?? (state.Tensors["momentum_buffer"] = NewState(param)) : null;
-        var gradAvg = group.Flag("centered") ? state.Get("grad_avg") ?? (state.Tensors["grad_avg"] = NewState(param)) : null;
+        var squareAvg = state.GetOrZeros("square_avg", param);
+        var buf = group["momentum"] > 0 ? state.GetOrZeros("momentum_buffer", param) : null;
+        var gradAvg = group.Flag("centered") ? state.GetOrZeros("grad_avg", param) : null;
         return (squareAvg, gradAvg, buf);
     }
 

@@ -27,25 +27,16 @@ public sealed class SGD : Optimizer
     /// <exception cref="ArgumentException">Nesterov momentum without momentum or with dampening.</exception>
     public SGD(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false, bool maximize = false)
-        : base(paramGroups, new Dictionary<string, double>
-        {
-            ["lr"] = lr,
-            ["momentum"] = momentum,
-            ["dampening"] = dampening,
-            ["weight_decay"] = weightDecay,
-            ["nesterov"] = nesterov ? 1 : 0,
-            ["maximize"] = maximize ? 1 : 0,
-        })
+        : base(paramGroups, new OptimizerOptions().NonNegative("lr", lr).NonNegative("momentum", momentum).Value("dampening", dampening)
+            .NonNegative("weight_decay", weightDecay).Flag("nesterov", nesterov).Flag("maximize", maximize))
     {
     }
 
     /// <inheritdoc/>
     protected override void ValidateGroup(ParamGroup group)
     {
+        base.ValidateGroup(group);
         ArgumentNullException.ThrowIfNull(group);
-        RequireAtLeast(group, "lr", 0);
-        RequireAtLeast(group, "momentum", 0);
-        RequireAtLeast(group, "weight_decay", 0);
         if (group.Flag("nesterov") && (group["momentum"] <= 0 || group["dampening"] != 0))
             throw new ArgumentException($"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got momentum {group["momentum"]} and dampening {group["dampening"]}.", nameof(group));
     }

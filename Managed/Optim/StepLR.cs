@@ -18,6 +18,10 @@ public sealed class StepLR : LRScheduler
 
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch) => BaseLrs[groupIndex] * Math.Pow(_gamma, epoch / _stepSize);
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+        => epoch == 0 || epoch % _stepSize != 0 ? lr : lr * _gamma;
 }
 
 /// <summary>
@@ -42,6 +46,20 @@ public sealed class CosineAnnealingLR : LRScheduler
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch)
         => _etaMin + (BaseLrs[groupIndex] - _etaMin) * (1 + Math.Cos(Math.PI * epoch / _tMax)) / 2;
+
+    /// <summary>
+    /// PyTorch's recursion: the distance to η_min scaled by the ratio of consecutive cosine terms,
+    /// lr' = η_min + (lr - η_min)·(1 + cos(π·epoch / T_max)) / (1 + cos(π·(epoch - 1) / T_max)), and at the bottom of each
+    /// period, where that ratio is 0/0, a step up by (base_lr - η_min)·(1 - cos(π / T_max)) / 2. On its own it equals
+    /// the closed form; in a chain the rate it scales is the other schedulers' too.
+    /// </summary>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+    {
+        if (epoch == 0) return lr;
+        if ((epoch - 1 - _tMax) % (2 * _tMax) == 0)
+            return lr + (BaseLrs[groupIndex] - _etaMin) * (1 - Math.Cos(Math.PI / _tMax)) / 2;
+        return (1 + Math.Cos(Math.PI * epoch / _tMax)) / (1 + Math.Cos(Math.PI * (epoch - 1) / _tMax)) * (lr - _etaMin) + _etaMin;
+    }
 }
 
 /// <summary>
@@ -73,6 +91,14 @@ public sealed class LinearLR : LRScheduler
     /// <inheritdoc/>
     public override double LrAt(int groupIndex, long epoch)
         => BaseLrs[groupIndex] * (_startFactor + (_endFactor - _startFactor) * Math.Min(epoch, _totalIters) / _totalIters);
+
+    /// <inheritdoc/>
+    protected internal override double ChainedLrAt(int groupIndex, long epoch, double lr)
+    {
+        if (epoch == 0) return lr * _startFactor;
+        if (epoch > _totalIters) return lr;
+        return lr * (1.0 + (_endFactor - _startFactor) / (_totalIters * _startFactor + (epoch - 1) * (_endFactor - _startFactor)));
+    }
 }
 
 /// <summary>lr = base_lr · <c>factor(epoch)</c> for a function given by the caller (PyTorch's <c>LambdaLR</c>).</summary>

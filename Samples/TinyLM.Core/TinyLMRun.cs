@@ -87,14 +87,26 @@ public static class TinyLMRun
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Reloaded weights: validation loss {reloadedLoss:F4}"));
 
         double final = history[^1].ValidationLoss;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Final validation perplexity: {Math.Exp(final):F2} (unigram baseline {Math.Exp(unigram):F2}, {Math.Exp(unigram) / Math.Exp(final):F1}x lower)"));
+        output.WriteLine(FinalLine(final, unigram));
         model.Eval();
         string sample = TextSampler.Continue((ILanguageModel)model, corpus.Vocabulary, options.Prompt, options.SampleChars, options.Temperature, options.TopK,
             new Random((int)(options.Seed % int.MaxValue) + 1), device.Device);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sample (temperature {options.Temperature}, top-k {options.TopK}):"));
         output.WriteLine(sample);
         return new TinyLMResult(history, unigram, reloadedLoss, sample);
+    }
+
+    /// <summary>
+    /// The closing line: the final validation perplexity against the unigram baseline's, as a ratio that reads "lower"
+    /// when the model beats the baseline and "higher" when it does not (a run too short, or diverged).
+    /// </summary>
+    public static string FinalLine(double finalLoss, double unigramLoss)
+    {
+        double perplexity = Math.Exp(finalLoss), baseline = Math.Exp(unigramLoss);
+        string comparison = perplexity <= baseline
+            ? string.Create(CultureInfo.InvariantCulture, $"{baseline / perplexity:F1}x lower")
+            : string.Create(CultureInfo.InvariantCulture, $"{perplexity / baseline:F1}x higher");
+        return string.Create(CultureInfo.InvariantCulture, $"Final validation perplexity: {perplexity:F2} (unigram baseline {baseline:F2}, {comparison})");
     }
 
     public static Module Build(TinyLMOptions o, int vocabulary) => o.Model switch

@@ -64,6 +64,26 @@ public sealed class EmbeddingBagReferenceTests(Device device)
     }
 
     [Test]
+    public void PerSampleWeightsFollowTheBagsWithALastOffsetAndAnEmptyBag()
+    {
+        // Offsets [0, 2, 2, 5] with includeLastOffset: bags [0, 2), [2, 2) (empty: zeros) and [2, 5).
+        using var weight = Tensor.Randn([6, 4], DType.Float64, device, generator: new Generator(5));
+        using var input = Tensor.FromArray(new long[] { 1, 3, 3, 5, 0 }, [5], device);
+        using var offsets = Tensor.FromArray(new long[] { 0, 2, 2, 5 }, [4], device);
+        using var psw = Tensor.FromArray(new[] { 0.5, -1.0, 2.0, 0.25, 3.0 }, [5], device);
+        using var y = Functional.EmbeddingBag(input, weight, offsets, mode: "sum", perSampleWeights: psw, includeLastOffset: true);
+        double[] e = weight.ToArray<double>(), w = [0.5, -1.0, 2.0, 0.25, 3.0];
+        long[] x = [1, 3, 3, 5, 0];
+        int[] bagOf = [0, 0, 2, 2, 2];
+        var expected = new double[12];
+        for (int i = 0; i < 5; i++)
+        {
+            for (int d = 0; d < 4; d++) expected[bagOf[i] * 4 + d] += w[i] * e[x[i] * 4 + d];
+        }
+        TensorAssert.Close(y, expected, [3, 4], 1e-12, 1e-12);
+    }
+
+    [Test]
     public void BadInputNamesEmbeddingBagAndTheFix()
     {
         using var weight = Tensor.Randn([6, 4], device: device);

@@ -51,6 +51,10 @@ public sealed class SchedulerReferenceTests
         yield return new TestCaseData("cosine", 25, (Func<SGD, LRScheduler>)(o => new CosineAnnealingLR(o, tMax: 10, etaMin: 0.001)));
         yield return new TestCaseData("warmup_cosine", 20, (Func<SGD, LRScheduler>)(o =>
             new SequentialLR(o, [new LinearLR(o, startFactor: 0.1, totalIters: 4), new CosineAnnealingLR(o, tMax: 15, etaMin: 0.0)], [4])));
+        yield return new TestCaseData("chained_cosine_exponential", 20, (Func<SGD, LRScheduler>)(o =>
+            new ChainedScheduler([new CosineAnnealingLR(o, tMax: 8, etaMin: 0.01), new ExponentialLR(o, gamma: 0.9)])));
+        yield return new TestCaseData("chained_constant_cosine", 20, (Func<SGD, LRScheduler>)(o =>
+            new ChainedScheduler([new ConstantLR(o, factor: 0.5, totalIters: 4), new CosineAnnealingLR(o, tMax: 8, etaMin: 0.01)])));
     }
 
     [TestCaseSource(nameof(Cases))]

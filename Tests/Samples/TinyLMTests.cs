@@ -80,6 +80,15 @@ public sealed class TinyLMTests
         Assert.That(() => TinyLMOptions.Parse(["--width", "30", "--heads", "4"]), Throws.TypeOf<OptionsException>().With.Message.Contains("multiple of --heads 4"));
 
     [Test]
+    public void TheFinalLineSaysWhetherTheModelBeatsTheBaseline()
+    {
+        // Perplexity e^2 ≈ 7.39 against a baseline of e^3 ≈ 20.09: 2.7x lower; reversed, 2.7x higher, never "lower".
+        Assert.That(TinyLMRun.FinalLine(2.0, 3.0), Is.EqualTo("Final validation perplexity: 7.39 (unigram baseline 20.09, 2.7x lower)"));
+        Assert.That(TinyLMRun.FinalLine(3.0, 2.0), Is.EqualTo("Final validation perplexity: 20.09 (unigram baseline 7.39, 2.7x higher)"));
+        Assert.That(TinyLMRun.FinalLine(2.5, 2.5), Does.EndWith("1.0x lower)"));
+    }
+
+    [Test]
     public void AShortRunLearnsMoreThanCharacterFrequencies()
     {
         string outDir = Path.Combine(Path.GetTempPath(), "cudatensor-tinylm-" + Guid.NewGuid().ToString("N"));

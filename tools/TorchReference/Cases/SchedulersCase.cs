@@ -29,6 +29,10 @@ internal sealed class SchedulersCase : IReferenceCase
         Record(w, "linear", 8, o => LinearLR(o, start_factor: 0.1, end_factor: 0.9, total_iters: 5));
         Record(w, "cosine", 25, o => CosineAnnealingLR(o, T_max: 10, eta_min: 0.001));
         Record(w, "warmup_cosine", 20, o => SequentialLR(o, [LinearLR(o, start_factor: 0.1, total_iters: 4), CosineAnnealingLR(o, T_max: 15, eta_min: 0.0)], [4]));
+        // ChainedScheduler steps each scheduler's chainable (recursive) form on the rate the previous one left, so a chained
+        // cosine differs from its closed form; TorchSharp's ChainedLR and CosineAnnealingLR port lr_scheduler.py's.
+        Record(w, "chained_cosine_exponential", 20, o => new impl.ChainedLR([CosineAnnealingLR(o, T_max: 8, eta_min: 0.01), ExponentialLR(o, gamma: 0.9)]));
+        Record(w, "chained_constant_cosine", 20, o => new impl.ChainedLR([ConstantLR(o, factor: 0.5, total_iters: 4), CosineAnnealingLR(o, T_max: 8, eta_min: 0.01)]));
         Record(w, "onecycle_cos", 30, o => OneCycleLR(o, max_lr: 1.0, total_steps: 30));
         Record(w, "onecycle_linear", 30, o => OneCycleLR(o, max_lr: 0.5, total_steps: 30, pct_start: 0.25, anneal_strategy: impl.OneCycleLR.AnnealStrategy.Linear,
             base_momentum: 0.8, max_momentum: 0.9, div_factor: 10, final_div_factor: 100));

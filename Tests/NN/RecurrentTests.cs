@@ -196,6 +196,24 @@ public sealed class RecurrentTests(Device device)
 
     [TestCase("Lstm")]
     [TestCase("Gru")]
+    public void WideRecurrentProductMatchesTheComposedSteps(string modeName)
+    {
+        // Hidden 136 in float64: on the CPU, h·W_hhᵀ (depth 136, 3·136 or 4·136 columns) is computed in column blocks
+        // that the GEMM reads in place (RecurrentProductColumns); values and gradients must not change.
+        var mode = Enum.Parse<RecurrentMode>(modeName);
+        long hidden = 136, gates = mode.Gates() * hidden;
+        bool lstm = mode == RecurrentMode.Lstm;
+        Tensor[] args = [Randn(1, 3, 2, 4), Randn(2, 2, hidden), Randn(3, gates, 4), Randn(4, gates, hidden), Randn(5, 2, hidden), Randn(6, gates), Randn(7, gates)];
+        if (device.Type == DeviceType.Cpu && mode == RecurrentMode.Lstm)
+            Assert.That(((CudaTensor.Backends.IFusedRecurrentCell)args[0].Backend).RecurrentProductColumns(hidden, gates, 8), Is.LessThan(gates));
+        var fused = FusedTestSupport.ValueAndGrads(xs => RecurrentSequence.Forward(mode, xs[0], xs[1], lstm ? xs[4] : null, xs[2], xs[3], xs[5], xs[6], false), args);
+        var composed = FusedTestSupport.ValueAndGrads(xs => RecurrentComposed.Layer(mode, xs[0], xs[1], lstm ? xs[4] : null, xs[2], xs[3], xs[5], xs[6], false), args);
+        FusedTestSupport.AssertSame(fused, composed, 1e-11, 1e-12, modeName);
+        foreach (var a in args) a.Dispose();
+    }
+
+    [TestCase("Lstm")]
+    [TestCase("Gru")]
     public void Float32StepsMatchFloat64(string modeName)
     {
         // The fused float32 step (the benchmarked path) against the same sequence in float64.

@@ -30,8 +30,8 @@ if (options.Device != "cpu")
 }
 
 var total = Stopwatch.StartNew();
-// libtorch uses one thread per core, as CudaTensor does.
-TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+// libtorch uses as many threads as CudaTensor: one per core, or CUDATENSOR_NUM_THREADS (for single-thread comparisons).
+TorchSharp.torch.set_num_threads(Cpu.NumThreads);
 var machine = MachineInfo.Current();
 string torchVersion = $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {TorchSharp.torch.__version__}, {TorchSharp.torch.get_num_threads()} threads";
 Console.Error.WriteLine($"Machine: {machine}\n{torchVersion}");

@@ -37,4 +37,11 @@ internal interface IFusedRecurrentCell
     /// <paramref name="dhDirect"/> [B, H].
     /// </summary>
     void GruCellBackward(Strided dGi, Strided dGh, Strided dhDirect, Strided dh, Strided act, Strided hPrev);
+
+    /// <summary>
+    /// How many columns of the recurrent product h·W_hhᵀ ([B, <paramref name="depth"/>] by [<paramref name="depth"/>,
+    /// <paramref name="columns"/>], the same W_hhᵀ at every step) one matrix product should compute: all of them, or a
+    /// narrower block the backend's GEMM reads in place where it would otherwise repack the whole weight at every step.
+    /// </summary>
+    long RecurrentProductColumns(long depth, long columns, int elementSize);
 }

@@ -148,6 +148,70 @@ public sealed class RecurrentTests(Device device)
         foreach (var a in args) a.Dispose();
     }
 
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    [TestCase(false, false)]
+    public void FusedProjectedLstmMatchesTheComposedSteps(bool reverse, bool fusedCell)
+    {
+        // LSTM with projections (P = 2 < H = 3): h0 [B, P], weight_hh [4H, P], weight_hr [P, H].
+        long steps = 4, batch = 3, inputs = 4, hidden = 3, proj = 2;
+        Tensor[] args = [Randn(1, steps, batch, inputs), Randn(2, batch, proj), Randn(3, 4 * hidden, inputs), Randn(4, 4 * hidden, proj), Randn(5, batch, hidden),
+            Randn(6, 4 * hidden), Randn(7, 4 * hidden), Randn(8, proj, hidden)];
+        var fused = FusedTestSupport.ValueAndGrads(xs => RecurrentSequence.Forward(RecurrentMode.Lstm, xs[0], xs[1], xs[4], xs[2], xs[3], xs[5], xs[6], reverse, fusedCell, xs[7]), args);
+        var composed = FusedTestSupport.ValueAndGrads(xs => RecurrentComposed.Layer(RecurrentMode.Lstm, xs[0], xs[1], xs[4], xs[2], xs[3], xs[5], xs[6], reverse, xs[7]), args);
+        FusedTestSupport.AssertSame(fused, composed, 1e-11, 1e-12, "projected LSTM");
+        foreach (var a in args) a.Dispose();
+    }
+
+    [Test]
+    public void ProjectedLstmShapesAndGradCheck()
+    {
+        using var lstm = new LSTM(3, 4, numLayers: 2, bidirectional: true, projSize: 2, device: device, dtype: DType.Float64);
+        Assert.That(lstm.WeightHh(1, reverse: true).ShapeArray, Is.EqualTo(new long[] { 16, 2 }));
+        Assert.That(lstm.WeightIh(1).ShapeArray, Is.EqualTo(new long[] { 16, 4 }));
+        Assert.That(lstm.WeightHr(0)!.ShapeArray, Is.EqualTo(new long[] { 2, 4 }));
+        Assert.That(lstm.StateDict().Keys, Does.Contain("weight_hr_l1_reverse"));
+        using var x = Tensor.Randn([5, 2, 3], DType.Float64, device);
+        var (y, (hN, cN)) = lstm.Forward(x, null);
+        using (y)
+        using (hN)
+        using (cN)
+        {
+            Assert.That(y.ShapeArray, Is.EqualTo(new long[] { 5, 2, 4 }));
+            Assert.That(hN.ShapeArray, Is.EqualTo(new long[] { 4, 2, 2 }));
+            Assert.That(cN.ShapeArray, Is.EqualTo(new long[] { 4, 2, 4 }));
+        }
+        var ex = Assert.Throws<ArgumentException>(() => lstm.Forward(x, (Tensor.Zeros([4, 2, 4], DType.Float64, device), Tensor.Zeros([4, 2, 4], DType.Float64, device))));
+        Assert.That(ex!.Message, Does.Contain("[4, 2, 2]").And.Contain("proj_size"));
+        using var small = Make(g => new LSTM(2, 3, projSize: 2, generator: g));
+        using var xs = Randn(1, 3, 2, 2);
+        using var h0 = Randn(2, 1, 2, 2);
+        using var c0 = Randn(3, 1, 2, 3);
+        Check(t =>
+        {
+            var (o, (h, c)) = small.Forward(t[0], (t[1], t[2]));
+            return All(o, h, c);
+        }, xs, h0, c0, small.WeightHr(0)!, small.WeightHh(0));
+    }
+
+    [TestCase("Lstm")]
+    [TestCase("Gru")]
+    public void WideRecurrentProductMatchesTheComposedSteps(string modeName)
+    {
+        // Hidden 136 in float64: on the CPU, h·W_hhᵀ (depth 136, 3·136 or 4·136 columns) is computed in column blocks
+        // that the GEMM reads in place (RecurrentProductColumns); values and gradients must not change.
+        var mode = Enum.Parse<RecurrentMode>(modeName);
+        long hidden = 136, gates = mode.Gates() * hidden;
+        bool lstm = mode == RecurrentMode.Lstm;
+        Tensor[] args = [Randn(1, 3, 2, 4), Randn(2, 2, hidden), Randn(3, gates, 4), Randn(4, gates, hidden), Randn(5, 2, hidden), Randn(6, gates), Randn(7, gates)];
+        if (device.Type == DeviceType.Cpu && mode == RecurrentMode.Lstm)
+            Assert.That(((CudaTensor.Backends.IFusedRecurrentCell)args[0].Backend).RecurrentProductColumns(hidden, gates, 8), Is.LessThan(gates));
+        var fused = FusedTestSupport.ValueAndGrads(xs => RecurrentSequence.Forward(mode, xs[0], xs[1], lstm ? xs[4] : null, xs[2], xs[3], xs[5], xs[6], false), args);
+        var composed = FusedTestSupport.ValueAndGrads(xs => RecurrentComposed.Layer(mode, xs[0], xs[1], lstm ? xs[4] : null, xs[2], xs[3], xs[5], xs[6], false), args);
+        FusedTestSupport.AssertSame(fused, composed, 1e-11, 1e-12, modeName);
+        foreach (var a in args) a.Dispose();
+    }
+
     [TestCase("Lstm")]
     [TestCase("Gru")]
     public void Float32StepsMatchFloat64(string modeName)
@@ -350,8 +414,9 @@ public sealed class RecurrentTests(Device device)
     [Test]
     public void UnsupportedArguments()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => _ = new LSTM(3, 4, projSize: 2));
-        Assert.That(ex!.Message, Does.Contain("projSize"));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new LSTM(3, 4, projSize: 4));
+        Assert.That(ex!.Message, Does.Contain("LSTM").And.Contain("projSize").And.Contain("hiddenSize = 4"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new LSTM(3, 4, projSize: -1));
         Assert.Throws<ArgumentException>(() => _ = new RNN(3, 4, nonlinearity: "sigmoid"));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new GRU(3, 4, dropout: 1.5));
     }

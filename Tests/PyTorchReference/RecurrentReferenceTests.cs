@@ -14,6 +14,7 @@ public sealed class RecurrentReferenceTests(Device device)
     [TestCase("lstm")]
     [TestCase("lstm_batch_first")]
     [TestCase("lstm_unbatched")]
+    [TestCase("lstm_proj")]
     [TestCase("gru")]
     [TestCase("gru_batch_first")]
     [TestCase("gru_unbatched")]
@@ -27,9 +28,10 @@ public sealed class RecurrentReferenceTests(Device device)
         int layers = (int)r.NoteDouble("layers");
         bool bidirectional = r.Note("bidirectional") == "1", batchFirst = r.Note("batch_first") == "1", withState = r.Note("with_state") == "1";
         long inputSize = (long)r.NoteDouble("input_size"), hidden = (long)r.NoteDouble("hidden_size");
+        long proj = name == "lstm_proj" ? (long)r.NoteDouble("proj_size") : 0; // PyTorch's proj_size
         using RNNBase layer = kind switch
         {
-            "lstm" => new LSTM(inputSize, hidden, layers, batchFirst: batchFirst, bidirectional: bidirectional, device: device, dtype: DType.Float64),
+            "lstm" => new LSTM(inputSize, hidden, layers, batchFirst: batchFirst, bidirectional: bidirectional, projSize: proj, device: device, dtype: DType.Float64),
             "gru" => new GRU(inputSize, hidden, layers, batchFirst: batchFirst, bidirectional: bidirectional, device: device, dtype: DType.Float64),
             _ => new RNN(inputSize, hidden, layers, nonlinearity: r.Note("nonlinearity"), batchFirst: batchFirst, bidirectional: bidirectional, device: device, dtype: DType.Float64),
         };

@@ -4,6 +4,9 @@ namespace CudaTensor.Backends.Cuda;
 // the ~10 (forward) and ~25 (backward) elementwise launches of the composed step.
 internal sealed unsafe partial class CudaBackend : IFusedRecurrentCell
 {
+    // cuBLAS needs no help: one product per step.
+    public long RecurrentProductColumns(long depth, long columns, int elementSize) => columns;
+
     public void LstmCellForward(Strided act, Strided gh, Strided cPrev, Strided hOut, Strided cOut)
         => Cell("LSTM", CudaKernels.LstmCellForward, act, [act, gh, cPrev, hOut, cOut]);
 

@@ -21,15 +21,6 @@ public sealed class GRU : RNNBase
     {
     }
 
-    /// <summary>The output sequence [T, B, D·H] ([B, T, D·H] with batchFirst, [T, D·H] unbatched) from zero initial states.</summary>
-    /// <exception cref="ArgumentException">The input's shape, dtype or device does not fit the layer.</exception>
-    public override Tensor Forward(Tensor input)
-    {
-        var (output, hN, _) = Run(input, null, null);
-        hN.Dispose();
-        return output;
-    }
-
     /// <summary>The output sequence and h_n [numLayers·D, B, H] ([numLayers·D, H] unbatched), from <paramref name="hx"/> of that shape (zeros when null).</summary>
     /// <exception cref="ArgumentException">The input's or hx's shape, dtype or device does not fit the layer.</exception>
     public (Tensor Output, Tensor HN) Forward(Tensor input, Tensor? hx)

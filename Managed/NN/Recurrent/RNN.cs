@@ -25,15 +25,6 @@ public sealed class RNN : RNNBase
     /// <summary>"tanh" or "relu".</summary>
     public string Nonlinearity { get; }
 
-    /// <summary>The output sequence [T, B, D·H] ([B, T, D·H] with batchFirst, [T, D·H] unbatched) from zero initial states.</summary>
-    /// <exception cref="ArgumentException">The input's shape, dtype or device does not fit the layer.</exception>
-    public override Tensor Forward(Tensor input)
-    {
-        var (output, hN, _) = Run(input, null, null);
-        hN.Dispose();
-        return output;
-    }
-
     /// <summary>
     /// The output sequence and the final hidden state h_n [numLayers·D, B, H] ([numLayers·D, H] unbatched), from
     /// <paramref name="hx"/> of that shape (zeros when null).

@@ -5,8 +5,8 @@ namespace CudaTensor.NN;
 /// <summary>
 /// What <see cref="RNN"/>, <see cref="LSTM"/> and <see cref="GRU"/> share (PyTorch's <c>nn.RNNBase</c>): the
 /// constructor arguments, the parameters <c>weight_ih_l{k}</c>, <c>weight_hh_l{k}</c>, <c>bias_ih_l{k}</c>,
-/// <c>bias_hh_l{k}</c> (and <c>..._reverse</c> for the second direction) with PyTorch's shapes and gate order, the
-/// input checks and the loop over layers and directions.
+/// <c>bias_hh_l{k}</c>, the LSTM's <c>weight_hr_l{k}</c> with projections (and <c>..._reverse</c> for the second
+/// direction) with PyTorch's shapes and gate order, the input checks and the loop over layers and directions.
 /// </summary>
 /// <remarks>
 /// Each layer and direction runs as one autograd node: one GEMM projects the inputs of all time steps, each step adds
@@ -17,15 +17,16 @@ namespace CudaTensor.NN;
 /// </remarks>
 public abstract class RNNBase : Module
 {
-    private readonly Tensor[][] _weights; // per layer·D + direction: weight_ih, weight_hh, bias_ih?, bias_hh?
+    private readonly Tensor[][] _weights; // per layer·D + direction: weight_ih, weight_hh, bias_ih?, bias_hh?, weight_hr?
     private readonly Generator? _generator;
 
     private protected RNNBase(RecurrentMode mode, long inputSize, long hiddenSize, int numLayers, bool bias, bool batchFirst, double dropout,
-        bool bidirectional, Device? device, DType? dtype, Generator? generator)
+        bool bidirectional, Device? device, DType? dtype, Generator? generator, long projSize = 0)
     {
         string name = mode.LayerName();
-        if (inputSize <= 0) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, $"{name}: inputSize must be positive.");
-        if (hiddenSize <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, $"{name}: hiddenSize must be positive.");
+        RecurrentWeights.CheckSizes(name, inputSize, hiddenSize);
+        if (projSize < 0 || (projSize > 0 && projSize >= hiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(projSize), projSize, $"{name}: projSize must be 0 (no projection) or in [1, hiddenSize = {hiddenSize}).");
         if (numLayers <= 0) throw new ArgumentOutOfRangeException(nameof(numLayers), numLayers, $"{name}: numLayers must be positive.");
         if (!(dropout >= 0 && dropout <= 1))
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{name}: dropout must be a probability in [0, 1].");
@@ -37,38 +38,33 @@ public abstract class RNNBase : Module
         BatchFirst = batchFirst;
         Dropout = dropout;
         Bidirectional = bidirectional;
+        ProjSize = projSize;
         _generator = generator;
         int directions = bidirectional ? 2 : 1;
-        long gateSize = mode.Gates() * hiddenSize;
-        double bound = 1 / Math.Sqrt(hiddenSize);
+        long gateSize = mode.Gates() * hiddenSize, outWidth = OutputSize;
         _weights = new Tensor[numLayers * directions][];
         for (int layer = 0; layer < numLayers; layer++)
         {
-            long layerInput = layer == 0 ? inputSize : hiddenSize * directions;
+            long layerInput = layer == 0 ? inputSize : outWidth * directions;
             for (int d = 0; d < directions; d++)
             {
                 string suffix = "_l" + layer.ToString(CultureInfo.InvariantCulture) + (d == 1 ? "_reverse" : "");
                 var list = new List<Tensor>
                 {
                     RegisterParameter("weight_ih" + suffix, Uniform([gateSize, layerInput])),
-                    RegisterParameter("weight_hh" + suffix, Uniform([gateSize, hiddenSize])),
+                    RegisterParameter("weight_hh" + suffix, Uniform([gateSize, outWidth])),
                 };
                 if (bias)
                 {
                     list.Add(RegisterParameter("bias_ih" + suffix, Uniform([gateSize])));
                     list.Add(RegisterParameter("bias_hh" + suffix, Uniform([gateSize])));
                 }
+                if (projSize > 0) list.Add(RegisterParameter("weight_hr" + suffix, Uniform([projSize, hiddenSize])));
                 _weights[layer * directions + d] = [.. list];
             }
         }
 
-        // PyTorch's reset_parameters: every weight and bias U(-1/√hidden, 1/√hidden).
-        Tensor Uniform(long[] shape)
-        {
-            var t = Tensor.Empty(shape, dtype, device);
-            Init.Uniform(t, -bound, bound, generator);
-            return t;
-        }
+        Tensor Uniform(long[] shape) => RecurrentWeights.Uniform(shape, hiddenSize, dtype, device, generator);
     }
 
     internal RecurrentMode Mode { get; }
@@ -94,10 +90,16 @@ public abstract class RNNBase : Module
     /// <summary>Whether each layer also runs from the last step to the first; outputs then concatenate both directions (2·H features).</summary>
     public bool Bidirectional { get; }
 
+    /// <summary>The LSTM's projection size P (PyTorch's <c>proj_size</c>): h and the outputs have P features instead of H; 0 without projection.</summary>
+    public long ProjSize { get; }
+
+    // Features of h and of each direction's output: P with projections, else H.
+    private long OutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
+
     /// <summary>The weight_ih of layer <paramref name="layer"/> ([G·H, in]; G = 1, 4 (i, f, g, o) or 3 (r, z, n)), of the reverse direction when <paramref name="reverse"/>.</summary>
     public Tensor WeightIh(int layer, bool reverse = false) => Weights(layer, reverse)[0];
 
-    /// <summary>The weight_hh of layer <paramref name="layer"/> ([G·H, H]).</summary>
+    /// <summary>The weight_hh of layer <paramref name="layer"/> ([G·H, H], or [4H, P] with projections).</summary>
     public Tensor WeightHh(int layer, bool reverse = false) => Weights(layer, reverse)[1];
 
     /// <summary>The bias_ih of layer <paramref name="layer"/> ([G·H]), or null without bias.</summary>
@@ -106,12 +108,28 @@ public abstract class RNNBase : Module
     /// <summary>The bias_hh of layer <paramref name="layer"/> ([G·H]), or null without bias.</summary>
     public Tensor? BiasHh(int layer, bool reverse = false) => HasBias ? Weights(layer, reverse)[3] : null;
 
+    /// <summary>The LSTM's projection weight_hr of layer <paramref name="layer"/> ([P, H]), or null without projection.</summary>
+    public Tensor? WeightHr(int layer, bool reverse = false) => ProjSize > 0 ? Weights(layer, reverse)[^1] : null;
+
     private Tensor[] Weights(int layer, bool reverse)
     {
         if (layer < 0 || layer >= NumLayers)
             throw new ArgumentOutOfRangeException(nameof(layer), layer, $"{TypeName}: layer must be in [0, {NumLayers}).");
         if (reverse && !Bidirectional) throw new ArgumentException($"{TypeName}: the layer is not bidirectional, so it has no reverse weights.", nameof(reverse));
         return _weights[layer * (Bidirectional ? 2 : 1) + (reverse ? 1 : 0)];
+    }
+
+    /// <summary>
+    /// The output sequence [T, B, D·H] ([B, T, D·H] with batchFirst, [T, D·H] unbatched; P instead of H for an LSTM with
+    /// projections) from zero initial states; the final states are dropped.
+    /// </summary>
+    /// <exception cref="ArgumentException">The input's shape, dtype or device does not fit the layer.</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        var (output, hN, cN) = Run(input, null, null);
+        hN.Dispose();
+        cN?.Dispose();
+        return output;
     }
 
     /// <summary>
@@ -135,10 +153,10 @@ public abstract class RNNBase : Module
         }
         using var scope = Tensor.NewScope();
         var x = !batched ? input.Unsqueeze(1) : BatchFirst ? input.Transpose(0, 1) : input;
-        long batch = x.Shape[1];
-        long[] stateShape = batched ? [NumLayers * directions, batch, HiddenSize] : [NumLayers * directions, HiddenSize];
-        var hx = PrepareState(h0, lstm ? "h0" : "hx", stateShape, input, batched);
-        var cx = lstm ? PrepareState(c0, "c0", stateShape, input, batched) : null;
+        long batch = x.Shape[1], outWidth = OutputSize;
+        long[] StateShape(long features) => batched ? [NumLayers * directions, batch, features] : [NumLayers * directions, features];
+        var hx = PrepareState(h0, lstm ? "h0" : "hx", StateShape(outWidth), input, batched);
+        var cx = lstm ? PrepareState(c0, "c0", StateShape(HiddenSize), input, batched) : null;
 
         var hN = new List<Tensor>();
         var cN = new List<Tensor>();
@@ -151,10 +169,12 @@ public abstract class RNNBase : Module
                 int index = layer * directions + d;
                 var w = _weights[index];
                 var packed = RecurrentSequence.Forward(Mode, layerInput, hx.Select(0, index), cx?.Select(0, index), w[0], w[1],
-                    HasBias ? w[2] : null, HasBias ? w[3] : null, reverse: d == 1);
+                    HasBias ? w[2] : null, HasBias ? w[3] : null, reverse: d == 1, wHr: ProjSize > 0 ? w[^1] : null);
                 long steps = layerInput.Shape[0];
-                outputs[d] = packed.Narrow(0, 0, steps);
-                hN.Add(packed.Select(0, steps));
+                // With projections the packed rows hold h in their first P features (RecurrentSequence).
+                var hs = ProjSize > 0 ? packed.Narrow(2, 0, outWidth) : packed;
+                outputs[d] = hs.Narrow(0, 0, steps);
+                hN.Add(hs.Select(0, steps));
                 if (lstm) cN.Add(packed.Select(0, steps + 1));
             }
             layerInput = directions == 1 ? outputs[0] : Tensor.Cat(outputs, 2);
@@ -185,7 +205,7 @@ public abstract class RNNBase : Module
         {
             throw new ArgumentException(
                 $"{TypeName}: expected the initial state {name} of shape {Functional.Fmt(expected)} ([num_layers * num_directions, " +
-                (batched ? "batch, " : "") + $"hidden_size] for a{(batched ? " batched" : "n unbatched")} input of shape {Functional.Fmt(input.Shape)}), got {Functional.Fmt(state.Shape)}.",
+                (batched ? "batch, " : "") + $"{(name == "h0" && ProjSize > 0 ? "proj_size" : "hidden_size")}] for a{(batched ? " batched" : "n unbatched")} input of shape {Functional.Fmt(input.Shape)}), got {Functional.Fmt(state.Shape)}.",
                 name);
         }
         Functional.CheckParameterMatch(TypeName, state, _weights[0][0], "weight_ih_l0");
@@ -201,6 +221,7 @@ public abstract class RNNBase : Module
         if (BatchFirst) s += ", batch_first=True";
         if (Dropout != 0) s += ", dropout=" + Dropout.ToString(CultureInfo.InvariantCulture);
         if (Bidirectional) s += ", bidirectional=True";
+        if (ProjSize > 0) s += ", proj_size=" + ProjSize.ToString(CultureInfo.InvariantCulture);
         return s;
     }
 }

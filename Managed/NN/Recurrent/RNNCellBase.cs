@@ -10,13 +10,10 @@ public abstract class RNNCellBase : Module
 {
     private protected RNNCellBase(RecurrentMode mode, long inputSize, long hiddenSize, bool bias, Device? device, DType? dtype, Generator? generator)
     {
-        string name = mode.LayerName() + "Cell";
-        if (inputSize <= 0) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, $"{name}: inputSize must be positive.");
-        if (hiddenSize <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, $"{name}: hiddenSize must be positive.");
+        RecurrentWeights.CheckSizes(mode.LayerName() + "Cell", inputSize, hiddenSize);
         Mode = mode;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
-        double bound = 1 / Math.Sqrt(hiddenSize);
         long gateSize = mode.Gates() * hiddenSize;
         WeightIh = RegisterParameter("weight_ih", Uniform([gateSize, inputSize]));
         WeightHh = RegisterParameter("weight_hh", Uniform([gateSize, hiddenSize]));
@@ -26,12 +23,7 @@ public abstract class RNNCellBase : Module
             BiasHh = RegisterParameter("bias_hh", Uniform([gateSize]));
         }
 
-        Tensor Uniform(long[] shape)
-        {
-            var t = Tensor.Empty(shape, dtype, device);
-            Init.Uniform(t, -bound, bound, generator);
-            return t;
-        }
+        Tensor Uniform(long[] shape) => RecurrentWeights.Uniform(shape, hiddenSize, dtype, device, generator);
     }
 
     internal RecurrentMode Mode { get; }

@@ -7,13 +7,17 @@ internal static class RecurrentComposed
 {
     /// <summary>
     /// One step of <paramref name="mode"/> for a batch: <paramref name="x"/> [B, in], <paramref name="h"/> [B, H],
-    /// <paramref name="c"/> [B, H] (LSTM only). Returns h' and, for an LSTM, c'.
+    /// <paramref name="c"/> [B, H] (LSTM only). Returns h' and, for an LSTM, c'. With <paramref name="wHr"/> [P, H] (an LSTM
+    /// with projections) h is [B, P] and h' = (o ⊙ tanh(c')) W_hrᵀ.
     /// </summary>
-    public static (Tensor H, Tensor? C) Cell(RecurrentMode mode, Tensor x, Tensor h, Tensor? c, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh)
+    public static (Tensor H, Tensor? C) Cell(RecurrentMode mode, Tensor x, Tensor h, Tensor? c, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
+        Tensor? wHr = null)
     {
         using var gi = Functional.Linear(x, wIh, bIh);
         using var gh = Functional.Linear(h, wHh, bHh);
-        return Gates(mode, gi, gh, h, c);
+        var (h1, c1) = Gates(mode, gi, gh, h, c);
+        if (wHr is null) return (h1, c1);
+        using (h1) return (Functional.Linear(h1, wHr), c1);
     }
 
     /// <summary>The gate math of one step from the input part <paramref name="gi"/> = W_ih x + b_ih and the recurrent part <paramref name="gh"/> = W_hh h + b_hh.</summary>
@@ -79,9 +83,11 @@ internal static class RecurrentComposed
     /// One layer and direction over a time-major sequence <paramref name="x"/> [T, B, in] from <paramref name="h0"/>
     /// (and <paramref name="c0"/>) [B, H]: the packed result of <see cref="RecurrentSequence"/> — [T + 1, B, H] holding
     /// the outputs in time order then h_n, and for an LSTM [T + 2, B, H] with c_n last. <paramref name="reverse"/> runs
-    /// from the last step to the first (the backward direction of a bidirectional layer).
+    /// from the last step to the first (the backward direction of a bidirectional layer). With <paramref name="wHr"/> [P, H]
+    /// the outputs and h_n are [B, P], zero-padded to H features in the packed rows.
     /// </summary>
-    public static Tensor Layer(RecurrentMode mode, Tensor x, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh, bool reverse)
+    public static Tensor Layer(RecurrentMode mode, Tensor x, Tensor h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh, bool reverse,
+        Tensor? wHr = null)
     {
         long steps = x.Shape[0];
         var outputs = new Tensor[steps];
@@ -94,13 +100,18 @@ internal static class RecurrentComposed
             {
                 long t = reverse ? steps - 1 - s : s;
                 using var xt = x.Select(0, t);
-                var (h1, c1) = Cell(mode, xt, h, c, wIh, wHh, bIh, bHh);
+                var (h1, c1) = Cell(mode, xt, h, c, wIh, wHh, bIh, bHh, wHr);
                 outputs[t] = h1;
                 if (c1 is not null) owned.Add(c1);
                 h = h1;
                 c = c1;
             }
             var packed = new List<Tensor>(outputs) { h };
+            if (wHr is not null)
+            {
+                long pad = wHr.Shape[1] - wHr.Shape[0];
+                for (int i = 0; i < packed.Count; i++) owned.Add(packed[i] = Functional.Pad(packed[i], [0, pad]));
+            }
             if (c is not null) packed.Add(c);
             return Tensor.Stack(packed, 0);
         }

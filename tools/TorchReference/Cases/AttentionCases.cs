@@ -209,3 +209,64 @@ internal sealed class TransformerLayersCase : IReferenceCase
         }
     }
 }
+
+/// <summary>
+/// nn.Transformer in float64 (d_model 4, 2 heads, 2 encoder and 2 decoder layers, feed-forward 8) on src [5, 2, 4] and
+/// tgt [4, 2, 4] with a causal target mask (generate_square_subsequent_mask), a float memory mask and the three key
+/// padding masks. Prefix "eval.": built with dropout 0.1 and run in eval mode (dropout off); prefix "train.": built with
+/// dropout 0 and run in training mode. Each writes the state dict, inputs, output and the gradients of Σ output·upstream
+/// for src, tgt and every parameter.
+/// </summary>
+internal sealed class TransformerCase : IReferenceCase
+{
+    public string Name => "transformer";
+
+    public void Write(ReferenceWriter w)
+    {
+        manual_seed(37);
+        using var tgtMask = triu(full(4, 4, double.NegativeInfinity, dtype: float64), 1);
+        using var memoryMask = randn(4, 5, dtype: float64);
+        using var srcPadding = zeros(2, 5, dtype: ScalarType.Bool);
+        srcPadding[1, 4] = tensor(true);
+        using var tgtPadding = zeros(2, 4, dtype: ScalarType.Bool);
+        tgtPadding[0, 3] = tensor(true);
+        using var memoryPadding = zeros(2, 5, dtype: ScalarType.Bool);
+        memoryPadding[0, 2] = tensor(true);
+        w.Add("tgt_mask", tgtMask);
+        w.Add("memory_mask", memoryMask);
+        w.Add("src_key_padding_mask", srcPadding);
+        w.Add("tgt_key_padding_mask", tgtPadding);
+        w.Add("memory_key_padding_mask", memoryPadding);
+        Run(w, "eval.", 0.1, training: false, tgtMask, memoryMask, srcPadding, tgtPadding, memoryPadding);
+        Run(w, "train.", 0.0, training: true, tgtMask, memoryMask, srcPadding, tgtPadding, memoryPadding);
+    }
+
+    private static void Run(ReferenceWriter w, string prefix, double dropout, bool training, Tensor tgtMask, Tensor memoryMask, Tensor srcPadding,
+        Tensor tgtPadding, Tensor memoryPadding)
+    {
+        using var model = nn.Transformer(4, 2, 2, 2, 8, dropout, nn.Activations.ReLU);
+        model.to(float64);
+        model.train(training);
+        {
+            // Non-trivial layer norm parameters, so their values and gradients are checked too.
+            using var noGrad = no_grad();
+            foreach (var (name, p) in model.named_parameters()) if (name.Contains("norm", StringComparison.Ordinal)) p.add_(randn(p.shape, dtype: float64) * 0.1);
+        }
+        using var src = randn(5, 2, 4, dtype: float64, requires_grad: true);
+        using var tgt = randn(4, 2, 4, dtype: float64, requires_grad: true);
+        using var y = model.call(src, tgt, src_mask: null!, tgt_mask: tgtMask, memory_mask: memoryMask, src_key_padding_mask: srcPadding, tgt_key_padding_mask: tgtPadding, memory_key_padding_mask: memoryPadding);
+        using var up = randn(y.shape, dtype: float64);
+        (y * up).sum().backward();
+        w.Add(prefix + "src", src);
+        w.Add(prefix + "tgt", tgt);
+        w.Add(prefix + "upstream", up);
+        w.Add(prefix + "output", y);
+        w.Add(prefix + "grad_src", src.grad!);
+        w.Add(prefix + "grad_tgt", tgt.grad!);
+        foreach (var (name, p) in model.named_parameters())
+        {
+            w.Add(prefix + "state." + name, p);
+            w.Add(prefix + "grad." + name, p.grad!);
+        }
+    }
+}

@@ -55,14 +55,7 @@ internal abstract class RecurrentCase(string name, string kind, int layers, bool
         if (cN is not null) loss = loss + (cN * cw).sum();
         loss.backward();
 
-        w.Note("kind", kind);
-        w.Note("nonlinearity", nonlinearity);
-        w.Note("layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.Note("bidirectional", bidirectional ? "1" : "0");
-        w.Note("batch_first", batchFirst ? "1" : "0");
-        w.Note("with_state", withState ? "1" : "0");
-        w.Note("input_size", InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.Note("hidden_size", Hidden.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Notes(w, kind, nonlinearity, layers, bidirectional, batchFirst, withState, InputSize, Hidden);
         foreach (var (pname, p) in module.named_parameters())
         {
             w.Add("state." + pname, p);
@@ -89,6 +82,20 @@ internal abstract class RecurrentCase(string name, string kind, int layers, bool
                 w.Add("grad_c0", c0.grad!);
             }
         }
+    }
+
+    /// <summary>The layer's configuration, as the tests read it back.</summary>
+    internal static void Notes(ReferenceWriter w, string kind, string nonlinearity, int layers, bool bidirectional, bool batchFirst, bool withState, long inputSize, long hidden)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        w.Note("kind", kind);
+        w.Note("nonlinearity", nonlinearity);
+        w.Note("layers", layers.ToString(c));
+        w.Note("bidirectional", bidirectional ? "1" : "0");
+        w.Note("batch_first", batchFirst ? "1" : "0");
+        w.Note("with_state", withState ? "1" : "0");
+        w.Note("input_size", inputSize.ToString(c));
+        w.Note("hidden_size", hidden.ToString(c));
     }
 
     private nn.Module Create() => kind switch
@@ -176,3 +183,103 @@ internal sealed class LstmCellCase() : RecurrentCellCase("lstm_cell", "lstm");
 internal sealed class GruCellCase() : RecurrentCellCase("gru_cell", "gru");
 
 internal sealed class RnnCellReluCase() : RecurrentCellCase("rnn_cell_relu", "rnn", "relu");
+
+/// <summary>
+/// An LSTM with projections (PyTorch's proj_size; 2 layers, bidirectional, input 3, hidden 4, proj 2) on [4, 3, 3] float64
+/// inputs with initial states h0 [4, 3, 2] and c0 [4, 3, 4]. TorchSharp's nn.LSTM has no proj_size, so the layer is
+/// written with libtorch ops exactly as PyTorch defines it — gates = W_ih x + b_ih + W_hh h + b_hh (i, f, g, o),
+/// c' = f·c + i·g, h' = W_hr (o·tanh(c')) — on parameters named and shaped as PyTorch's state_dict (weight_hh_l{k} [4H, P],
+/// weight_hr_l{k} [P, H], layer 1 reading 2P features). Written like the other layer cases, plus the note proj_size.
+/// </summary>
+internal sealed class LstmProjCase : IReferenceCase
+{
+    private const long Seq = 4, Batch = 3, InputSize = 3, Hidden = 4, Proj = 2;
+    private const int Layers = 2, Dirs = 2;
+
+    public string Name => "lstm_proj";
+
+    public void Write(ReferenceWriter w)
+    {
+        manual_seed(41);
+        double bound = 1 / Math.Sqrt(Hidden);
+        var parameters = new List<(string Name, Tensor Value)>();
+        Tensor Param(string name, params long[] shape)
+        {
+            var t = ((rand(shape, dtype: float64) * 2 - 1) * bound).requires_grad_();
+            parameters.Add((name, t));
+            return t;
+        }
+        var weights = new Tensor[Layers * Dirs][];
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            long layerInput = layer == 0 ? InputSize : Proj * Dirs;
+            for (int d = 0; d < Dirs; d++)
+            {
+                string suffix = $"_l{layer}" + (d == 1 ? "_reverse" : "");
+                weights[layer * Dirs + d] =
+                [
+                    Param("weight_ih" + suffix, 4 * Hidden, layerInput), Param("weight_hh" + suffix, 4 * Hidden, Proj),
+                    Param("bias_ih" + suffix, 4 * Hidden), Param("bias_hh" + suffix, 4 * Hidden), Param("weight_hr" + suffix, Proj, Hidden),
+                ];
+            }
+        }
+        using var x = randn(new long[] { Seq, Batch, InputSize }, dtype: float64, requires_grad: true);
+        using var h0 = randn(new long[] { Layers * Dirs, Batch, Proj }, dtype: float64, requires_grad: true);
+        using var c0 = randn(new long[] { Layers * Dirs, Batch, Hidden }, dtype: float64, requires_grad: true);
+        var layerIn = x;
+        var hN = new List<Tensor>();
+        var cN = new List<Tensor>();
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            var outs = new Tensor[Dirs];
+            for (int d = 0; d < Dirs; d++)
+            {
+                int index = layer * Dirs + d;
+                var p = weights[index];
+                var h = h0[index];
+                var c = c0[index];
+                var steps = new Tensor[Seq];
+                for (long s = 0; s < Seq; s++)
+                {
+                    long t = d == 1 ? Seq - 1 - s : s;
+                    var gates = layerIn[t].matmul(p[0].t()) + p[2] + h.matmul(p[1].t()) + p[3];
+                    var chunks = gates.chunk(4, 1);
+                    c = chunks[1].sigmoid() * c + chunks[0].sigmoid() * chunks[2].tanh();
+                    h = (chunks[3].sigmoid() * c.tanh()).matmul(p[4].t());
+                    steps[t] = h;
+                }
+                outs[d] = stack(steps, 0);
+                hN.Add(h);
+                cN.Add(c);
+            }
+            layerIn = cat(outs, 2);
+        }
+        var output = layerIn;
+        var hOut = stack(hN, 0);
+        var cOut = stack(cN, 0);
+        using var u = randn(output.shape, dtype: float64);
+        using var v = randn(hOut.shape, dtype: float64);
+        using var cw = randn(cOut.shape, dtype: float64);
+        ((output * u).sum() + (hOut * v).sum() + (cOut * cw).sum()).backward();
+
+        RecurrentCase.Notes(w, "lstm", "tanh", Layers, bidirectional: true, batchFirst: false, withState: true, InputSize, Hidden);
+        w.Note("proj_size", Proj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (pname, p) in parameters)
+        {
+            w.Add("state." + pname, p);
+            w.Add("grad." + pname, p.grad!);
+        }
+        w.Add("input", x);
+        w.Add("h0", h0);
+        w.Add("c0", c0);
+        w.Add("upstream_output", u);
+        w.Add("upstream_h", v);
+        w.Add("upstream_c", cw);
+        w.Add("output", output);
+        w.Add("h_n", hOut);
+        w.Add("c_n", cOut);
+        w.Add("grad_input", x.grad!);
+        w.Add("grad_h0", h0.grad!);
+        w.Add("grad_c0", c0.grad!);
+    }
+}

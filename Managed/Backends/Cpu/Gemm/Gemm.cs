@@ -26,6 +26,13 @@ internal static unsafe partial class Gemm
     /// <summary>B blocks up to this size are read in place when rows are contiguous: packing them costs more than it saves.</summary>
     private const long DirectBBytes = 512 * 1024;
 
+    /// <summary>
+    /// The widest row-major B (in columns) of depth <paramref name="k"/> whose blocks are read in place rather than packed:
+    /// a caller that multiplies by the same B many times (a recurrent weight, once per time step) can split its columns to
+    /// this width and skip the repacking.
+    /// </summary>
+    internal static long InPlaceBColumns(long k, int elementSize) => DirectBBytes / (Math.Max(1, Math.Min(k, KcBytes / elementSize)) * elementSize);
+
     /// <summary>Multiply-adds (m * n * k) from which a product is split across cores; below it the hand-off costs more than it gains.</summary>
     private const long ParallelMultiplyAdds = 64 * 64 * 64;
 

@@ -189,6 +189,11 @@ internal sealed class AdamStepNode(Device device, BufferView param, BufferView g
     public override string Name => "AdamStep";
 
     /// <inheritdoc/>
+    public override string? GraphCaptureBlocker => IsLive && !_step
+        ? "AdamStep: the step count and the bias corrections are host numbers that change at every call; construct Adam/AdamW with capturable: true"
+        : null;
+
+    /// <inheritdoc/>
     public override string Arguments => IsLive ? $"lr={F(TracedArgs.Lr)} (at trace)" : $"lr={F(TracedArgs.Lr)} step-size={F(-TracedArgs.NegStepSize)}";
 
     /// <inheritdoc/>

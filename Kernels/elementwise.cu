@@ -60,6 +60,19 @@ __device__ __forceinline__ void ct_map2_c32(Out* __restrict__ out, const T* __re
     for (unsigned int i = start + blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) out[i] = f(a[i], b[i]);
 }
 
+// A number (fill value, number operand) arrives as a double (floating dtypes) and as a 64-bit integer (integer
+// dtypes, exact beyond 2^53).
+__device__ __forceinline__ T ct_fill_value(double vd, long long vl)
+{
+#if CT_IS_FLOAT
+    return (T)vd;
+#elif CT_IS_BOOL
+    return vd != 0.0 ? 1 : 0;
+#else
+    return (T)vl;
+#endif
+}
+
 // ---------------------------------------------------------------------------------- unary: out = f(x; p0, p1)
 
 #define CT_UNARY_KERNELS(Name, expr_unused)                                                                           \
@@ -108,8 +121,30 @@ __device__ __forceinline__ void ct_map2_c32(Out* __restrict__ out, const T* __re
         CT_LOOP64(i, n) { long long o[3]; ct_offsets64<3>(L, i, o); T a = pa[o[1]], b = pb[o[2]]; out[o[0]] = ct_op_##Name(a, b); } \
     }
 
-#define CT_BINARY_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, T)
-#define CT_COMPARISON_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, ct_bool)
+// out = a op s, or s op a when first != 0, with the number s a kernel argument (x * 2.0, 1 - x): no one-element
+// buffer and no fill launch. s arrives as ct_fill's pair (vd, vl) and is converted as ct_fill_value does. Layout
+// operands: out, a. No 64-bit contiguous variant: the host takes _s64 over the merged rank-1 layout instead.
+#define CT_BINARY_NUMBER_KERNELS_OUT(Name, OutT)                                                                      \
+    extern "C" __global__ void ct_binnum_##Name##_c32(OutT* __restrict__ out, const T* __restrict__ pa, unsigned long long n, \
+                                                     double vd, long long vl, int first, ct_layout L)                \
+    {                                                                                                                 \
+        const T s = ct_fill_value(vd, vl);                                                                            \
+        if (first) ct_map1_c32(out, pa, (unsigned int)n, [=](T a) { return ct_op_##Name(s, a); });                    \
+        else ct_map1_c32(out, pa, (unsigned int)n, [=](T a) { return ct_op_##Name(a, s); });                          \
+    }                                                                                                                 \
+    extern "C" __global__ void ct_binnum_##Name##_s32(OutT* out, const T* pa, unsigned long long n, double vd, long long vl, int first, ct_layout L) \
+    {                                                                                                                 \
+        const T s = ct_fill_value(vd, vl);                                                                            \
+        CT_LOOP32(i, n) { int o[2]; ct_offsets32<2>(L, i, o); T a = pa[o[1]]; out[o[0]] = first ? ct_op_##Name(s, a) : ct_op_##Name(a, s); } \
+    }                                                                                                                 \
+    extern "C" __global__ void ct_binnum_##Name##_s64(OutT* out, const T* pa, unsigned long long n, double vd, long long vl, int first, ct_layout L) \
+    {                                                                                                                 \
+        const T s = ct_fill_value(vd, vl);                                                                            \
+        CT_LOOP64(i, n) { long long o[2]; ct_offsets64<2>(L, i, o); T a = pa[o[1]]; out[o[0]] = first ? ct_op_##Name(s, a) : ct_op_##Name(a, s); } \
+    }
+
+#define CT_BINARY_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, T) CT_BINARY_NUMBER_KERNELS_OUT(Name, T)
+#define CT_COMPARISON_KERNELS(Name, expr_unused) CT_BINARY_KERNELS_OUT(Name, ct_bool) CT_BINARY_NUMBER_KERNELS_OUT(Name, ct_bool)
 
 // Predicates reuse the unary shape with a Bool output.
 #define CT_PREDICATE_KERNELS(Name, expr_unused)                                                                       \
@@ -188,17 +223,6 @@ CT_CONVERT_KERNELS(b8, ct_bool)
 
 // ---------------------------------------------------------------------------------- fill
 
-// The value arrives as a double (floating dtypes) and as a 64-bit integer (integer dtypes, exact beyond 2^53).
-__device__ __forceinline__ T ct_fill_value(double vd, long long vl)
-{
-#if CT_IS_FLOAT
-    return (T)vd;
-#elif CT_IS_BOOL
-    return vd != 0.0 ? 1 : 0;
-#else
-    return (T)vl;
-#endif
-}
 
 extern "C" __global__ void ct_fill_c64(T* __restrict__ out, unsigned long long n, double vd, long long vl, ct_layout L)
 {

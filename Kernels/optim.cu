@@ -24,12 +24,9 @@ __device__ __forceinline__ double ct_sqrt(double a) { return __dsqrt_rn(a); }
 #define CT_ADAM_FROM_END 8   // lerp weight >= 0.5: m = g - (g - m) * (1 - weight)
 #define CT_ADAM_AMSGRAD 16   // vmax = max(vmax, v); the denominator uses vmax
 
-extern "C" __global__ void ct_adam_step(T* p, const T* g, T* m, T* v, T* vmax, unsigned long long n,
-                                        double decay_d, double wd_d, double lerp_d, double beta2_d, double one_minus_beta2_d,
-                                        double bc2_d, double eps_d, double neg_step_d, int flags)
+__device__ __forceinline__ void ct_adam_body(T* p, const T* g, T* m, T* v, T* vmax, unsigned long long n,
+                                             T decay, T wd, T lerp, T beta2, T one_minus_beta2, T bc2, T eps, T neg_step, int flags)
 {
-    const T decay = (T)decay_d, wd = (T)wd_d, lerp = (T)lerp_d, beta2 = (T)beta2_d, one_minus_beta2 = (T)one_minus_beta2_d;
-    const T bc2 = (T)bc2_d, eps = (T)eps_d, neg_step = (T)neg_step_d;
     CT_LOOP64(i, n)
     {
         T pv = p[i], gv = g[i], mv = m[i], vv = v[i];
@@ -51,6 +48,26 @@ extern "C" __global__ void ct_adam_step(T* p, const T* g, T* m, T* v, T* vmax, u
         m[i] = mv;
         v[i] = vv;
     }
+}
+
+extern "C" __global__ void ct_adam_step(T* p, const T* g, T* m, T* v, T* vmax, unsigned long long n,
+                                        double decay_d, double wd_d, double lerp_d, double beta2_d, double one_minus_beta2_d,
+                                        double bc2_d, double eps_d, double neg_step_d, int flags)
+{
+    ct_adam_body(p, g, m, v, vmax, n, (T)decay_d, (T)wd_d, (T)lerp_d, (T)beta2_d, (T)one_minus_beta2_d, (T)bc2_d, (T)eps_d, (T)neg_step_d, flags);
+}
+
+// Capturable Adam (torch.optim.Adam(capturable=True)): the step count t is a float32 on the device (already
+// incremented), so a CUDA graph replays real steps. The bias corrections are computed from it in double, with the
+// formulas of AdamStepArgs (-lr / (1 - beta1^t) and sqrt(1 - beta2^t)), then rounded to T once, as the host does.
+extern "C" __global__ void ct_adam_step_dev(T* p, const T* g, T* m, T* v, T* vmax, unsigned long long n,
+                                            double decay_d, double wd_d, double lerp_d, double beta2_d, double one_minus_beta2_d,
+                                            double beta1_d, double lr_d, double eps_d, const float* step, int flags)
+{
+    const double t = (double)*step;
+    const double neg_step = -(lr_d / (1.0 - pow(beta1_d, t)));
+    const double bc2 = sqrt(1.0 - pow(beta2_d, t));
+    ct_adam_body(p, g, m, v, vmax, n, (T)decay_d, (T)wd_d, (T)lerp_d, (T)beta2_d, (T)one_minus_beta2_d, (T)bc2, (T)eps_d, (T)neg_step, flags);
 }
 
 // Flags of ct_sgd_step.

@@ -463,7 +463,19 @@ public static unsafe partial class Driver
             Check(cuLaunchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
                 sharedMemoryBytes, stream, (void**)args, null));
         }
+        Interlocked.Increment(ref kernelLaunches);
     }
+
+    private static long kernelLaunches, graphLaunches;
+
+    /// <summary>
+    /// Kernels queued through <see cref="Launch"/> in this process (inside a stream capture too: there they are
+    /// recorded, not run). Kernels that cuBLAS launches itself are not counted. For launch-count reports.
+    /// </summary>
+    public static long KernelLaunches => Interlocked.Read(ref kernelLaunches);
+
+    /// <summary>Executable graphs launched through <see cref="LaunchGraph"/> in this process.</summary>
+    public static long GraphLaunches => Interlocked.Read(ref graphLaunches);
 
     /// <summary>Sets a function attribute (cuFuncSetAttribute), e.g. the dynamic shared memory opt-in.</summary>
     /// <param name="function">The CUfunction.</param>
@@ -538,6 +550,7 @@ public static unsafe partial class Driver
         ArgumentNullException.ThrowIfNull(exec);
         Check(cuGraphLaunch(exec.DangerousGetHandle(), stream));
         GC.KeepAlive(exec);
+        Interlocked.Increment(ref graphLaunches);
     }
 
     // ------------------------------------------------------------------ imports (cuda.h)

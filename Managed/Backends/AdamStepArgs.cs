@@ -16,7 +16,7 @@ namespace CudaTensor.Backends;
 internal readonly record struct AdamStepArgs
 {
     /// <summary>The arguments of step <paramref name="step"/> (1 for the first update).</summary>
-    public AdamStepArgs(double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupled, bool amsgrad, bool maximize, long step)
+    public AdamStepArgs(double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupled, bool amsgrad, bool maximize, double step)
     {
         Lr = lr;
         Beta1 = beta1;
@@ -30,6 +30,9 @@ internal readonly record struct AdamStepArgs
         NegStepSize = -(lr / biasCorrection1);
         BiasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, step));
     }
+
+    /// <summary>The same hyper-parameters at step <paramref name="step"/> (a capturable Adam's count, read from memory).</summary>
+    public AdamStepArgs AtStep(double step) => new(Lr, Beta1, Beta2, Eps, WeightDecay, Decoupled, Amsgrad, Maximize, step);
 
     public double Lr { get; }
     public double Beta1 { get; }

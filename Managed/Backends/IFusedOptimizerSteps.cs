@@ -14,9 +14,11 @@ internal interface IFusedOptimizerSteps
     /// <summary>
     /// One Adam/AdamW step in place (see <see cref="AdamStepArgs"/>): updates <paramref name="param"/>,
     /// <paramref name="expAvg"/>, <paramref name="expAvgSq"/> and, with AMSGrad, <paramref name="maxExpAvgSq"/>
-    /// (null without AMSGrad); reads <paramref name="grad"/>.
+    /// (null without AMSGrad); reads <paramref name="grad"/>. With <paramref name="step"/> (capturable Adam: a
+    /// one-element Float32 on the device, already incremented) the bias corrections come from that count, read when
+    /// the update runs, not from <paramref name="args"/>: a captured CUDA graph then replays real steps.
     /// </summary>
-    void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args);
+    void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args, Strided? step = null);
 
     /// <summary>
     /// One SGD step in place (see <see cref="SgdStepArgs"/>): updates <paramref name="param"/> and, with momentum,

@@ -17,6 +17,15 @@ public sealed class CompileOptions
     /// <summary>Whether the optimizing passes (fusion) run; the clean-ups and memory planning always do. Default true.</summary>
     public bool Optimize { get; init; } = true;
 
+    /// <summary>
+    /// Whether a signature whose captured work is all on one CUDA device replays as one CUDA graph (PyTorch's
+    /// <c>torch.compile(mode="reduce-overhead")</c>): from the second replay each call is one <c>cuGraphLaunch</c>, with
+    /// the arguments copied into static buffers and the outputs copied out. Host numbers that change at every call
+    /// (random draws, a non-capturable Adam's step count) keep that signature on node-by-node replay, with the reason in
+    /// <see cref="Compile.Explain"/>; use <c>Adam(..., capturable: true)</c> for training steps. Default true.
+    /// </summary>
+    public bool CudaGraphs { get; init; } = true;
+
     /// <summary>Receives the one-time warnings of eager fallbacks; null writes them to standard error.</summary>
     public Action<string>? Warn { get; init; }
 

@@ -130,7 +130,7 @@ internal sealed class CompiledFunction(Func<Tensor[], Tensor[]> body, CompileOpt
         var graph = recorder.Graph;
         int captured = graph.Nodes.Count;
         PassPipeline.Run(graph, PassPipeline.Create(options));
-        entry.Executor = new GraphExecutor(graph);
+        entry.Executor = new GraphExecutor(graph, options.CudaGraphs);
         entry.Stage = Stage.Traced;
         entry.Events.Add($"traced: {captured} primitive calls captured, {graph.Nodes.Count} nodes after passes");
         return outputs;

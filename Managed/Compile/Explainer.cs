@@ -44,6 +44,7 @@ internal static class Explainer
         long arena = 0;
         foreach (var s in graph.Slots) arena += s.ByteLength;
         sb.AppendLine($"  arena: {graph.Slots.Count} slot(s), {arena} bytes allocated once; a replay allocates only the outputs");
+        if (e.Executor.CudaGraphReport is { } cuda) sb.AppendLine($"cuda graph: {cuda}");
         return sb.ToString();
     }
 

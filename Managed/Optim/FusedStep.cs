@@ -32,9 +32,9 @@ internal static class FusedStep
     private static bool SharesStorage(Tensor? a, Tensor? b) => a is not null && b is not null && ReferenceEquals(a.Storage, b.Storage);
 
     /// <summary>One Adam/AdamW update in place; the caller checked <see cref="Applies"/>.</summary>
-    public static void Adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? maxExpAvgSq, in AdamStepArgs args)
+    public static void Adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? maxExpAvgSq, in AdamStepArgs args, Tensor? step = null)
     {
-        Capability.Require<IFusedOptimizerSteps>(param.Backend, "Adam").AdamStep(param.Layout, grad.Layout, expAvg.Layout, expAvgSq.Layout, maxExpAvgSq?.Layout, args);
+        Capability.Require<IFusedOptimizerSteps>(param.Backend, "Adam").AdamStep(param.Layout, grad.Layout, expAvg.Layout, expAvgSq.Layout, maxExpAvgSq?.Layout, args, step?.Layout);
         param.BumpVersion();
         expAvg.BumpVersion();
         expAvgSq.BumpVersion();

@@ -19,7 +19,8 @@ public sealed class OptimizerStateDict : IDisposable
     public List<ParamGroupState> ParamGroups { get; } = [];
 
     /// <summary>
-    /// Named tensors: <c>state.{i}.step</c> (Int64, 0-d), <c>state.{i}.{name}</c> (the state tensors themselves, still
+    /// Named tensors: <c>state.{i}.step</c> (Int64, 0-d; a capturable optimizer's own Float32 step tensor instead),
+    /// <c>state.{i}.{name}</c> (the state tensors themselves, still
     /// owned by this object), <c>param_groups.{g}.params</c> (Int64, 1-d) and <c>param_groups.{g}.{option}</c> (Float64, 0-d).
     /// The caller disposes the new step, params and option tensors; <see cref="Dispose"/> handles the state tensors.
     /// </summary>
@@ -28,7 +29,8 @@ public sealed class OptimizerStateDict : IDisposable
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (i, s) in State)
         {
-            result[$"state.{i}.step"] = Tensor.Scalar(s.Step, DType.Int64);
+            // A capturable optimizer's count is its state tensor "step" (on the device, PyTorch's format), written below.
+            if (!s.Tensors.ContainsKey("step")) result[$"state.{i}.step"] = Tensor.Scalar(s.Step, DType.Int64);
             foreach (var (k, t) in s.Tensors) result[$"state.{i}.{k}"] = t;
         }
         for (int g = 0; g < ParamGroups.Count; g++)

@@ -7,8 +7,9 @@ namespace CudaTensor;
 
 // Ops with a C# number as one operand (x * 2.0, 1 - x, x.AddInPlace(1)), which backward formulas and optimizer
 // updates use on every step. The number promotes as a wrapped number: it does not widen the tensor's dtype. When no
-// graph is recorded, it reaches the backend as a one-element operand already in the compute dtype (converted once,
-// broadcast by stride 0), with no tensor object, conversion pass or graph node around it. When a graph is recorded,
+// graph is recorded, it reaches the backend as a kernel argument where the backend takes one (IBinaryWithNumber: CUDA),
+// else as a one-element operand already in the compute dtype (converted once, broadcast by stride 0), with no tensor
+// object, conversion pass or graph node around it. When a graph is recorded,
 // it is wrapped in a 0-d tensor, so the gradient formulas see an ordinary operand.
 public sealed partial class Tensor
 {
@@ -60,6 +61,19 @@ public sealed partial class Tensor
     private static void RunWithNumber(BinaryOp op, Strided dst, Tensor a, Scalar b, bool scalarFirst, DType ct)
     {
         Tensor? converted = null;
+        if (a.Backend is IBinaryWithNumber direct)
+        {
+            // The number is a kernel argument: no buffer, no fill launch (and nothing to allocate inside a graph capture).
+            try
+            {
+                direct.BinaryWithNumber(op, dst, a.LayoutAs(ct, ref converted), b, scalarFirst);
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+            return;
+        }
         var number = a.Backend.Allocate(ct.ElementSize(), zeroed: false);
         try
         {

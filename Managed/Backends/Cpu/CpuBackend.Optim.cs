@@ -6,12 +6,15 @@ namespace CudaTensor.Backends.Cpu;
 // over contiguous element ranges on one or all cores.
 internal sealed unsafe partial class CpuBackend
 {
-    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
+    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args, Strided? step = null)
     {
+        if (step is { } s && s.DType != DType.Float32) throw new ArgumentException($"AdamStep: the step count must be a Float32 tensor, not {s.DType.Name()}.", nameof(step));
+        // Capturable: the count is read from memory when the update runs (a compiled replay sees the current value).
+        var a = step is { } count ? args.AtStep(*(float*)Address(count)) : args;
         switch (param.DType)
         {
-            case DType.Float32: AdamStep<float>(param, grad, expAvg, expAvgSq, maxExpAvgSq, args); break;
-            case DType.Float64: AdamStep<double>(param, grad, expAvg, expAvgSq, maxExpAvgSq, args); break;
+            case DType.Float32: AdamStep<float>(param, grad, expAvg, expAvgSq, maxExpAvgSq, a); break;
+            case DType.Float64: AdamStep<double>(param, grad, expAvg, expAvgSq, maxExpAvgSq, a); break;
             default: throw Unsupported(nameof(AdamStep), param.DType);
         }
     }

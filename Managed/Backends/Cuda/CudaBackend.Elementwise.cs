@@ -5,7 +5,7 @@ namespace CudaTensor.Backends.Cuda;
 
 // Elementwise primitives: one kernel per (op, dtype, variant) from elementwise.cu; the formulas are the table of
 // Kernels/ops.cuh. Operands reach the kernel as one KernelLayout over the destination's shape.
-internal sealed unsafe partial class CudaBackend
+internal sealed unsafe partial class CudaBackend : IBinaryWithNumber
 {
     // The _c32 kernels take CT_VEC elements per thread and iteration (Kernels/elementwise.cu), so they need a quarter
     // of the threads; a grid sized for n would leave three blocks in four with nothing to do.
@@ -88,6 +88,24 @@ internal sealed unsafe partial class CudaBackend
         string variant = Variant(layout);
         nint f = Kernel("elementwise.cu", dtype, CudaKernels.Binary(op, variant));
         Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&pa), (nint)(&pb), (nint)(&count), (nint)(&layout)]);
+    }
+
+    public void BinaryWithNumber(BinaryOp op, Strided dst, Strided a, Scalar number, bool numberFirst)
+    {
+        DType dtype = op.IsLogical() ? DType.Bool : a.DType;
+        if (!CudaKernels.Supports(op, dtype)) throw Unsupported(op.ToString(), dtype);
+        long n = dst.NumElements;
+        if (n == 0) return;
+        nint stream = Begin();
+        var layout = KernelLayout.Build(dst.Shape, dst.Strides, a.Strides);
+        ulong o = Ptr(dst, stream), pa = Ptr(a, stream), count = (ulong)n;
+        // The number as Fill converts it (an integer meant for float32 rounds once, directly to float).
+        double vd = a.DType == DType.Float32 && !number.IsFloatingPoint ? (float)number.ToInt64() : number.ToDouble();
+        long vl = number.ToInt64();
+        int first = numberFirst ? 1 : 0;
+        string variant = Variant(layout) == "c64" ? "s64" : Variant(layout);
+        nint f = Kernel("elementwise.cu", dtype, CudaKernels.BinaryWithNumber(op, variant));
+        Launch(f, Threads(variant, n), stream, [(nint)(&o), (nint)(&pa), (nint)(&count), (nint)(&vd), (nint)(&vl), (nint)(&first), (nint)(&layout)]);
     }
 
     public void Where(Strided dst, Strided cond, Strided a, Strided b)

@@ -8,8 +8,9 @@ internal sealed unsafe partial class CudaBackend
     private const int SgdMaximize = 1, SgdDecay = 2, SgdMomentum = 4, SgdFirst = 8, SgdNesterov = 16;
     private const int RmspropMaximize = 1, RmspropDecay = 2, RmspropCentered = 4, RmspropFromEnd = 8, RmspropMomentum = 16;
 
-    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
+    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args, Strided? step = null)
     {
+        if (step is { } s && s.DType != DType.Float32) throw new ArgumentException($"AdamStep: the step count must be a Float32 tensor, not {s.DType.Name()}.", nameof(step));
         if (!param.DType.IsFloatingPoint()) throw Unsupported(nameof(AdamStep), param.DType);
         long n = param.NumElements;
         if (n == 0) return;
@@ -23,6 +24,16 @@ internal sealed unsafe partial class CudaBackend
             | (maxExpAvgSq is not null ? AdamAmsgrad : 0);
         double decay = args.DecayFactor, wd = args.WeightDecay, lerp = args.LerpFactor, beta2 = args.Beta2, oneMinusBeta2 = args.OneMinusBeta2;
         double bc2 = args.BiasCorrection2Sqrt, eps = args.Eps, negStep = args.NegStepSize;
+        if (step is { } count1)
+        {
+            // Capturable: the kernel computes the bias corrections from the device's count.
+            ulong t = Ptr(count1, stream);
+            double beta1 = args.Beta1, lr = args.Lr;
+            nint fd = Kernel(CudaKernels.OptimProgram, param.DType, CudaKernels.AdamStepDeviceKernel);
+            Launch(fd, n, stream, [(nint)(&p), (nint)(&g), (nint)(&m), (nint)(&v), (nint)(&vmax), (nint)(&count),
+                (nint)(&decay), (nint)(&wd), (nint)(&lerp), (nint)(&beta2), (nint)(&oneMinusBeta2), (nint)(&beta1), (nint)(&lr), (nint)(&eps), (nint)(&t), (nint)(&flags)]);
+            return;
+        }
         nint f = Kernel(CudaKernels.OptimProgram, param.DType, CudaKernels.AdamStepKernel);
         Launch(f, n, stream, [(nint)(&p), (nint)(&g), (nint)(&m), (nint)(&v), (nint)(&vmax), (nint)(&count),
             (nint)(&decay), (nint)(&wd), (nint)(&lerp), (nint)(&beta2), (nint)(&oneMinusBeta2), (nint)(&bc2), (nint)(&eps), (nint)(&negStep), (nint)(&flags)]);

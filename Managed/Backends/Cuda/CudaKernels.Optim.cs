@@ -7,6 +7,8 @@ internal static partial class CudaKernels
     public const string OptimProgram = "optim.cu";
 
     public const string AdamStepKernel = "ct_adam_step";
+    /// <summary>Adam with the step count read from the device (capturable).</summary>
+    public const string AdamStepDeviceKernel = "ct_adam_step_dev";
     public const string SgdStepKernel = "ct_sgd_step";
     public const string RmspropStepKernel = "ct_rmsprop_step";
 
@@ -20,6 +22,7 @@ internal static partial class CudaKernels
         foreach (var dtype in OptimDTypes)
         {
             yield return (OptimProgram, dtype, AdamStepKernel);
+            yield return (OptimProgram, dtype, AdamStepDeviceKernel);
             yield return (OptimProgram, dtype, SgdStepKernel);
             yield return (OptimProgram, dtype, RmspropStepKernel);
         }

@@ -60,6 +60,8 @@ internal static partial class CudaKernels
 
     public static string Unary(UnaryOp op, string variant) => $"ct_unary_{op}_{variant}";
     public static string Binary(BinaryOp op, string variant) => $"ct_binary_{op}_{variant}";
+    /// <summary>A binary op with a number argument (variants c32, s32, s64).</summary>
+    public static string BinaryWithNumber(BinaryOp op, string variant) => $"ct_binnum_{op}_{variant}";
     public static string Predicate(PredicateOp op, string variant) => $"ct_predicate_{op}_{variant}";
     public static string Convert(DType to, string variant) => $"ct_convert_{Suffix(to)}_{variant}";
     public static string ReduceRows(ReduceOp op) => $"ct_reduce_{op}_rows";
@@ -79,7 +81,11 @@ internal static partial class CudaKernels
             foreach (var variant in ElementwiseVariants)
             {
                 foreach (var op in Enum.GetValues<UnaryOp>().Where(o => Supports(o, dtype))) yield return ("elementwise.cu", dtype, Unary(op, variant));
-                foreach (var op in Enum.GetValues<BinaryOp>().Where(o => Supports(o, dtype))) yield return ("elementwise.cu", dtype, Binary(op, variant));
+                foreach (var op in Enum.GetValues<BinaryOp>().Where(o => Supports(o, dtype)))
+                {
+                    yield return ("elementwise.cu", dtype, Binary(op, variant));
+                    if (variant != "c64") yield return ("elementwise.cu", dtype, BinaryWithNumber(op, variant));
+                }
                 if (dtype.IsFloatingPoint())
                 {
                     foreach (var op in Enum.GetValues<PredicateOp>()) yield return ("elementwise.cu", dtype, Predicate(op, variant));

@@ -21,10 +21,11 @@ internal static unsafe class CudaFusedExecutor
     private static readonly bool SyncEveryLaunch = Environment.GetEnvironmentVariable(CudaBackend.SyncVariable) == "1";
     private static readonly ConditionalWeakTable<ElementwiseProgram, Plan> Plans = new();
 
-    /// <summary>The source and, per CUDA context, the two loaded kernels of one program.</summary>
+    /// <summary>The source, the numbers passed as arguments and, per CUDA context, the two loaded kernels of one program.</summary>
     private sealed class Plan(ElementwiseProgram program)
     {
         public readonly string Source = CudaFusedSource.Generate(program);
+        public readonly long[] Numbers = [.. CudaFusedSource.Numbers(program).Take(CudaFusedSource.MaxNumbers(program.Outputs.Count + program.Inputs.Count))];
         public readonly ConcurrentDictionary<nint, (nint Contiguous, nint Strided)> Functions = new();
 
         // NVRTC's program name: it appears in compile errors and the cache's file names.
@@ -50,18 +51,19 @@ internal static unsafe class CudaFusedExecutor
         inputs.CopyTo(operands.AsSpan(outputs.Length));
         var layout = FusedLayout.Build(outputs[0].Shape, operands, "CudaFusedExecutor.Run");
         if (layout.Count == 0) return;
+        var plan = Plans.GetValue(program, p => new Plan(p));
         if (layout.Rank > CudaFusedSource.MaxDims)
             throw new NotSupportedException($"A fused CUDA kernel handles at most {CudaFusedSource.MaxDims} dimensions that cannot be merged; got {layout.Rank}. Make an operand contiguous first.");
 
         var device = ((CudaStorage)operands[0].Storage).DeviceContext;
         device.MakeCurrent();
         nint stream = device.CurrentStream.Handle;
-        var plan = Plans.GetValue(program, p => new Plan(p));
         var functions = plan.Functions.GetOrAdd(device.Context, _ => Load(plan, device));
 
-        // The parameter block of ct_fused_params: pointers, rank, sizes[8], strides[nops][8], all 8-byte fields.
-        int dims = CudaFusedSource.MaxDims;
-        var block = new long[nops + 1 + dims + nops * dims];
+        // The parameter block of ct_fused_params: pointers, rank, sizes[8], strides[nops][8], numbers, all 8-byte fields.
+        int dims = CudaFusedSource.MaxDims, numbersAt = nops + 1 + dims + nops * dims;
+        var block = new long[numbersAt + plan.Numbers.Length];
+        plan.Numbers.CopyTo(block, numbersAt);
         for (int k = 0; k < nops; k++)
         {
             var s = (CudaStorage)operands[k].Storage;

@@ -9,7 +9,11 @@ namespace CudaTensor.Compilation.Fusion;
 /// in registers and writes each output once. Each op is a call of its named device function from Kernels/ops.cuh
 /// (<c>ct_op_Tanh(x, p0, p1)</c>, <c>ct_op_Mul(a, b)</c>), the functions the elementwise template calls: the X-macro
 /// table is expanded once per dtype the program uses, inside a namespace per dtype (<c>ct_f32::ct_op_Mul</c>), so a
-/// program may mix dtypes and there is no second copy of any formula. Numbers are spelled as exact bit patterns.
+/// program may mix dtypes and there is no second copy of any formula. Numbers (constants and unary-op parameters) are
+/// kernel arguments, not text: the source, and so the NVRTC cache key, depends on the program's shape alone, and one
+/// compiled kernel serves every value (a changed learning rate or scale costs no compilation). Each number travels as
+/// its bit pattern in one 8-byte slot of the parameter block (<see cref="Numbers"/> says which, in order); beyond
+/// the room CUDA's 4 KiB of kernel parameters leaves, the rest are spelled in the source as exact bit patterns.
 /// Two kernels: <c>ct_fused_c</c> for a rank-1 space (offset = i * stride: contiguous or broadcast numbers) and
 /// <c>ct_fused_s</c> for any strided layout up to <see cref="MaxDims"/> merged dimensions.
 /// </summary>
@@ -53,9 +57,11 @@ internal static class CudaFusedSource
         int outputs = program.Outputs.Count, nops = outputs + program.Inputs.Count;
         if (nops > MaxOperands)
             throw new NotSupportedException($"A fused CUDA kernel takes at most {MaxOperands} inputs and outputs together; this program has {nops}. Split the expression.");
+        int passed = Math.Min(Numbers(program).Count, MaxNumbers(nops));
         var sb = new StringBuilder();
-        sb.Append("// Fused elementwise kernel generated from this program (Managed/Compile/Fusion/CudaFusedSource.cs):\n");
-        foreach (var line in program.ToString().Split('\n')) sb.Append("//   ").Append(line).Append('\n');
+        sb.Append("// Fused elementwise kernel generated from this program (Managed/Compile/Fusion/CudaFusedSource.cs);\n")
+          .Append("// #k is number k of the parameter block:\n");
+        foreach (var line in Listing(program, passed).Split('\n')) sb.Append("//   ").Append(line).Append('\n');
         sb.Append("#include \"ops.cuh\"\n\n");
         // The formula table once per dtype in use, each in its own namespace (T is that namespace's element type).
         var dtypes = new SortedSet<DType>();
@@ -76,9 +82,11 @@ internal static class CudaFusedSource
         // Must match the parameter block CudaFusedExecutor builds: 8-byte fields, no padding.
         sb.Append(CultureInfo.InvariantCulture, $"\n#define CT_FUSED_OPS {nops}\n");
         sb.Append("struct ct_fused_params { void* p[CT_FUSED_OPS]; long long rank; long long size[").Append(MaxDims)
-          .Append("]; long long stride[CT_FUSED_OPS][").Append(MaxDims).Append("]; };\n\n");
+          .Append("]; long long stride[CT_FUSED_OPS][").Append(MaxDims).Append("];");
+        if (passed > 0) sb.Append(CultureInfo.InvariantCulture, $" long long num[{passed}];");
+        sb.Append(" };\n\n");
         sb.Append("__device__ __forceinline__ void ct_fused_body(const ct_fused_params& P, const long long (&off)[CT_FUSED_OPS])\n{\n");
-        Body(program, sb);
+        Body(program, sb, passed);
         sb.Append("}\n\n");
         sb.Append("extern \"C\" __global__ void ").Append(ContiguousKernel).Append("(ct_fused_params P, unsigned long long n)\n{\n")
           .Append("    CT_LOOP64(i, n)\n    {\n        long long off[CT_FUSED_OPS];\n")
@@ -96,9 +104,62 @@ internal static class CudaFusedSource
         return sb.ToString();
     }
 
-    private static void Body(ElementwiseProgram program, StringBuilder sb)
+    /// <summary>
+    /// The numbers of a program in parameter-block order, as 8-byte bit patterns: each constant's bits in its dtype,
+    /// then (for a unary op) P0 and P1 as doubles. The executor passes the first <see cref="MaxNumbers"/> of them.
+    /// </summary>
+    public static List<long> Numbers(ElementwiseProgram program)
     {
-        int outputs = program.Outputs.Count;
+        var numbers = new List<long>();
+        foreach (var x in program.Instructions)
+        {
+            if (x.Kind == FusedOpKind.Constant) numbers.Add(x.Bits);
+            else if (x.Kind == FusedOpKind.Unary)
+            {
+                numbers.Add(BitConverter.DoubleToInt64Bits(x.P0));
+                numbers.Add(BitConverter.DoubleToInt64Bits(x.P1));
+            }
+        }
+        return numbers;
+    }
+
+    /// <summary>
+    /// How many numbers fit the parameter block of a kernel of <paramref name="nops"/> operands next to its pointers,
+    /// rank, sizes, strides and the element count: CUDA passes at most 4,096 bytes of kernel parameters.
+    /// </summary>
+    public static int MaxNumbers(int nops) => (4096 - 8 - 8 * (nops + 1 + MaxDims + nops * MaxDims)) / 8;
+
+    /// <summary>The program without its numbers (they are block slots <c>#k</c>): the generated source's comment.</summary>
+    private static string Listing(ElementwiseProgram program, int passed)
+    {
+        var sb = new StringBuilder();
+        sb.Append("inputs: ").AppendJoin(", ", program.Inputs.Select(d => d.Name())).Append('\n');
+        int slot = 0;
+        var ins = program.Instructions;
+        for (int i = 0; i < ins.Count; i++)
+        {
+            var x = ins[i];
+            if (x.Kind == FusedOpKind.Constant && slot < passed) sb.Append(CultureInfo.InvariantCulture, $"%{i} = const {x.DType.Name()} #{slot++}");
+            else if (x.Kind == FusedOpKind.Unary && slot + 1 < passed)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"%{i} = {x.UnaryOp} {x.DType.Name()} %{x.A} (#{slot}, #{slot + 1})");
+                slot += 2;
+            }
+            else
+            {
+                sb.Append(x.Format(i));
+                if (x.Kind == FusedOpKind.Constant) slot++;
+                else if (x.Kind == FusedOpKind.Unary) slot += 2;
+            }
+            sb.Append('\n');
+        }
+        sb.Append("outputs: ").AppendJoin(", ", program.Outputs.Select(o => "%" + o));
+        return sb.ToString();
+    }
+
+    private static void Body(ElementwiseProgram program, StringBuilder sb, int passed)
+    {
+        int outputs = program.Outputs.Count, slot = 0;
         var ins = program.Instructions;
         for (int i = 0; i < ins.Count; i++)
         {
@@ -114,11 +175,15 @@ internal static class CudaFusedSource
                     break;
                 }
                 case FusedOpKind.Constant:
-                    sb.Append(Literal(x.DType, x.Bits));
+                    sb.Append(slot < passed ? FromSlot(x.DType, slot) : Literal(x.DType, x.Bits));
+                    slot++;
                     break;
                 case FusedOpKind.Unary:
                 {
-                    string p = $"ct_param<{type}>({DoubleLiteral(x.P0)}), ct_param<{type}>({DoubleLiteral(x.P1)})";
+                    string p0 = slot < passed ? $"__longlong_as_double(P.num[{slot}])" : DoubleLiteral(x.P0);
+                    string p1 = slot + 1 < passed ? $"__longlong_as_double(P.num[{slot + 1}])" : DoubleLiteral(x.P1);
+                    slot += 2;
+                    string p = $"ct_param<{type}>({p0}), ct_param<{type}>({p1})";
                     sb.Append(Space(x.DType)).Append("::ct_op_").Append(x.UnaryOp).Append("(v").Append(x.A).Append(", ").Append(p).Append(')');
                     break;
                 }
@@ -145,6 +210,16 @@ internal static class CudaFusedSource
             sb.Append("    ((").Append(CType(ins[v].DType)).Append("*)P.p[").Append(o).Append("])[off[").Append(o).Append("]] = v").Append(v).Append(";\n");
         }
     }
+
+    // A constant read from slot k of the block: the low bits reinterpreted in the dtype (as Literal spells them).
+    private static string FromSlot(DType d, int k) => d switch
+    {
+        DType.Float32 => $"__int_as_float((int)P.num[{k}])",
+        DType.Float64 => $"__longlong_as_double(P.num[{k}])",
+        DType.Int32 => $"(int)P.num[{k}]",
+        DType.Int64 => $"P.num[{k}]",
+        _ => $"(unsigned char)(P.num[{k}] != 0 ? 1 : 0)",
+    };
 
     private static string DoubleLiteral(double d)
         => "__longlong_as_double(0x" + BitConverter.DoubleToInt64Bits(d).ToString("x16", CultureInfo.InvariantCulture) + "ull)";

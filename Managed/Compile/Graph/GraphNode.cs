@@ -30,6 +30,21 @@ internal abstract class GraphNode(Device device, BufferView[] writes, BufferView
     /// </summary>
     public virtual bool HasHostEffect => false;
 
+    /// <summary>
+    /// Why the node cannot be part of a CUDA graph captured once and launched at every call (its host arguments change
+    /// at every call by design), or null.
+    /// </summary>
+    public virtual string? GraphCaptureBlocker => null;
+
+    /// <summary>Runs the live callback now (advancing host state as a call does) and returns its arguments; null when the node has none.</summary>
+    public virtual object? TakeLiveArguments() => null;
+
+    /// <summary>
+    /// Host arguments already computed by <see cref="TakeLiveArguments"/> for the next <see cref="Execute"/> (a CUDA
+    /// graph's capture, or the node-by-node run of a call whose arguments were taken), or null to run the callback there.
+    /// </summary>
+    public object? PendingArguments { get; set; }
+
     /// <summary>The node's scalar arguments for reports and for common-subexpression keys ("" when none).</summary>
     public virtual string Arguments => "";
 

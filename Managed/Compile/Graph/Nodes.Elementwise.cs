@@ -1,3 +1,4 @@
+using CudaTensor.Backends;
 using CudaTensor.Ops;
 
 namespace CudaTensor.Compilation;
@@ -124,6 +125,20 @@ internal sealed class HostWriteNode(Device device, BufferView dst, byte[] bytes)
     /// <inheritdoc/>
     public override string Arguments => $"bytes={bytes.Length}";
 
+    /// <summary>
+    /// A device copy of the bytes (set by a CUDA graph replay, which owns it): the node then copies device to device,
+    /// which a CUDA graph can capture, where a copy from host memory cannot be.
+    /// </summary>
+    public Storage? DeviceCopy { get; set; }
+
+    /// <summary>The constant's bytes.</summary>
+    public ReadOnlySpan<byte> Bytes => bytes;
+
     /// <inheritdoc/>
-    public override void Execute(ExecutionContext context) => Backend(context).WriteFromHost(W(context, 0), bytes);
+    public override void Execute(ExecutionContext context)
+    {
+        var dst = W(context, 0);
+        if (DeviceCopy is { } copy) Backend(context).Copy(dst, new Strided(copy, 0, dst.Shape, dst.Strides, dst.DType));
+        else Backend(context).WriteFromHost(dst, bytes);
+    }
 }

@@ -175,16 +175,23 @@ internal sealed class Conv2dBackwardWeightNode(Device device, BufferView dw, Buf
 }
 
 /// <summary>
-/// One fused Adam step (Writes = [param, expAvg, expAvgSq, maxExpAvgSq?]; Reads = [param, grad, expAvg, expAvgSq, maxExpAvgSq?]).
-/// The live callback recomputes the step count, the bias corrections and the learning rate at every replay.
+/// One fused Adam step (Writes = [param, expAvg, expAvgSq, maxExpAvgSq?]; Reads = [param, grad, expAvg, expAvgSq, maxExpAvgSq?, step?]).
+/// The live callback recomputes the step count, the bias corrections and the learning rate at every replay; a
+/// capturable Adam's count is the device buffer <c>step</c> instead (incremented by a recorded primitive), and its
+/// callback only reads the learning rate again.
 /// </summary>
-internal sealed class AdamStepNode(Device device, BufferView param, BufferView grad, BufferView expAvg, BufferView expAvgSq, BufferView? maxExpAvgSq, AdamStepArgs args, Func<object>? live)
-    : OptimizerStepNode<AdamStepArgs>(device, OptionalViews.Of(param, expAvg, expAvgSq, maxExpAvgSq), OptionalViews.Of(param, grad, expAvg, expAvgSq, maxExpAvgSq), args, live)
+internal sealed class AdamStepNode(Device device, BufferView param, BufferView grad, BufferView expAvg, BufferView expAvgSq, BufferView? maxExpAvgSq, BufferView? step, AdamStepArgs args, Func<object>? live)
+    : OptimizerStepNode<AdamStepArgs>(device, OptionalViews.Of(param, expAvg, expAvgSq, maxExpAvgSq), OptionalViews.Of(param, grad, expAvg, expAvgSq, maxExpAvgSq, step), args, live)
 {
-    private readonly bool _max = maxExpAvgSq is not null;
+    private readonly bool _max = maxExpAvgSq is not null, _step = step is not null;
 
     /// <inheritdoc/>
     public override string Name => "AdamStep";
+
+    /// <inheritdoc/>
+    public override string? GraphCaptureBlocker => IsLive && !_step
+        ? "AdamStep: the step count and the bias corrections are host numbers that change at every call; construct Adam/AdamW with capturable: true"
+        : null;
 
     /// <inheritdoc/>
     public override string Arguments => IsLive ? $"lr={F(TracedArgs.Lr)} (at trace)" : $"lr={F(TracedArgs.Lr)} step-size={F(-TracedArgs.NegStepSize)}";
@@ -195,7 +202,8 @@ internal sealed class AdamStepNode(Device device, BufferView param, BufferView g
         var a = CurrentArgs();
         int i = 4;
         var max = OptionalViews.Take(context, Reads, _max, ref i);
-        Capability.Require<IFusedOptimizerSteps>(Backend(context), Name).AdamStep(R(context, 0), R(context, 1), R(context, 2), R(context, 3), max, a);
+        var step = OptionalViews.Take(context, Reads, _step, ref i);
+        Capability.Require<IFusedOptimizerSteps>(Backend(context), Name).AdamStep(R(context, 0), R(context, 1), R(context, 2), R(context, 3), max, a, step);
     }
 }
 

@@ -172,6 +172,10 @@ internal sealed class RandomNode(Device device, BufferView dst, RandomDistributi
     public override string Name => "Random." + Kind;
 
     /// <inheritdoc/>
+    public override string? GraphCaptureBlocker => live is null ? null
+        : $"{Name}: the generator's offset advances on the host at every call, and a captured graph would draw the same numbers each time";
+
+    /// <inheritdoc/>
     public override string Arguments => $"a={F(a)} b={F(b)}" + (live is null ? $" seed={Stream.Seed} block={Stream.StartBlock}" : "");
 
     /// <inheritdoc/>

@@ -16,6 +16,9 @@ internal abstract class OptimizerStepNode<TArgs>(Device device, BufferView[] wri
     /// <summary>The arguments of the traced call.</summary>
     protected TArgs TracedArgs => args;
 
-    /// <summary>The arguments of this replay (runs the live callback, which advances the optimizer's host state).</summary>
-    protected TArgs CurrentArgs() => live is null ? args : (TArgs)live();
+    /// <inheritdoc/>
+    public override object? TakeLiveArguments() => live?.Invoke();
+
+    /// <summary>The arguments of this replay (runs the live callback, which advances the optimizer's host state, unless they were taken already).</summary>
+    protected TArgs CurrentArgs() => PendingArguments is TArgs pending ? pending : live is null ? args : (TArgs)live();
 }

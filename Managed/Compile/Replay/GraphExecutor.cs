@@ -17,10 +17,15 @@ internal sealed class GraphExecutor : IDisposable
     private readonly int[] _outputBuffers;
     private readonly Storage[] _writtenLive;
     private readonly GraphBuffer[] _shared;
+    private readonly CudaGraphReplay? _cudaGraph;
+    private readonly string? _cudaGraphBlocker;
     private bool _disposed;
 
-    /// <summary>Allocates the arena and takes over the graph's references on its state and persistent storages.</summary>
-    public GraphExecutor(Graph graph)
+    /// <summary>
+    /// Allocates the arena and takes over the graph's references on its state and persistent storages; with
+    /// <paramref name="cudaGraphs"/>, a graph of CUDA work replays as one CUDA graph where it can (<see cref="CudaGraphReplay"/>).
+    /// </summary>
+    public GraphExecutor(Graph graph, bool cudaGraphs = false)
     {
         ArgumentNullException.ThrowIfNull(graph);
         _graph = graph;
@@ -55,7 +60,32 @@ internal sealed class GraphExecutor : IDisposable
                 if (graph.Buffers[w.Buffer].Kind is BufferKind.State or BufferKind.Persistent && node is not AllocNode) written.Add(w.Buffer);
         _writtenLive = [.. written.Select(id => graph.Buffers[id].Storage!)];
         _context = new ExecutionContext(_bound);
+        if (cudaGraphs)
+        {
+            _cudaGraph = CudaGraphReplay.Create(graph, _bound, out var blocker);
+            _cudaGraphBlocker = blocker == CudaGraphReplay.NoCudaWork ? null : blocker;
+        }
     }
+
+    /// <summary>
+    /// How calls run on the device, for Explain: as one CUDA graph launch (with the kernels the graph holds), or node by
+    /// node with the reason; null for a graph without CUDA work or with CUDA graphs off.
+    /// </summary>
+    public string? CudaGraphReport
+    {
+        get
+        {
+            if (_cudaGraphBlocker is { } blocked) return $"replayed node by node, not as a CUDA graph: {blocked}";
+            if (_cudaGraph is not { } g) return null;
+            if (g.GaveUp is { } reason) return $"replayed node by node since call {Replays - g.GraphLaunches}, not as a CUDA graph: {reason}";
+            return g.Captures == 0
+                ? "one CUDA graph per call from the second replay (the first replay loads the kernels)"
+                : $"one CUDA graph launch per call: {g.KernelsPerGraph} kernel(s) in the graph, captured {g.Captures} time(s), {g.GraphLaunches} graph launch(es) so far";
+        }
+    }
+
+    /// <summary>The CUDA graph replay, when the graph has one (tests read its counts).</summary>
+    internal CudaGraphReplay? CudaGraph => _cudaGraph;
 
     /// <summary>The executed graph.</summary>
     public Graph Graph => _graph;
@@ -91,7 +121,7 @@ internal sealed class GraphExecutor : IDisposable
         }
         try
         {
-            foreach (var node in _graph.Nodes) node.Execute(_context);
+            if (_cudaGraph is null || !_cudaGraph.TryRun(_bound, RunNodes, _outputBuffers)) RunNodes();
         }
         catch
         {
@@ -106,6 +136,11 @@ internal sealed class GraphExecutor : IDisposable
         foreach (var s in _writtenLive) s.BumpVersion();
         Replays++;
         return MakeOutputs(arguments);
+    }
+
+    private void RunNodes()
+    {
+        foreach (var node in _graph.Nodes) node.Execute(_context);
     }
 
     private Tensor[] MakeOutputs(IReadOnlyList<Tensor> arguments)
@@ -130,6 +165,7 @@ internal sealed class GraphExecutor : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _cudaGraph?.Dispose();
         foreach (var s in _arena) s.Release();
         foreach (var b in _shared) b.Storage!.Release();
     }

@@ -75,13 +75,13 @@ internal class FusedRecordingBackend(IBackend inner, Recorder recorder)
     }
 
     /// <inheritdoc/>
-    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args)
+    public void AdamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided? maxExpAvgSq, in AdamStepArgs args, Strided? step = null)
     {
-        Cap<IFusedOptimizerSteps>().AdamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, args);
+        Cap<IFusedOptimizerSteps>().AdamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, args, step);
         if (On)
         {
             var r = Recorder;
-            r.Add(new AdamStepNode(Device, r.View(param), r.View(grad), r.View(expAvg), r.View(expAvgSq), r.View(maxExpAvgSq), args, r.TakeLive()));
+            r.Add(new AdamStepNode(Device, r.View(param), r.View(grad), r.View(expAvg), r.View(expAvgSq), r.View(maxExpAvgSq), r.View(step), args, r.TakeLive()));
         }
     }
 

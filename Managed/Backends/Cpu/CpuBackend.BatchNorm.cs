@@ -75,6 +75,11 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Sums(long c, long i0, long i1, ref double s1, ref double s2)
         {
             T k = Shift(c);
+            if (s == 1)
+            {
+                BatchNormLanes<T>.ShiftedSumsStrided(x + i0 * channels + c, i1 - i0, channels, k, ref s1, ref s2);
+                return;
+            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -113,6 +118,11 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Apply(long c, long i0, long i1)
         {
             T alpha = coef[2 * c], beta = coef[2 * c + 1];
+            if (s == 1)
+            {
+                BatchNormLanes<T>.AffineStrided(x + i0 * channels + c, y + i0 * channels + c, i1 - i0, channels, alpha, beta);
+                return;
+            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -131,6 +141,11 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Sums(long c, long i0, long i1, ref double s1, ref double s2)
         {
             T mu = mean[c];
+            if (s == 1)
+            {
+                BatchNormLanes<T>.GradSumsStrided(dy + i0 * channels + c, x + i0 * channels + c, i1 - i0, channels, mu, ref s1, ref s2);
+                return;
+            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -160,6 +175,12 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Apply(long c, long i0, long i1)
         {
             T mu = mean[c], a = coef[3 * c], b = coef[3 * c + 1], shift = coef[3 * c + 2];
+            if (s == 1)
+            {
+                long o = i0 * channels + c;
+                BatchNormLanes<T>.GradApplyStrided(dy + o, x + o, dx + o, i1 - i0, channels, mu, a, b, shift);
+                return;
+            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);

@@ -14,7 +14,7 @@ internal sealed unsafe partial class CudaBackend : IFusedBatchNorm
         ulong py = Ptr(y, stream), pm = Ptr(mean, stream), pi = Ptr(invstd, stream), px = Ptr(x, stream), pw = PtrOrZero(weight, stream),
             pb = PtrOrZero(bias, stream), prm = PtrOrZero(runningMean, stream), prv = PtrOrZero(runningVar, stream);
         int train = training ? 1 : 0;
-        LaunchGrid(Kernel(CudaKernels.BatchNormProgram, x.DType, CudaKernels.BatchNormForward), (ChannelBlocks(channels), 1, 1), BlockSize, stream,
+        LaunchChannels(CudaKernels.BatchNormForward, x.DType, channels, stream,
             [(nint)(&py), (nint)(&pm), (nint)(&pi), (nint)(&px), (nint)(&pw), (nint)(&pb), (nint)(&prm), (nint)(&prv),
              (nint)(&n), (nint)(&channels), (nint)(&s), (nint)(&train), (nint)(&momentum), (nint)(&eps)]);
     }
@@ -29,11 +29,12 @@ internal sealed unsafe partial class CudaBackend : IFusedBatchNorm
         ulong pdx = PtrOrZero(dx, stream), pdw = PtrOrZero(dweight, stream), pdb = PtrOrZero(dbias, stream), pdy = Ptr(dy, stream), px = Ptr(x, stream),
             pm = Ptr(mean, stream), pi = Ptr(invstd, stream), pw = PtrOrZero(weight, stream);
         int train = training ? 1 : 0;
-        LaunchGrid(Kernel(CudaKernels.BatchNormProgram, x.DType, CudaKernels.BatchNormBackward), (ChannelBlocks(channels), 1, 1), BlockSize, stream,
+        LaunchChannels(CudaKernels.BatchNormBackward, x.DType, channels, stream,
             [(nint)(&pdx), (nint)(&pdw), (nint)(&pdb), (nint)(&pdy), (nint)(&px), (nint)(&pm), (nint)(&pi), (nint)(&pw),
              (nint)(&n), (nint)(&channels), (nint)(&s), (nint)(&train)]);
     }
 
     // A block per channel; beyond the grid limit the kernels' channel loop strides.
-    private static uint ChannelBlocks(long channels) => (uint)Math.Min(channels, 65535L * 16);
+    private void LaunchChannels(string kernel, DType dtype, long channels, nint stream, ReadOnlySpan<nint> args)
+        => LaunchGrid(Kernel(CudaKernels.BatchNormProgram, dtype, kernel), ((uint)Math.Min(channels, 65535L * 16), 1, 1), BlockSize, stream, args);
 }

@@ -42,7 +42,7 @@ extern "C" __global__ void ct_batch_norm_forward(T* __restrict__ y, T* __restric
             }
             const T var = ct_block_reduce(q, ct_bn_add(), scratch) / (T)count;
             rs = (T)1 / sqrt(var + (T)eps);
-            if (threadIdx.x == 0 && running_mean)
+            if (threadIdx.x == 0 && running_mean && running_var)
             {
                 running_mean[c] = (T)((1 - momentum) * (double)running_mean[c] + momentum * (double)mu);
                 running_var[c] = (T)((1 - momentum) * (double)running_var[c] + momentum * (double)var * (double)count / (double)(count - 1));

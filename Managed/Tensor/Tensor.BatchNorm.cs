@@ -17,6 +17,8 @@ public sealed partial class Tensor
         bool training, double momentum, double eps)
     {
         long n = input.ShapeArray[0], c = input.ShapeArray[1], s = input.NumElements / (n * c);
+        // The running statistics are updated (or, in evaluation, read) only as a pair, as the composed path does.
+        if (runningMean is null || runningVar is null) (runningMean, runningVar) = (null, null);
         var y = Allocate(input.ShapeArray, input.DType, input.Device);
         var mean = Allocate([c], input.DType, input.Device);
         var invstd = Allocate([c], input.DType, input.Device);

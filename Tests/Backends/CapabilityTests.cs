@@ -129,6 +129,7 @@ public sealed class CapabilityTests(Device device)
                     xs => F.BatchNorm(xs[0], Rm(xs[0]), Rv(xs[0]), training: training), x);
             }
             AssertFallbackMatches($"BatchNorm {shape} without running statistics", dtype, xs => F.BatchNorm(xs[0], null, null, xs[1], null, training: true), x, w);
+            AssertFallbackMatches($"BatchNorm {shape} with a running mean alone", dtype, xs => F.BatchNorm(xs[0], Rm(xs[0]), null, training: true), x);
         }
     }
 

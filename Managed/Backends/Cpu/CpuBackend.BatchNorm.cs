@@ -97,7 +97,7 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
                 double variance = Math.Max(0, (s2 - s1 * shifted) / count);
                 mu = D(Shift(c)) + shifted;
                 rs = 1 / Math.Sqrt(variance + eps);
-                if (runningMean != null)
+                if (runningMean != null && runningVar != null)
                 {
                     runningMean[c] = FromDouble<T>((1 - momentum) * D(runningMean[c]) + momentum * mu);
                     runningVar[c] = FromDouble<T>((1 - momentum) * D(runningVar[c]) + momentum * variance * count / (count - 1));

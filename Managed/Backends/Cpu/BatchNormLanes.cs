@@ -134,47 +134,4 @@ internal static unsafe class BatchNormLanes<T> where T : unmanaged, IFloatingPoi
         }
         for (; j < len; j++) dx[j] = dy[j] * a + ((x[j] - m) * b + c);
     }
-
-    // The [N, C] layout (S = 1): a channel's values are `stride` = C apart, one per row, so no vector runs exist; these
-    // scalar loops walk them without the per-run bookkeeping (the rows a channel touches stay in cache for the next).
-
-    /// <summary><see cref="ShiftedSums"/> over <paramref name="count"/> values <paramref name="stride"/> apart.</summary>
-    public static void ShiftedSumsStrided(T* x, long count, long stride, T k, ref double s1, ref double s2)
-    {
-        double dk = D(k), a1 = 0, a2 = 0;
-        for (long i = 0; i < count; i++)
-        {
-            double d = D(x[i * stride]) - dk;
-            a1 += d;
-            a2 += d * d;
-        }
-        s1 += a1;
-        s2 += a2;
-    }
-
-    /// <summary><see cref="GradSums"/> over <paramref name="count"/> values <paramref name="stride"/> apart.</summary>
-    public static void GradSumsStrided(T* dy, T* x, long count, long stride, T mean, ref double g1, ref double g2)
-    {
-        double dm = D(mean), a1 = 0, a2 = 0;
-        for (long i = 0; i < count; i++)
-        {
-            double g = D(dy[i * stride]);
-            a1 += g;
-            a2 += g * (D(x[i * stride]) - dm);
-        }
-        g1 += a1;
-        g2 += a2;
-    }
-
-    /// <summary><see cref="Affine"/> over <paramref name="count"/> values <paramref name="stride"/> apart.</summary>
-    public static void AffineStrided(T* x, T* y, long count, long stride, T a, T b)
-    {
-        for (long i = 0; i < count; i++) y[i * stride] = x[i * stride] * a + b;
-    }
-
-    /// <summary><see cref="GradApply"/> over <paramref name="count"/> values <paramref name="stride"/> apart.</summary>
-    public static void GradApplyStrided(T* dy, T* x, T* dx, long count, long stride, T m, T a, T b, T c)
-    {
-        for (long i = 0; i < count; i++) dx[i * stride] = dy[i * stride] * a + ((x[i * stride] - m) * b + c);
-    }
 }

@@ -15,6 +15,12 @@ internal interface IChannelPassKernel
 
     /// <summary>The elementwise pass over elements [i0, i1) of channel <paramref name="c"/>.</summary>
     void Apply(long c, long i0, long i1);
+
+    /// <summary>For S = 1: adds the sums of channels [c0, c1) over all <paramref name="n"/> rows to s1[c - c0] and s2[c - c0].</summary>
+    unsafe void ColumnSums(long c0, long c1, long n, double* s1, double* s2);
+
+    /// <summary>For S = 1: the elementwise pass over channels [c0, c1) of all <paramref name="n"/> rows.</summary>
+    void ColumnApply(long c0, long c1, long n);
 }
 
 /// <summary>
@@ -22,7 +28,7 @@ internal interface IChannelPassKernel
 /// whole channels and runs sums, finish and the elementwise pass back to back, so the second pass re-reads the channel
 /// from the core's cache (a channel of a [32, 64, 56, 56] batch is 392 KiB). With few channels, each channel's elements
 /// are split among tasks: the partial sums are added per channel, finished on the calling thread, and the elementwise
-/// pass runs split the same way.
+/// pass runs split the same way. The [N, C] layout (S = 1) goes by blocks of columns instead, rows in memory order.
 /// </summary>
 internal static class ChannelPasses
 {
@@ -39,6 +45,13 @@ internal static class ChannelPasses
         long perChannel = n * s;
         int threads = CpuWorkers.MaxThreads;
         bool parallel = threads > 1 && channels * perChannel * workPerElement >= StridedLoop.ParallelThreshold;
+        if (s == 1)
+        {
+            // [N, C]: a channel's values lie C apart, so each task takes a block of columns and walks the rows in order.
+            int columnChunks = parallel ? (int)Math.Clamp(channels / 16, 1, threads) : 1;
+            CpuWorkers.For(new ColumnJob<TKernel>(kernel, n, channels, sums, apply), columnChunks);
+            return;
+        }
         if (!parallel || channels >= 2L * threads)
         {
             int chunks = parallel ? (int)Math.Min(channels, 4L * threads) : 1;
@@ -75,6 +88,23 @@ internal static class ChannelPasses
         long j = i % s;
         offset = ((i - j) / s * channels + c) * s + j;
         return Math.Min(s - j, end - i);
+    }
+
+    // Chunk k of `chunks` takes channels [k·C/chunks, (k+1)·C/chunks) of every row: sums, finish, elementwise pass.
+    private readonly unsafe struct ColumnJob<TKernel>(TKernel kernel, long n, long channels, bool sums, bool apply) : IChunkJob
+        where TKernel : struct, IChannelPassKernel
+    {
+        public void Run(int chunk, int chunks)
+        {
+            long c0 = channels * chunk / chunks, c1 = channels * (chunk + 1) / chunks, width = c1 - c0;
+            var totals = new double[2 * width];
+            fixed (double* t = totals)
+            {
+                if (sums) kernel.ColumnSums(c0, c1, n, t, t + width);
+                for (long c = c0; c < c1; c++) kernel.Finish(c, t[c - c0], t[width + c - c0]);
+                if (apply) kernel.ColumnApply(c0, c1, n);
+            }
+        }
     }
 
     private enum Phase

@@ -75,11 +75,6 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Sums(long c, long i0, long i1, ref double s1, ref double s2)
         {
             T k = Shift(c);
-            if (s == 1)
-            {
-                BatchNormLanes<T>.ShiftedSumsStrided(x + i0 * channels + c, i1 - i0, channels, k, ref s1, ref s2);
-                return;
-            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -115,14 +110,32 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
             coef[2 * c + 1] = FromDouble<T>((bias == null ? 0 : D(bias[c])) - mu * alpha);
         }
 
+        public void ColumnSums(long c0, long c1, long n, double* s1, double* s2)
+        {
+            for (long r = 0; r < n; r++)
+            {
+                T* row = x + r * channels;
+                for (long c = c0; c < c1; c++)
+                {
+                    double d = D(row[c]) - D(Shift(c));
+                    s1[c - c0] += d;
+                    s2[c - c0] += d * d;
+                }
+            }
+        }
+
+        public void ColumnApply(long c0, long c1, long n)
+        {
+            for (long r = 0; r < n; r++)
+            {
+                T* xr = x + r * channels, yr = y + r * channels;
+                for (long c = c0; c < c1; c++) yr[c] = xr[c] * coef[2 * c] + coef[2 * c + 1];
+            }
+        }
+
         public void Apply(long c, long i0, long i1)
         {
             T alpha = coef[2 * c], beta = coef[2 * c + 1];
-            if (s == 1)
-            {
-                BatchNormLanes<T>.AffineStrided(x + i0 * channels + c, y + i0 * channels + c, i1 - i0, channels, alpha, beta);
-                return;
-            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -141,11 +154,6 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         public void Sums(long c, long i0, long i1, ref double s1, ref double s2)
         {
             T mu = mean[c];
-            if (s == 1)
-            {
-                BatchNormLanes<T>.GradSumsStrided(dy + i0 * channels + c, x + i0 * channels + c, i1 - i0, channels, mu, ref s1, ref s2);
-                return;
-            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -172,15 +180,33 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
             coef[3 * c + 2] = FromDouble<T>(shift);
         }
 
+        public void ColumnSums(long c0, long c1, long n, double* s1, double* s2)
+        {
+            for (long r = 0; r < n; r++)
+            {
+                long o = r * channels;
+                for (long c = c0; c < c1; c++)
+                {
+                    double g = D(dy[o + c]);
+                    s1[c - c0] += g;
+                    s2[c - c0] += g * (D(x[o + c]) - D(mean[c]));
+                }
+            }
+        }
+
+        public void ColumnApply(long c0, long c1, long n)
+        {
+            for (long r = 0; r < n; r++)
+            {
+                long o = r * channels;
+                for (long c = c0; c < c1; c++)
+                    dx[o + c] = dy[o + c] * coef[3 * c] + ((x[o + c] - mean[c]) * coef[3 * c + 1] + coef[3 * c + 2]);
+            }
+        }
+
         public void Apply(long c, long i0, long i1)
         {
             T mu = mean[c], a = coef[3 * c], b = coef[3 * c + 1], shift = coef[3 * c + 2];
-            if (s == 1)
-            {
-                long o = i0 * channels + c;
-                BatchNormLanes<T>.GradApplyStrided(dy + o, x + o, dx + o, i1 - i0, channels, mu, a, b, shift);
-                return;
-            }
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);

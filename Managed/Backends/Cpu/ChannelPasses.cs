@@ -52,6 +52,14 @@ internal static class ChannelPasses
             CpuWorkers.For(new ColumnJob<TKernel>(kernel, n, channels, sums, apply), columnChunks);
             return;
         }
+        if (!sums)
+        {
+            // Nothing to sum (evaluation): every channel's coefficients first, then the planes in memory order, which
+            // streams the tensor instead of jumping between the planes of one channel.
+            for (long c = 0; c < channels; c++) kernel.Finish(c, 0, 0);
+            if (apply) CpuWorkers.For(new PlaneJob<TKernel>(kernel, n, channels, s), parallel ? (int)Math.Min(n * channels, 4L * threads) : 1);
+            return;
+        }
         if (!parallel || channels >= 2L * threads)
         {
             int chunks = parallel ? (int)Math.Min(channels, 4L * threads) : 1;
@@ -103,6 +111,21 @@ internal static class ChannelPasses
                 if (sums) kernel.ColumnSums(c0, c1, n, t, t + width);
                 for (long c = c0; c < c1; c++) kernel.Finish(c, t[c - c0], t[width + c - c0]);
                 if (apply) kernel.ColumnApply(c0, c1, n);
+            }
+        }
+    }
+
+    // Chunk k of `chunks` takes planes [k·P/chunks, (k+1)·P/chunks) of the P = N·C planes, in memory order.
+    private readonly struct PlaneJob<TKernel>(TKernel kernel, long n, long channels, long s) : IChunkJob
+        where TKernel : struct, IChannelPassKernel
+    {
+        public void Run(int chunk, int chunks)
+        {
+            long planes = n * channels;
+            for (long p = planes * chunk / chunks, end = planes * (chunk + 1) / chunks; p < end; p++)
+            {
+                long row = p / channels;
+                kernel.Apply(p - row * channels, row * s, (row + 1) * s);
             }
         }
     }

@@ -33,6 +33,9 @@ public interface IWorkloadFactory
     /// </summary>
     Body BatchNorm2d(int n, int c, int h, int w);
 
+    /// <summary>Evaluation-mode batch norm of a [n, c, h, w] batch with weight, bias and running statistics, forward only.</summary>
+    Body BatchNorm2dEval(int n, int c, int h, int w);
+
     /// <summary>
     /// 3x3 convolution with padding 1 of a [n, c, h, w] batch to <paramref name="outChannels"/> channels, no bias, forward
     /// and backward: the gradients of the input and the weight for a fixed upstream gradient.
@@ -117,6 +120,12 @@ public static class Catalog
         list.Add(new Workload("layernorm/1024x1024", Metric.Bandwidth, 20.0 * 1024 * 1024, 1024 * 1024, () => f.LayerNorm(1024, 1024), $"scale/{1 << 20}"));
         // Forward reads x (statistics, then normalize) and writes y; backward reads x and dy and writes dx: 20 B/element at least.
         list.Add(new Workload("batchnorm2d/32x64x28x28", Metric.Bandwidth, 20.0 * 32 * 64 * 28 * 28, 32 * 64 * 28 * 28, () => f.BatchNorm2d(32, 64, 28, 28), $"scale/{32 * 64 * 28 * 28}"));
+        // ResNet's first stage at batch 32 (25.7 MB of input, beyond the caches), and its evaluation forward: reads x, writes y.
+        const long BigBatchNorm = 32L * 64 * 56 * 56;
+        list.Add(new Workload("batchnorm2d/32x64x56x56", Metric.Bandwidth, 20.0 * BigBatchNorm, BigBatchNorm, () => f.BatchNorm2d(32, 64, 56, 56), $"scale/{1 << 24}"));
+        list.Add(new Workload("batchnorm2d-eval/32x64x56x56", Metric.Bandwidth, 8.0 * BigBatchNorm, BigBatchNorm, () => f.BatchNorm2dEval(32, 64, 56, 56), $"scale/{1 << 24}"));
+        // The [N, C] layout of BatchNorm1d after a linear layer, as a [512, 256, 1, 1] batch (computed alike): one value per plane.
+        list.Add(new Workload("batchnorm1d/512x256", Metric.Bandwidth, 20.0 * 512 * 256, 512 * 256, () => f.BatchNorm2d(512, 256, 1, 1), $"scale/{1 << 16}"));
         // The forward's 2·N·O·H·W·C·9 flops, three times: the input and weight gradients cost one forward each.
         list.Add(new Workload("conv2d/32x16x28x28-k3-o32", Metric.Flops, 3 * 2.0 * 32 * 32 * 28 * 28 * 16 * 9, 0, () => f.Conv2d(32, 16, 28, 28, 32), "fma"));
         // Forward: two products of 2·B·H·L·S·D flops, half of them under the causal mask; the backward's four products double

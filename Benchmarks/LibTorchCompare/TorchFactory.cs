@@ -98,6 +98,22 @@ public sealed class TorchFactory : IWorkloadFactory, IDisposable
     }
 
     /// <inheritdoc/>
+    public Body BatchNorm2dEval(int n, int c, int h, int w)
+    {
+        var x = Randn(n, c, h, w);
+        var weight = ones(c);
+        var bias = zeros(c);
+        var mean = zeros(c);
+        var variance = ones(c);
+        return new Body(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            nn.functional.batch_norm(x, mean, variance, weight, bias, training: false);
+        }, () => DisposeAll(x, weight, bias, mean, variance));
+    }
+
+    /// <inheritdoc/>
     public Body Conv2d(int n, int c, int h, int w, int outChannels)
     {
         var x = Randn(n, c, h, w).requires_grad_();

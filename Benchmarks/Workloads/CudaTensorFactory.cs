@@ -96,6 +96,20 @@ public sealed class CudaTensorFactory(Device device) : IWorkloadFactory, ICompil
     }
 
     /// <inheritdoc/>
+    public Body BatchNorm2dEval(int n, int c, int h, int w)
+    {
+        var x = Randn(n, c, h, w);
+        var weight = Tensor.Ones([c], device: device);
+        var bias = Tensor.Zeros([c], device: device);
+        var mean = Tensor.Zeros([c], device: device);
+        var variance = Tensor.Ones([c], device: device);
+        return new Body(() =>
+        {
+            using var y = Functional.BatchNorm(x, mean, variance, weight, bias, training: false);
+        }, () => DisposeAll(x, weight, bias, mean, variance));
+    }
+
+    /// <inheritdoc/>
     public Body Conv2d(int n, int c, int h, int w, int outChannels)
     {
         var x = Randn(n, c, h, w);

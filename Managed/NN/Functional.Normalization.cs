@@ -1,9 +1,11 @@
 using System.Globalization;
+using CudaTensor.Backends;
 
 namespace CudaTensor.NN;
 
-// Batch, group, instance and RMS normalization. All are composed from differentiable tensor ops (Mean, Rsqrt and
-// elementwise ops), so gradients and gradients of gradients come from autograd. Group and instance normalization
+// Batch, group, instance and RMS normalization. Batch normalization takes the backend's fused per-channel primitive
+// where there is one (IFusedBatchNorm); the rest, and batch normalization elsewhere, are composed from differentiable
+// tensor ops (Mean, Rsqrt and elementwise ops), so gradients and gradients of gradients come from autograd. Group and instance normalization
 // normalize contiguous runs of each sample, which is layer normalization of a reshaped input: they go through
 // Functional.LayerNorm and so take its fused row primitive where the backend has one. Running statistics are
 // updated in place outside autograd, as PyTorch does.
@@ -32,6 +34,30 @@ public static partial class Functional
         CheckChannelVector(op, input, bias, "bias", c);
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException($"{op}: evaluation (training: false) normalizes with the running statistics, so runningMean and runningVar must be given.", nameof(runningMean));
+        long count = input.NumElements / Math.Max(c, 1);
+        if (training && count <= 1)
+            throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input shape {Fmt(input.Shape)}. " +
+                "Use a batch of more than one sample (or spatial size above 1), or call Eval().", nameof(input));
+        if (CanFuseBatchNorm(input, runningMean, runningVar))
+            return Tensor.BatchNormChannels(input, runningMean, runningVar, weight, bias, training, momentum, eps);
+        return ComposedBatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    // The fused primitive needs a backend with IFusedBatchNorm and a non-empty Float32 or Float64 input (the [C] operands'
+    // dtype and device are checked already); the running statistics, which it updates in place, must be contiguous.
+    private static bool CanFuseBatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar)
+        => (input.DType is DType.Float32 or DType.Float64) && input.NumElements > 0 && input.Backend is IFusedBatchNorm
+           && (runningMean?.IsContiguous ?? true) && (runningVar?.IsContiguous ?? true);
+
+    /// <summary>
+    /// Batch normalization composed from Mean, Rsqrt and elementwise ops: the definition the fused path implements,
+    /// kept as the reference of the tests and for the calls the fused path does not take. Arguments as validated by
+    /// <see cref="BatchNorm"/>.
+    /// </summary>
+    internal static Tensor ComposedBatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps)
+    {
+        long c = input.Shape[1];
         var dims = Enumerable.Range(0, input.Dim).Where(d => d != 1).ToArray();
         var channelShape = ChannelShape(input.Dim, c);
         // The weight is folded into the per-channel factor rstd·weight (and, in evaluation, the mean and bias into one
@@ -47,9 +73,6 @@ public static partial class Functional
             return scaledInput + shift;
         }
         long count = input.NumElements / Math.Max(c, 1);
-        if (count <= 1)
-            throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input shape {Fmt(input.Shape)}. " +
-                "Use a batch of more than one sample (or spatial size above 1), or call Eval().", nameof(input));
         using var mean = input.Mean(dims, keepDim: true);
         using var centered = input - mean;
         using var squared = centered.Square();

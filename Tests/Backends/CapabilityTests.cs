@@ -46,7 +46,7 @@ public sealed class CapabilityTests(Device device)
         var twin = Backend.For(Twin);
         Assert.That(twin, Is.InstanceOf<CoreOnlyBackend>());
         Assert.That(((CoreOnlyBackend)twin).Inner, Is.SameAs(real));
-        foreach (var capability in new[] { typeof(IFusedLayerNorm), typeof(IFusedCrossEntropy), typeof(IConvolution), typeof(IFusedOptimizerSteps), typeof(IFusedAttention) })
+        foreach (var capability in new[] { typeof(IFusedLayerNorm), typeof(IFusedCrossEntropy), typeof(IConvolution), typeof(IFusedOptimizerSteps), typeof(IFusedAttention), typeof(IFusedBatchNorm) })
         {
             Assert.That(capability.IsInstanceOfType(real), Is.True, $"{device} implements {capability.Name}");
             Assert.That(capability.IsInstanceOfType(twin), Is.False, $"the twin hides {capability.Name}");
@@ -99,6 +99,61 @@ public sealed class CapabilityTests(Device device)
         using var b = Tensor.Randn([4], dtype, generator: new Generator(8));
         AssertFallbackMatches("Conv2d padded", dtype, xs => F.Conv2d(xs[0], xs[1], xs[2], padding: 1), x, w, b);
         AssertFallbackMatches("Conv2d strided dilated, no bias", dtype, xs => F.Conv2d(xs[0], xs[1], null, stride: 2, dilation: new Size2(2, 1)), x, w);
+    }
+
+    // NCHW, NC and NCL layouts; shifted means, so the statistics' shift and cancellation matter.
+    private static IEnumerable<Tensor> BatchNormInputs(DType dtype)
+    {
+        yield return Tensor.Randn([3, 4, 5, 6], dtype, generator: new Generator(12)) * 2.0 + 0.5;
+        yield return Tensor.Randn([7, 4], dtype, generator: new Generator(13)) * 3.0 - 1.0;
+        yield return Tensor.Randn([2, 4, 9], dtype, generator: new Generator(14)) + 4.0;
+    }
+
+    [TestCaseSource(nameof(DTypes))]
+    public void BatchNormFallbackMatchesTheFusedPrimitive(DType dtype)
+    {
+        using var w = Tensor.Randn([4], dtype, generator: new Generator(15));
+        using var b = Tensor.Randn([4], dtype, generator: new Generator(16));
+        // Fresh running statistics on the run's device for every run (the training runs update them).
+        Tensor Rm(Tensor x) => Tensor.Randn([4], dtype, generator: new Generator(17)).To(x.Device);
+        Tensor Rv(Tensor x) => (Tensor.Rand([4], dtype, generator: new Generator(18)) + 0.5).To(x.Device);
+        foreach (var x in BatchNormInputs(dtype))
+        {
+            using var _ = x;
+            string shape = F.Fmt(x.Shape);
+            foreach (bool training in new[] { true, false })
+            {
+                AssertFallbackMatches($"BatchNorm {shape} training {training}", dtype,
+                    xs => F.BatchNorm(xs[0], Rm(xs[0]), Rv(xs[0]), xs[1], xs[2], training, momentum: 0.3, eps: 1e-3), x, w, b);
+                AssertFallbackMatches($"BatchNorm {shape} training {training} without affine", dtype,
+                    xs => F.BatchNorm(xs[0], Rm(xs[0]), Rv(xs[0]), training: training), x);
+            }
+            AssertFallbackMatches($"BatchNorm {shape} without running statistics", dtype, xs => F.BatchNorm(xs[0], null, null, xs[1], null, training: true), x, w);
+            AssertFallbackMatches($"BatchNorm {shape} with a running mean alone", dtype, xs => F.BatchNorm(xs[0], Rm(xs[0]), null, training: true), x);
+        }
+    }
+
+    [TestCaseSource(nameof(DTypes))]
+    public void BatchNormRunningStatisticsMatchTheFusedPrimitive(DType dtype)
+    {
+        foreach (var x in BatchNormInputs(dtype))
+        {
+            using var _ = x;
+            double tol = Tolerance(dtype);
+            FusedTestSupport.Close(RunningStatistics(device, x), RunningStatistics(Twin, x), tol, tol, $"BatchNorm {F.Fmt(x.Shape)} running statistics");
+        }
+
+        // Two training steps with momentum 0.3, then the running mean and variance.
+        static double[] RunningStatistics(Device on, Tensor x)
+        {
+            using var xd = x.To(on);
+            using var shifted = xd * 0.5 + 1.0;
+            using var rm = Tensor.Zeros([4], x.DType, on);
+            using var rv = Tensor.Ones([4], x.DType, on);
+            using (F.BatchNorm(xd, rm, rv, training: true, momentum: 0.3)) { }
+            using (F.BatchNorm(shifted, rm, rv, training: true, momentum: 0.3)) { }
+            return [.. TensorAssert.ToDoubles(rm), .. TensorAssert.ToDoubles(rv)];
+        }
     }
 
     private static IEnumerable<TestCaseData> Optimizers()

@@ -53,6 +53,33 @@ public sealed class NormalizationGradCheckTests(Device device)
     public void FunctionalBatchNormWithoutRunningStatistics()
         => Check(xs => F.BatchNorm(xs[0], null, null, xs[1], xs[2], training: true), Randn(6, 5, 2, 3), Randn(7, 2), Randn(8, 2));
 
+    // The fused path's evaluation gradient (running statistics as constants) for the input, weight and bias.
+    [Test]
+    public void FunctionalBatchNormEval()
+    {
+        using var rm = Tensor.Randn([3], DType.Float64, device, generator: new Generator(12));
+        using var rv = Tensor.Rand([3], DType.Float64, device, generator: new Generator(13)) + 0.5;
+        Check(xs => F.BatchNorm(xs[0], rm, rv, xs[1], xs[2], training: false, eps: 1e-3), Randn(14, 4, 3, 5), Randn(15, 3), Randn(16, 3));
+    }
+
+    // Without affine parameters, the input gradient alone; NCHW with a shifted mean and running statistics updated.
+    [Test]
+    public void BatchNorm2dWithoutAffine()
+    {
+        using var bn = new BatchNorm2d(3, affine: false, device: device, dtype: DType.Float64);
+        using var x = Randn(17, 2, 3, 2, 3);
+        using (Autograd.NoGrad()) x.AddInPlace(5.0);
+        CheckModule(bn, x);
+    }
+
+    // The weight alone requires gradient (the input is a constant): only dweight is computed.
+    [Test]
+    public void FunctionalBatchNormWeightOnly()
+    {
+        using var x = Tensor.Randn([5, 2, 3], DType.Float64, device, generator: new Generator(18));
+        Check(xs => F.BatchNorm(x, null, null, xs[0], null, training: true), Randn(19, 2));
+    }
+
     [Test] public void GroupNorm() => CheckModule(WithRandomParameters(new GroupNorm(2, 4, device: device, dtype: DType.Float64)), Randn(9, 2, 4, 3));
     [Test] public void InstanceNorm2dAffine() => CheckModule(WithRandomParameters(new InstanceNorm2d(2, affine: true, device: device, dtype: DType.Float64)), Randn(10, 2, 2, 2, 3));
     [Test] public void RMSNorm() => CheckModule(WithRandomParameters(new RMSNorm([2, 3], eps: 1e-6, device: device, dtype: DType.Float64)), Randn(11, 3, 2, 3));

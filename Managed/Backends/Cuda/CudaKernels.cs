@@ -28,6 +28,7 @@ internal static partial class CudaKernels
         [SortProgram] = SortDTypes,
         [AttentionProgram] = AttentionDTypes,
         [RecurrentProgram] = FusedDTypes,
+        [BatchNormProgram] = FusedDTypes,
     };
 
     /// <summary>Programs compiled once, with no dtype.</summary>
@@ -125,6 +126,7 @@ internal static partial class CudaKernels
         foreach (var k in SortInstantiations()) yield return k;
         foreach (var k in AttentionInstantiations()) yield return k;
         foreach (var k in RecurrentInstantiations()) yield return k;
+        foreach (var k in BatchNormInstantiations()) yield return k;
     }
 
     /// <summary>Compiles (or finds in the cache) one program instantiation for a target.</summary>

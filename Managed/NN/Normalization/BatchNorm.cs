@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace CudaTensor.NN;
 
 /// <summary>
@@ -9,57 +7,12 @@ namespace CudaTensor.NN;
 /// running ones; in evaluation (<c>Eval()</c>) the running statistics normalize it. Without running statistics
 /// (<c>trackRunningStats: false</c>) the batch statistics are used in both modes, as in PyTorch.
 /// </summary>
-public abstract class BatchNormBase : Module
+public abstract class BatchNormBase : NormBase
 {
     private protected BatchNormBase(long numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats, Device? device, DType? dtype)
+        : base(numFeatures, eps, momentum, affine, trackRunningStats, device, dtype)
     {
-        if (numFeatures < 1)
-            throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, $"{GetType().Name}: numFeatures must be positive.");
-        NumFeatures = numFeatures;
-        Eps = eps;
-        Momentum = momentum;
-        if (affine)
-        {
-            Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype, device));
-            Bias = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype, device));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype, device));
-            RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype, device));
-            NumBatchesTracked = RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64, device));
-        }
     }
-
-    /// <summary>The number of channels C.</summary>
-    public long NumFeatures { get; }
-
-    /// <summary>Added to the variance for stability.</summary>
-    public double Eps { get; }
-
-    /// <summary>The running statistics' update factor; null for a cumulative moving average (factor 1 / num_batches_tracked).</summary>
-    public double? Momentum { get; }
-
-    /// <summary>The per-channel scale (null without affine).</summary>
-    public Tensor? Weight { get; }
-
-    /// <summary>The per-channel shift (null without affine).</summary>
-    public Tensor? Bias { get; }
-
-    /// <summary>The running mean [C] (null without trackRunningStats).</summary>
-    public Tensor? RunningMean { get; }
-
-    /// <summary>The running (unbiased) variance [C] (null without trackRunningStats).</summary>
-    public Tensor? RunningVar { get; }
-
-    /// <summary>The number of training batches seen, an Int64 scalar (null without trackRunningStats).</summary>
-    public Tensor? NumBatchesTracked { get; }
-
-    /// <summary>Whether the module keeps running statistics.</summary>
-    public bool TrackRunningStats => RunningMean is not null;
-
-    /// <summary>Whether the module has a weight and a bias.</summary>
-    public bool Affine => Weight is not null;
 
     /// <summary>The input's expected ranks, for the error message (e.g. "2-D [N, C] or 3-D [N, C, L]").</summary>
     private protected abstract string ExpectedInput { get; }
@@ -83,11 +36,6 @@ public abstract class BatchNormBase : Module
         bool useBatchStatistics = IsTraining || RunningMean is null;
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, factor, Eps);
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr()
-        => $"{NumFeatures}, eps={Eps.ToString(CultureInfo.InvariantCulture)}, momentum={(Momentum is double m ? m.ToString(CultureInfo.InvariantCulture) : "None")}, " +
-           $"affine={(Affine ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
 }
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace CudaTensor.NN;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace CudaTensor.NN;
 /// <c>running_var</c> and <c>num_batches_tracked</c> exist, training updates the first two (num_batches_tracked stays
 /// 0, as PyTorch's instance norm leaves it) and evaluation normalizes with them.
 /// </summary>
-public sealed class InstanceNorm2d : Module
+public sealed class InstanceNorm2d : NormBase
 {
     /// <summary>Instance normalization of <paramref name="numFeatures"/> channels.</summary>
     /// <param name="numFeatures">The number of channels C.</param>
@@ -21,49 +19,13 @@ public sealed class InstanceNorm2d : Module
     /// <param name="dtype">Their floating dtype.</param>
     public InstanceNorm2d(long numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = false, bool trackRunningStats = false,
         Device? device = null, DType? dtype = null)
+        : base(numFeatures, eps, momentum, affine, trackRunningStats, device, dtype)
     {
-        if (numFeatures < 1)
-            throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, "InstanceNorm2d: numFeatures must be positive.");
-        NumFeatures = numFeatures;
-        Eps = eps;
-        Momentum = momentum;
-        if (affine)
-        {
-            Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype, device));
-            Bias = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype, device));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype, device));
-            RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype, device));
-            RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64, device));
-        }
     }
-
-    /// <summary>The number of channels C.</summary>
-    public long NumFeatures { get; }
-
-    /// <summary>Added to the variance for stability.</summary>
-    public double Eps { get; }
-
-    /// <summary>The running statistics' update factor.</summary>
-    public double? Momentum { get; }
-
-    /// <summary>The per-channel scale (null without affine).</summary>
-    public Tensor? Weight { get; }
-
-    /// <summary>The per-channel shift (null without affine).</summary>
-    public Tensor? Bias { get; }
-
-    /// <summary>The running mean [C] (null without trackRunningStats).</summary>
-    public Tensor? RunningMean { get; }
-
-    /// <summary>The running (unbiased) variance [C] (null without trackRunningStats).</summary>
-    public Tensor? RunningVar { get; }
 
     /// <summary>The normalized input (see <see cref="Functional.InstanceNorm"/>).</summary>
     /// <exception cref="ArgumentException">The input is not [N, C, H, W] or [C, H, W], or (with affine or running
-    /// statistics) its C differs from <see cref="NumFeatures"/>.</exception>
+    /// statistics) its C differs from <see cref="NormBase.NumFeatures"/>.</exception>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -82,9 +44,4 @@ public sealed class InstanceNorm2d : Module
         bool useInputStats = IsTraining || RunningMean is null;
         return Functional.InstanceNorm(input, RunningMean, RunningVar, Weight, Bias, useInputStats, Momentum ?? 0.0, Eps);
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr()
-        => $"{NumFeatures}, eps={Eps.ToString(CultureInfo.InvariantCulture)}, momentum={(Momentum is double m ? m.ToString(CultureInfo.InvariantCulture) : "None")}, " +
-           $"affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}";
 }

@@ -52,7 +52,14 @@ internal readonly struct FloatExp : IFloatLaneFunction
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Invoke(Vector512<float> x)
+    public static Vector512<float> Invoke(Vector512<float> x) => Scaled(x, Vector512<float>.Zero);
+
+    /// <summary>
+    /// e^x·2^s rounded once, for integer-valued <paramref name="s"/>: keeps all of e^x's bits where e^x alone would be
+    /// a subnormal (down to x = -104 with s = 24).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Scaled(Vector512<float> x, Vector512<float> s)
     {
         // e^89 overflows and e^-104 is below half the smallest subnormal: clamping there changes no result and keeps
         // k small enough for the rounding trick below. (NaN is restored at the end.)
@@ -71,7 +78,7 @@ internal readonly struct FloatExp : IFloatLaneFunction
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         // p·2^k in one instruction (VSCALEFPS), rounded once, subnormal results and overflow included.
-        var e = Avx512F.Scale(p, k);
+        var e = Avx512F.Scale(p, k + s);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 }

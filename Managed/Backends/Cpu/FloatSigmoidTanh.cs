@@ -74,9 +74,21 @@ internal readonly struct FloatTanh : IFloatLaneFunction
     }
 }
 
-/// <summary>SiLU, x·σ(x), in float32 lanes with <see cref="FloatSigmoid"/> (x = -∞ gives NaN, as -∞/(1 + e^∞)).</summary>
+/// <summary>
+/// SiLU, x·σ(x), in float32 lanes (3 ulp): x/(1 + e) for x ≥ 0 and x·e/(1 + e) for x &lt; 0 with e = e^-|x|, where x·e
+/// is formed from e·2^24 and scaled back after the division, so results in the normal range keep their bits even where
+/// σ(x) itself is subnormal (x below -87). x = -∞ gives NaN, as -∞/(1 + e^∞).
+/// </summary>
 internal readonly struct FloatSilu : IFloatLaneFunction
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Invoke(Vector512<float> x) => x * FloatSigmoid.Invoke(x);
+    public static Vector512<float> Invoke(Vector512<float> x)
+    {
+        var a = Vector512.Abs(x);
+        // e^-|x|·2^24; 0 past |x| = 104, where FloatExp's clamp would leave it a number (x·e^x underflows there anyway).
+        var big = Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512.Create(104f)), Vector512<float>.Zero, FloatExp.Scaled(-a, Vector512.Create(24f)));
+        var d = Vector512<float>.One + big * Vector512.Create(1f / 16777216);
+        var negative = (x * big / d) * Vector512.Create(1f / 16777216);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), negative, x / d);
+    }
 }

@@ -55,11 +55,8 @@ internal readonly struct FloatTanh : IFloatLaneFunction
     {
         // Below -20, e^w - 1 rounds to -1 (and tanh to 1); clamping keeps 2^k a normal number.
         var wc = Vector512.MaxNative(w, Vector512.Create(-20f));
-        // w = k·ln2 + r with |r| ≤ ln2/2 (Cody-Waite, ln2 in two parts), k = round(w/ln2) by the 1.5·2^23 trick.
-        var magic = Vector512.Create(12582912f);
-        var k = Vector512.FusedMultiplyAdd(wc, Vector512.Create(1.44269504088896341f), magic) - magic;
-        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), wc);
-        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187e-06f), r);
+        // w = k·ln2 + r with |r| ≤ ln2/2.
+        var r = FloatExp.ReduceLn2(wc, out var k);
         // e^r - 1 = r + r²·q(r), Taylor to r^7 (truncation below 2e-8 relative), without the leading 1, so no cancellation.
         var q = Vector512.Create(1f / 5040);
         q = Vector512.FusedMultiplyAdd(q, r, Vector512.Create(1f / 720));

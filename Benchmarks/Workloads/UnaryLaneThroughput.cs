@@ -28,6 +28,11 @@ public static class UnaryLaneThroughput
         Float<GeluTanhOp<float>, GeluTanhOp<double>>("GeluTanh", -5, 5, 0, 0, samples);
         Float<SoftplusOp<float>, SoftplusOp<double>>("Softplus", -10, 10, 1, 20, samples);
         Float<ErfOp<float>, ErfOp<double>>("Erf", -4, 4, 0, 0, samples);
+        Float<ExpOp<float>, ExpOp<double>>("Exp", -10, 10, 0, 0, samples);
+        Float<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid", -10, 10, 0, 0, samples);
+        Float<TanhOp<float>, TanhOp<double>>("Tanh", -5, 5, 0, 0, samples);
+        Float<SiluOp<float>, SiluOp<double>>("Silu", -10, 10, 0, 0, samples);
+        Float<GeluOp<float>, GeluOp<double>>("Gelu", -5, 5, 0, 0, samples);
         var ints = Data(-1000, 1000, x => (int)x);
         Row<int, SignOp<int>>("Sign", "int32", ints, 0, 0, samples);
         Row<int, LeakyReluOp<int>>("LeakyRelu", "int32", ints, 3, 0, samples);

@@ -170,6 +170,12 @@ public sealed partial class Tensor
     }
 
     /// <summary>One-hot encoding of integer class indices: shape [..., numClasses], Int64 (<paramref name="numClasses"/> -1 infers max + 1).</summary>
+    /// <remarks>
+    /// With <paramref name="numClasses"/> given, the indices are range-checked inside the scatter (on the CPU before
+    /// anything is written; on CUDA at the next synchronization, as PyTorch's device-side asserts), so nothing is read
+    /// back to the host and the op records into compiled functions. Inferring the count reads the maximum on the host
+    /// (the result's shape depends on it): a compiled function runs that call eagerly.
+    /// </remarks>
     public Tensor OneHot(long numClasses = -1)
     {
         if (!DType.IsInteger())
@@ -182,11 +188,19 @@ public sealed partial class Tensor
             numClasses = max64.Item<long>() + 1;
         }
         using var idx = IndexTensor(this, nameof(OneHot));
-        CheckIndexRange(idx, numClasses, Dim, nameof(OneHot));
         var result = Zeros([.. _shape, numClasses], DType.Int64, Device);
         using var index = idx.Unsqueeze(-1);
         using var ones = Ones(index.Shape, DType.Int64, Device);
-        return result.ScatterInPlace(-1, index, ones);
+        // The scatter checks the range itself (deferred where the backend can), reporting a bad index as OneHot's.
+        try
+        {
+            return result.ScatterCore(-1, index, ones, accumulate: false, nameof(OneHot));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Joins tensors along an existing dimension; all other sizes must match.</summary>

@@ -52,16 +52,32 @@ internal readonly struct FloatExp : IFloatLaneFunction
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Invoke(Vector512<float> x)
+    public static Vector512<float> Invoke(Vector512<float> x) => Scaled(x, Vector512<float>.Zero);
+
+    /// <summary>
+    /// x = k·ln2 + r with |r| ≤ ln2/2 (Cody-Waite, ln2 in two parts), k = round(x/ln2) by the 1.5·2^23 trick, for
+    /// |x| well below 2^22 (callers clamp first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReduceLn2(Vector512<float> x, out Vector512<float> k)
+    {
+        var magic = Vector512.Create(12582912f);
+        k = Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), magic) - magic;
+        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), x);
+        return Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187e-06f), r);
+    }
+
+    /// <summary>
+    /// e^x·2^s rounded once, for integer-valued <paramref name="s"/>: keeps all of e^x's bits where e^x alone would be
+    /// a subnormal (down to x = -104 with s = 24).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Scaled(Vector512<float> x, Vector512<float> s)
     {
         // e^89 overflows and e^-104 is below half the smallest subnormal: clamping there changes no result and keeps
         // k small enough for the rounding trick below. (NaN is restored at the end.)
         var xc = Vector512.MaxNative(Vector512.MinNative(x, Vector512.Create(89f)), Vector512.Create(-104f));
-        // k = round(x / ln2) by the 1.5·2^23 trick.
-        var magic = Vector512.Create(12582912f);
-        var k = Vector512.FusedMultiplyAdd(xc, Vector512.Create(1.44269504088896341f), magic) - magic;
-        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-0.693145751953125f), xc);
-        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-1.428606765330187e-06f), r);
+        var r = ReduceLn2(xc, out var k);
         var p = Vector512.Create(1f / 5040);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
@@ -71,7 +87,7 @@ internal readonly struct FloatExp : IFloatLaneFunction
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         // p·2^k in one instruction (VSCALEFPS), rounded once, subnormal results and overflow included.
-        var e = Avx512F.Scale(p, k);
+        var e = Avx512F.Scale(p, k + s);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 }

@@ -190,13 +190,25 @@ internal readonly struct CosOp<T> : IUnaryOperator<CosOp<T>, T> where T : unmana
 internal readonly struct TanhOp<T> : IUnaryOperator<TanhOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T x, T p0, T p1) => T.Tanh(x);
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Tanh(x, y);
+
+    // Float32 rows in float lanes (FloatTanh, 2.5 ulp): TensorPrimitives computes float tanh element by element.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (typeof(T) == typeof(float) && FloatTanh.IsSupported) FloatLanes.Map<FloatTanh>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+        else TensorPrimitives.Tanh(x, y);
+    }
 }
 
 internal readonly struct SigmoidOp<T> : IUnaryOperator<SigmoidOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Invoke(T x, T p0, T p1) => T.One / (T.One + T.Exp(-x));
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1) => TensorPrimitives.Sigmoid(x, y);
+
+    // Float32 rows in float lanes (FloatSigmoid, 2.2 ulp): TensorPrimitives evaluates float sigmoid in double lanes.
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
+    {
+        if (typeof(T) == typeof(float) && FloatSigmoid.IsSupported) FloatLanes.Map<FloatSigmoid>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+        else TensorPrimitives.Sigmoid(x, y);
+    }
 }
 
 internal readonly struct GeluOp<T> : IUnaryOperator<GeluOp<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -247,9 +259,15 @@ internal readonly struct SiluOp<T> : IUnaryOperator<SiluOp<T>, T> where T : unma
 {
     public static T Invoke(T x, T p0, T p1) => x / (T.One + T.Exp(-x));
 
-    // sigmoid(x) · x with the vectorized sigmoid, in stack-sized chunks (y may be x itself, so it cannot hold the sigmoid).
+    // Float32 rows in float lanes (FloatSilu); otherwise sigmoid(x) · x with the vectorized sigmoid, in stack-sized
+    // chunks (y may be x itself, so it cannot hold the sigmoid).
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y, T p0, T p1)
     {
+        if (typeof(T) == typeof(float) && FloatSigmoid.IsSupported)
+        {
+            FloatLanes.Map<FloatSilu>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+            return;
+        }
         Span<T> s = stackalloc T[Math.Min(x.Length, 512)];
         for (int i = 0; i < x.Length; i += s.Length)
         {

@@ -12,9 +12,19 @@ namespace CudaTensor.Compilation;
 /// mode's. Views are [outer, inner]: Writes = [result [outer], scratch [slabRows, inner]]; Reads = the program's
 /// inputs [outer, inner] (stride 0 where broadcast).
 /// </summary>
-internal sealed class FusedReduceNode(Device device, ElementwiseProgram program, ReduceOp op, BufferView dst, BufferView scratch, BufferView[] inputs, int fusedNodes)
+internal sealed class FusedReduceNode(Device device, ElementwiseProgram program, ReduceOp op, BufferView dst, BufferView scratch, BufferView[] inputs, int fusedNodes, bool leading = false)
     : GraphNode(device, [dst, scratch], inputs)
 {
+    /// <summary>The largest column slab (<see cref="Leading"/>): a slab holds every reduced row of its columns.</summary>
+    public const long MaxColumnSlabBytes = 4L << 20;
+
+    /// <summary>
+    /// Whether the reduction runs over the leading dimension instead: views are then [rows, columns] (Reads), the
+    /// result [columns], the scratch [rows, slab columns]; slabs are taken by columns and each column is reduced over
+    /// all its rows.
+    /// </summary>
+    public bool Leading { get; } = leading;
+
     /// <summary>The most bytes of program output computed before they are reduced on the CPU (in L2).</summary>
     public const long CpuSlabBytes = 256 * 1024;
 
@@ -31,7 +41,7 @@ internal sealed class FusedReduceNode(Device device, ElementwiseProgram program,
     public int FusedNodes { get; } = fusedNodes;
 
     /// <inheritdoc/>
-    public override string Name => "FusedReduce." + Op;
+    public override string Name => "FusedReduce." + Op + (Leading ? ".Leading" : "");
 
     /// <inheritdoc/>
     public override string Arguments => $"nodes={FusedNodes} {{ {Program.ToString().Replace("\n", "; ", StringComparison.Ordinal)} }}";
@@ -42,6 +52,11 @@ internal sealed class FusedReduceNode(Device device, ElementwiseProgram program,
         var backend = Backend(context);
         var dst = W(context, 0);
         var scratch = W(context, 1);
+        if (Leading)
+        {
+            ExecuteLeading(backend, dst, scratch, context);
+            return;
+        }
         long outer = dst.Shape[0], inner = Reads[0].Shape[1], slab = scratch.Shape[0];
         var inputs = new Strided[Reads.Length];
         var outputs = new Strided[1];
@@ -57,6 +72,28 @@ internal sealed class FusedReduceNode(Device device, ElementwiseProgram program,
             FusedExecutor.Run(Program, inputs, outputs);
             var part = new Strided(dst.Storage, dst.Offset + (o0 * dst.Strides[0]), [rows], dst.Strides, dst.DType);
             backend.Reduce(Op, part, outputs[0], 1);
+        }
+    }
+
+    // Column slabs: the program fills scratch [rows, w], and the reduction reads it as [w, rows] with strides [1, w],
+    // the layout eager mode's permuted view has, so each column is reduced over its rows in eager mode's order.
+    private void ExecuteLeading(IBackend backend, Strided dst, Strided scratch, ExecutionContext context)
+    {
+        long rows = Reads[0].Shape[0], cols = Reads[0].Shape[1], slab = scratch.Shape[1];
+        var inputs = new Strided[Reads.Length];
+        var outputs = new Strided[1];
+        for (long c0 = 0; c0 < cols; c0 += slab)
+        {
+            long w = Math.Min(slab, cols - c0);
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var r = Reads[k];
+                inputs[k] = new Strided(context.Storages[r.Buffer], r.Offset + (c0 * r.Strides[1]), [rows, w], r.Strides, r.DType);
+            }
+            outputs[0] = scratch.WithLayout([rows, w], [w, 1]);
+            FusedExecutor.Run(Program, inputs, outputs);
+            var part = new Strided(dst.Storage, dst.Offset + (c0 * dst.Strides[0]), [w], dst.Strides, dst.DType);
+            backend.Reduce(Op, part, scratch.WithLayout([w, rows], [1, w]), 1);
         }
     }
 }

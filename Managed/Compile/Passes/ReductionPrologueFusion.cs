@@ -9,9 +9,10 @@ namespace CudaTensor.Compilation;
 /// a Sum, Prod, Max or Min over its last dimensions becomes one <see cref="FusedReduceNode"/>: the elementwise value is
 /// computed a slab of rows at a time into a small scratch buffer and reduced there, instead of being written whole
 /// and read back (<c>(x - y).Square().Sum(-1)</c>, <c>x.Exp().Max(-1)</c>; a mean is the sum and a division of the
-/// small result). The result must be a whole contiguous temporary that the reduction reads contiguously; operands
-/// must flatten to [rows, reduced elements] (a row broadcast over the rows of a full sum does not); nodes between the
-/// two must not write what the group reads. Runs after <see cref="ElementwiseFusion"/>.
+/// small result), or (on the CPU) over its leading dimensions (<c>(g * mask).Sum(0)</c>, a bias gradient, read by
+/// the reduction as a permuted view). The result must be a whole contiguous temporary; operands must flatten to
+/// [rows, reduced elements] (or [reduced rows, columns]; a row broadcast over the rows of a full sum does not); nodes
+/// between the two must not write what the group reads. Runs after <see cref="ElementwiseFusion"/>.
 /// </summary>
 internal sealed class ReductionPrologueFusion : IGraphPass
 {
@@ -64,8 +65,9 @@ internal sealed class ReductionPrologueFusion : IGraphPass
         var value = group.Writes[0];
         var src = reduce.Reads[0];
         if (!group.Device.IsCpu && !group.Device.IsCuda) return null;
+        if (!value.CoversWhole(graph.Buffers[value.Buffer].ByteLength) || src.Offset != 0 || src.NumElements != value.NumElements || src.DType != value.DType) return null;
+        if (!src.IsContiguous) return FuseLeading(graph, group, reduce);
         // The reduction may see the value with another shape of the same elements (a full sum reads it flattened).
-        if (!value.CoversWhole(graph.Buffers[value.Buffer].ByteLength) || !src.IsContiguous || src.Offset != 0 || src.NumElements != value.NumElements || src.DType != value.DType) return null;
         if (src.DType is not (DType.Float32 or DType.Float64) || reduce.ReducedDims < 1 || reduce.ReducedDims > src.Shape.Length) return null;
         long inner = 1;
         for (int d = src.Shape.Length - reduce.ReducedDims; d < src.Shape.Length; d++) inner *= src.Shape[d];
@@ -91,6 +93,51 @@ internal sealed class ReductionPrologueFusion : IGraphPass
         var dstView = new BufferView(dst.Buffer, dst.Offset, [outer], dstRows, dst.DType);
         int fused = (group is FusedElementwiseNode f ? f.FusedNodes : 1) + 1;
         return new FusedReduceNode(group.Device, program, reduce.Op, dstView, scratchView, inputs, fused);
+    }
+
+    /// <summary>
+    /// A reduction over the value's leading dimensions (a column sum: <c>grad.Sum(0)</c> of [N, C], the bias gradient):
+    /// eager mode reduces a permuted view, [C, N] with strides [1, C]. The value, flattened to [R, K] (R reduced rows,
+    /// K kept columns), is computed a slab of columns at a time, [R, cols], and the slab's columns are summed as eager
+    /// mode sums them (each output over its R rows in order), so the results are eager mode's. CPU only: a column
+    /// slab is L2-sized there.
+    /// </summary>
+    private static FusedReduceNode? FuseLeading(Graph graph, GraphNode group, ReduceNode reduce)
+    {
+        var value = group.Writes[0];
+        var src = reduce.Reads[0];
+        if (!group.Device.IsCpu || !value.IsContiguous || value.Offset != 0) return null;
+        if (src.DType is not (DType.Float32 or DType.Float64) || reduce.ReducedDims < 1 || reduce.ReducedDims >= src.Shape.Length) return null;
+        int keep = src.Shape.Length - reduce.ReducedDims;
+        long kept = 1, rows = 1;
+        for (int d = 0; d < keep; d++) kept *= src.Shape[d];
+        for (int d = keep; d < src.Shape.Length; d++) rows *= src.Shape[d];
+        if (kept == 0 || rows == 0) return null;
+        // The kept dimensions must be the value's trailing K elements in order, the reduced ones its leading R rows.
+        if (Shapes.ViewStrides(src.Shape.AsSpan(0, keep), src.Strides.AsSpan(0, keep), [kept]) is not [1]) return null;
+        if (Shapes.ViewStrides(src.Shape.AsSpan(keep), src.Strides.AsSpan(keep), [rows]) is not [var rowStride] || rowStride != kept) return null;
+        var dst = reduce.Writes[0];
+        var dstCols = Shapes.ViewStrides(dst.Shape, dst.Strides, [kept]);
+        if (dstCols is null) return null;
+        var program = Program(group);
+        if (program is null) return null;
+        var inputs = new BufferView[group.Reads.Length];
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var r = group.Reads[k];
+            var strides = Shapes.ViewStrides(r.Shape, r.Strides, [rows, kept]);
+            if (strides is null) return null;
+            inputs[k] = new BufferView(r.Buffer, r.Offset, [rows, kept], strides, r.DType);
+        }
+        int es = src.DType.ElementSize();
+        // At least 16 columns per slab (a cache line of float32 per row read), unless there are fewer.
+        long cols = Math.Clamp(FusedReduceNode.CpuSlabBytes / (rows * es), Math.Min(16, kept), kept);
+        if (rows * cols * es > FusedReduceNode.MaxColumnSlabBytes) return null;
+        var scratch = graph.AddBuffer(BufferKind.Temporary, group.Device, rows * cols * es);
+        var scratchView = new BufferView(scratch.Id, 0, [rows, cols], [cols, 1], src.DType);
+        var dstView = new BufferView(dst.Buffer, dst.Offset, [kept], dstCols, dst.DType);
+        int fused = (group is FusedElementwiseNode f ? f.FusedNodes : 1) + 1;
+        return new FusedReduceNode(group.Device, program, reduce.Op, dstView, scratchView, inputs, fused, leading: true);
     }
 
     // The group's program, with one output (a lone Unary or Binary node becomes a program of one instruction).

@@ -59,13 +59,20 @@ public static unsafe partial class Mpi
         }
     }
 
-    /// <summary>MPI's description of an error code (MPI_Error_string); never throws.</summary>
+    /// <summary>
+    /// MPI's description of an error code (MPI_Error_string); never throws. Open MPI aborts the process when
+    /// MPI_Error_string is called outside MPI_Init ... MPI_Finalize, so there the standard's class name is returned.
+    /// </summary>
     /// <param name="code">The code.</param>
-    /// <returns>The text, or "unknown MPI error" when MPI cannot say.</returns>
+    /// <returns>The text.</returns>
     public static string ErrorString(int code)
     {
         try
         {
+            if (!Initialized() || Finalized())
+            {
+                return ErrorClassName(code);
+            }
             byte* text = stackalloc byte[MaxErrorString + 1];
             int length = 0;
             return MPI_Error_string(code, text, &length) == Success
@@ -77,6 +84,32 @@ public static unsafe partial class Mpi
             return "unknown MPI error (libmpi not loaded)";
         }
     }
+
+    // The error classes of the MPI standard (mpi.h), for messages when MPI itself cannot be asked.
+    private static string ErrorClassName(int code) => code switch
+    {
+        0 => "MPI_SUCCESS",
+        1 => "MPI_ERR_BUFFER",
+        2 => "MPI_ERR_COUNT",
+        3 => "MPI_ERR_TYPE",
+        4 => "MPI_ERR_TAG",
+        5 => "MPI_ERR_COMM",
+        6 => "MPI_ERR_RANK",
+        7 => "MPI_ERR_REQUEST",
+        8 => "MPI_ERR_ROOT",
+        9 => "MPI_ERR_GROUP",
+        10 => "MPI_ERR_OP",
+        11 => "MPI_ERR_TOPOLOGY",
+        12 => "MPI_ERR_DIMS",
+        13 => "MPI_ERR_ARG",
+        14 => "MPI_ERR_UNKNOWN",
+        15 => "MPI_ERR_TRUNCATE",
+        16 => "MPI_ERR_OTHER",
+        17 => "MPI_ERR_INTERN",
+        18 => "MPI_ERR_IN_STATUS",
+        19 => "MPI_ERR_PENDING",
+        _ => "MPI error class " + code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>The library's version text (MPI_Get_library_version), e.g. "Open MPI v4.1.4, ...".</summary>
     /// <returns>The text.</returns>

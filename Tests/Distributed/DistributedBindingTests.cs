@@ -43,8 +43,10 @@ public class DistributedBindingTests
             Assert.That(types, Is.Unique.And.None.EqualTo(IntPtr.Zero));
             var ops = Enum.GetValues<MpiOp>().Select(Mpi.Op).ToArray();
             Assert.That(ops, Is.Unique.And.None.EqualTo(IntPtr.Zero));
-            // MPI_Error_string works before MPI_Init (MPI 3.1, section 8.7).
-            Assert.That(Mpi.ErrorString(Mpi.ErrTruncate), Does.Contain("truncat").IgnoreCase);
+            // Open MPI aborts the process on MPI_Error_string before MPI_Init (this test host never initializes MPI):
+            // the binding answers with the standard's class name instead.
+            Assert.That(Mpi.Initialized(), Is.False);
+            Assert.That(Mpi.ErrorString(Mpi.ErrTruncate), Is.EqualTo("MPI_ERR_TRUNCATE"));
         });
     }
 
@@ -53,7 +55,7 @@ public class DistributedBindingTests
     {
         NativeRequirement.Library(NativeLibraryKind.Mpi);
         var e = Assert.Throws<MpiException>(() => Mpi.Check(Mpi.ErrTruncate, "MPI_Recv(buf, 3, ...)"))!;
-        Assert.That(e.Message, Does.Contain("MPI error 15").And.Contain("MPI_Recv(buf, 3, ...)").And.Contain(ProcessGroupOptions.DebugVariable));
+        Assert.That(e.Message, Does.Contain("MPI error 15 (MPI_ERR_TRUNCATE)").And.Contain("MPI_Recv(buf, 3, ...)").And.Contain(ProcessGroupOptions.DebugVariable));
         Assert.That(e.ErrorCode, Is.EqualTo(Mpi.ErrTruncate));
     }
 

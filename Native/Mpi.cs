@@ -328,6 +328,36 @@ public static unsafe partial class Mpi
     public static void Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm)
         => Check(MPI_Bcast(buffer, count, datatype, root, comm));
 
+    /// <summary>MPI_Reduce (<paramref name="send"/> may be <see cref="InPlace"/> on the root).</summary>
+    /// <param name="send">Input buffer.</param>
+    /// <param name="recv">Output buffer (significant on the root).</param>
+    /// <param name="count">Elements.</param>
+    /// <param name="datatype">Datatype handle.</param>
+    /// <param name="op">Operation handle.</param>
+    /// <param name="root">Root rank.</param>
+    /// <param name="comm">Communicator.</param>
+    public static void Reduce(IntPtr send, IntPtr recv, int count, IntPtr datatype, IntPtr op, int root, IntPtr comm)
+        => Check(MPI_Reduce(send, recv, count, datatype, op, root, comm));
+
+    /// <summary>MPI_Allgather (same count and datatype on both sides).</summary>
+    /// <param name="send">Input buffer or <see cref="InPlace"/>.</param>
+    /// <param name="recv">Output: size × <paramref name="count"/> elements.</param>
+    /// <param name="count">Elements per rank.</param>
+    /// <param name="datatype">Datatype handle.</param>
+    /// <param name="comm">Communicator.</param>
+    public static void Allgather(IntPtr send, IntPtr recv, int count, IntPtr datatype, IntPtr comm)
+        => Check(MPI_Allgather(send, count, datatype, recv, count, datatype, comm));
+
+    /// <summary>MPI_Reduce_scatter_block.</summary>
+    /// <param name="send">Input: size × <paramref name="count"/> elements, or <see cref="InPlace"/>.</param>
+    /// <param name="recv">Output: <paramref name="count"/> elements.</param>
+    /// <param name="count">Elements each rank receives.</param>
+    /// <param name="datatype">Datatype handle.</param>
+    /// <param name="op">Operation handle.</param>
+    /// <param name="comm">Communicator.</param>
+    public static void ReduceScatterBlock(IntPtr send, IntPtr recv, int count, IntPtr datatype, IntPtr op, IntPtr comm)
+        => Check(MPI_Reduce_scatter_block(send, recv, count, datatype, op, comm));
+
     /// <summary>MPI_Send (blocking standard send).</summary>
     /// <param name="buffer">Data.</param>
     /// <param name="count">Elements.</param>
@@ -609,6 +639,10 @@ public static unsafe partial class Mpi
     [LibraryImport(Lib)] private static partial int MPI_Barrier(IntPtr comm);
     [LibraryImport(Lib)] private static partial int MPI_Allreduce(IntPtr sendbuf, IntPtr recvbuf, int count, IntPtr datatype, IntPtr op, IntPtr comm);
     [LibraryImport(Lib)] private static partial int MPI_Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm);
+    [LibraryImport(Lib)] private static partial int MPI_Reduce(IntPtr sendbuf, IntPtr recvbuf, int count, IntPtr datatype, IntPtr op, int root, IntPtr comm);
+    [LibraryImport(Lib)]
+    private static partial int MPI_Allgather(IntPtr sendbuf, int sendcount, IntPtr sendtype, IntPtr recvbuf, int recvcount, IntPtr recvtype, IntPtr comm);
+    [LibraryImport(Lib)] private static partial int MPI_Reduce_scatter_block(IntPtr sendbuf, IntPtr recvbuf, int recvcount, IntPtr datatype, IntPtr op, IntPtr comm);
     [LibraryImport(Lib)] private static partial int MPI_Send(IntPtr buf, int count, IntPtr datatype, int dest, int tag, IntPtr comm);
     [LibraryImport(Lib)] private static partial int MPI_Recv(IntPtr buf, int count, IntPtr datatype, int source, int tag, IntPtr comm, MpiStatus* status);
     [LibraryImport(Lib)] private static partial int MPI_Ibarrier(IntPtr comm, IntPtr* request);

@@ -34,6 +34,7 @@ internal sealed class MpiCommunicator : IDisposable
         Mpi.SetErrorsReturn(Side);
         Rank = Mpi.CommRank(comm);
         Size = Mpi.CommSize(comm);
+        Worker = new MpiWorker(comm);
         MpiRuntime.Progress.Register(this);
     }
 
@@ -56,6 +57,9 @@ internal sealed class MpiCommunicator : IDisposable
         Volatile.Write(ref _lastCollective, CollectiveNames.IndexOf(collective));
         return Interlocked.Increment(ref _entered);
     }
+
+    /// <summary>The thread (and communicator) for large collectives.</summary>
+    public MpiWorker Worker { get; }
 
     /// <summary>How many collectives this rank has entered.</summary>
     public long Entered => Interlocked.Read(ref _entered);
@@ -184,6 +188,7 @@ internal sealed class MpiCommunicator : IDisposable
     public void Dispose()
     {
         MpiRuntime.Progress.Unregister(this);
+        Worker.Dispose();
         lock (_answerGate)
         {
             if (Side != 0 && !Mpi.Finalized())

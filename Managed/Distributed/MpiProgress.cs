@@ -21,10 +21,19 @@ internal sealed class MpiProgress : IDisposable
     private volatile bool _stopping;
     private int _waiters;
 
+    private int _stuckBlocking;
+
+    /// <summary>Abandoned requests and blocking calls still inside MPI.</summary>
     public int AbandonedCount
     {
-        get { lock (_gate) return _abandoned.Count; }
+        get { lock (_gate) return _abandoned.Count + Volatile.Read(ref _stuckBlocking); }
     }
+
+    /// <summary>A blocking collective on a worker thread was abandoned after a timeout.</summary>
+    public void Remember() => Interlocked.Increment(ref _stuckBlocking);
+
+    /// <summary>An abandoned blocking collective completed after all.</summary>
+    public void Forget() => Interlocked.Decrement(ref _stuckBlocking);
 
     public void Start()
     {

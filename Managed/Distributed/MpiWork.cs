@@ -69,18 +69,21 @@ internal sealed class MpiWork : Work
         return true;
     }
 
-    /// <summary>Blocking form: the caller polls (no hand-off to the progress thread, so small messages stay fast).</summary>
+    /// <summary>
+    /// Blocking form: the caller polls MPI_Test back to back, as MPI's own blocking calls poll their progress engine
+    /// (which yields the core by itself when mpirun oversubscribes it); no hand-off to another thread, so small
+    /// messages cost what MPI costs.
+    /// </summary>
     public void WaitInline()
     {
-        var clock = Stopwatch.StartNew();
-        var spin = new SpinWait();
+        long start = Stopwatch.GetTimestamp();
+        bool limited = Timeout != System.Threading.Timeout.InfiniteTimeSpan;
         while (!Poll())
         {
-            if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && clock.Elapsed > Timeout)
+            if (limited && Stopwatch.GetElapsedTime(start) > Timeout)
             {
-                TimedOut(clock.Elapsed);
+                TimedOut(Stopwatch.GetElapsedTime(start));
             }
-            spin.SpinOnce(sleep1Threshold: -1);
         }
         _error?.Throw();
     }
@@ -92,6 +95,10 @@ internal sealed class MpiWork : Work
             var clock = Stopwatch.StartNew();
             using (MpiRuntime.Progress.Waiting())
             {
+                // The progress thread completes the work: watch for it briefly before sleeping on it (a wake-up costs
+                // more than a short message takes).
+                var spin = new SpinWait();
+                while (!_done.Task.IsCompleted && clock.ElapsedTicks < Stopwatch.Frequency / 5000 && !spin.NextSpinWillYield) spin.SpinOnce();
                 if (!_done.Task.Wait(timeout)) TimedOut(clock.Elapsed);
             }
         }

@@ -30,7 +30,14 @@ public sealed partial class ProcessGroup
                 MpiTypes.Datatype(tensor.DType), MpiTypes.Op(op, tensor.DType), MpiComm.Comm);
             Action average = Averaged(op, b.Data);
             return (request, () => { average(); b.Finish(); });
-        }, (a, seq) => NcclAllReduce(tensor, op, a, seq));
+        }, (a, seq) => NcclAllReduce(tensor, op, a, seq), blocking: (buffers, comm) =>
+        {
+            var b = buffers.Add(StagedTensor.Output(tensor, reads: true));
+            int count = MpiTypes.Count(name, tensor.NumElements);
+            IntPtr type = MpiTypes.Datatype(tensor.DType), mop = MpiTypes.Op(op, tensor.DType);
+            Action average = Averaged(op, b.Data);
+            return (() => Native.Mpi.Allreduce(Native.Mpi.InPlace, b.Pointer, count, type, mop, comm), () => { average(); b.Finish(); });
+        }, bytes: Bytes(tensor));
     }
 
     /// <summary>Copies <paramref name="tensor"/> of rank <paramref name="src"/> into <paramref name="tensor"/> on every other rank.</summary>
@@ -54,7 +61,13 @@ public sealed partial class ProcessGroup
             var b = buffers.Add(StagedTensor.Output(tensor, reads: Rank == src));
             IntPtr request = Native.Mpi.Ibcast(b.Pointer, MpiTypes.Count(name, tensor.NumElements), MpiTypes.Datatype(tensor.DType), src, MpiComm.Comm);
             return (request, Rank == src ? null : b.Finish);
-        }, (a, seq) => NcclBroadcast(tensor, src, a, seq));
+        }, (a, seq) => NcclBroadcast(tensor, src, a, seq), blocking: (buffers, comm) =>
+        {
+            var b = buffers.Add(StagedTensor.Output(tensor, reads: Rank == src));
+            int count = MpiTypes.Count(name, tensor.NumElements);
+            IntPtr type = MpiTypes.Datatype(tensor.DType);
+            return (() => Native.Mpi.Bcast(b.Pointer, count, type, src, comm), Rank == src ? null : b.Finish);
+        }, bytes: Bytes(tensor));
     }
 
     /// <summary>
@@ -91,6 +104,8 @@ public sealed partial class ProcessGroup
             return (request, () => { average(); b.Finish(); });
         }, (a, seq) => NcclReduce(tensor, dst, op, a, seq));
     }
+
+    private static long Bytes(Tensor tensor) => tensor.NumElements * tensor.DType.ElementSize();
 
     /// <summary>Waits until every rank of the group has called it.</summary>
     public void Barrier() => BarrierCore(async: false);

@@ -65,7 +65,14 @@ public sealed partial class ProcessGroup
             var o = buffers.Add(StagedTensor.Output(output, reads: false));
             IntPtr request = Mpi.Iallgather(i.Pointer, o.Pointer, MpiTypes.Count(name, input.NumElements), MpiTypes.Datatype(input.DType), MpiComm.Comm);
             return (request, o.Finish);
-        }, (a, seq) => NcclAllGather(output, input, a, seq));
+        }, (a, seq) => NcclAllGather(output, input, a, seq), blocking: (buffers, comm) =>
+        {
+            var i = buffers.Add(StagedTensor.Input(input));
+            var o = buffers.Add(StagedTensor.Output(output, reads: false));
+            int count = MpiTypes.Count(name, input.NumElements);
+            IntPtr type = MpiTypes.Datatype(input.DType);
+            return (() => Mpi.Allgather(i.Pointer, o.Pointer, count, type, comm), o.Finish);
+        }, bytes: Bytes(output));
     }
 
     private Work AllGatherListCore(IReadOnlyList<Tensor> outputs, Tensor input, bool async)
@@ -137,7 +144,15 @@ public sealed partial class ProcessGroup
                 MpiTypes.Datatype(output.DType), MpiTypes.Op(op, output.DType), MpiComm.Comm);
             Action average = Averaged(op, o.Data);
             return (request, () => { average(); o.Finish(); });
-        }, (a, seq) => NcclReduceScatter(output, input, op, a, seq));
+        }, (a, seq) => NcclReduceScatter(output, input, op, a, seq), blocking: (buffers, comm) =>
+        {
+            var i = buffers.Add(StagedTensor.Input(input));
+            var o = buffers.Add(StagedTensor.Output(output, reads: false));
+            int count = MpiTypes.Count(name, output.NumElements);
+            IntPtr type = MpiTypes.Datatype(output.DType), mop = MpiTypes.Op(op, output.DType);
+            Action average = Averaged(op, o.Data);
+            return (() => Mpi.ReduceScatterBlock(i.Pointer, o.Pointer, count, type, mop, comm), () => { average(); o.Finish(); });
+        }, bytes: Bytes(input));
     }
 
     private ThenWork ReduceScatterListCore(Tensor output, IReadOnlyList<Tensor> inputs, ReduceOp op, bool async)

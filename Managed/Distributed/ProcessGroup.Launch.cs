@@ -7,11 +7,21 @@ public sealed partial class ProcessGroup
     /// <summary>Starts an MPI operation: returns the request and what to do once it completes.</summary>
     private delegate (IntPtr Request, Action? Finish) MpiStart(StagedSet buffers);
 
+    /// <summary>Prepares a blocking MPI call on <paramref name="comm"/> (run by the worker) and what to do after it.</summary>
+    private delegate (Action Run, Action? Finish) MpiBlocking(StagedSet buffers, IntPtr comm);
+
+    /// <summary>
+    /// From this many bytes a collective runs as a blocking MPI call on the worker thread (Open MPI's tuned algorithms);
+    /// below, as a nonblocking call polled by the caller, where a thread hand-off would cost more than it saves.
+    /// </summary>
+    internal const long BlockingThresholdBytes = 64 << 10;
+
     /// <summary>
     /// Runs one collective: counts it, checks the ranks' signatures in debug mode, then starts it on the backend chosen
     /// for its tensors. Blocking calls poll on the calling thread; async calls hand the request to the progress thread.
     /// </summary>
-    private Work Launch(string collective, bool async, Tensor? first, long[]? signature, MpiStart mpi, Func<bool, long, Work>? nccl = null, int? peer = null)
+    private Work Launch(string collective, bool async, Tensor? first, long[]? signature, MpiStart mpi, Func<bool, long, Work>? nccl = null, int? peer = null,
+        MpiBlocking? blocking = null, long bytes = 0)
     {
         ThrowIfDisposed(collective);
         DistributedBackend backend = first is null ? DistributedBackend.Mpi : CheckBackend(collective, first);
@@ -26,6 +36,23 @@ public sealed partial class ProcessGroup
             return nccl(async, sequence);
         }
         var buffers = new StagedSet();
+        if (blocking is not null && bytes >= BlockingThresholdBytes)
+        {
+            MpiBlockingWork large;
+            try
+            {
+                var (run, then) = blocking(buffers, MpiComm.Worker.Comm);
+                large = new MpiBlockingWork(MpiComm, collective, sequence, run, then, buffers, Timeout);
+            }
+            catch
+            {
+                buffers.Dispose();
+                throw;
+            }
+            MpiComm.Worker.Enqueue(large);
+            if (!async) large.Wait();
+            return large;
+        }
         IntPtr request;
         Action? finish;
         try

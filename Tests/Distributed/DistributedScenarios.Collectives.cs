@@ -206,6 +206,7 @@ public static partial class DistributedScenarios
     private static void SendRecvRing(ProcessGroup g)
     {
         int w = g.WorldSize;
+        if (w == 1) throw new ScenarioSkippedException("a ring of sends needs two ranks or more");
         int next = (g.Rank + 1) % w, previous = (g.Rank + w - 1) % w;
         foreach (DType dtype in AllDTypes)
         {

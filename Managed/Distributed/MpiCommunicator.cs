@@ -61,6 +61,14 @@ internal sealed class MpiCommunicator : IDisposable
     /// <summary>The thread (and communicator) for large collectives.</summary>
     public MpiWorker Worker { get; }
 
+    private int _inFlight;
+
+    /// <summary>Counts an operation that uses this communicator until <see cref="OperationEnded"/>.</summary>
+    public void OperationStarted() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>An operation completed (its MPI request or blocking call returned).</summary>
+    public void OperationEnded() => Interlocked.Decrement(ref _inFlight);
+
     /// <summary>How many collectives this rank has entered.</summary>
     public long Entered => Interlocked.Read(ref _entered);
 
@@ -191,7 +199,10 @@ internal sealed class MpiCommunicator : IDisposable
         Worker.Dispose();
         lock (_answerGate)
         {
-            if (Side != 0 && !Mpi.Finalized())
+            // A request abandoned after a timeout may still be pending on these communicators, and Open MPI's
+            // nonblocking collectives touch their communicator when they progress: such communicators are left alone
+            // (the group was unusable anyway), never freed under a pending request.
+            if (Side != 0 && !Mpi.Finalized() && Volatile.Read(ref _inFlight) == 0)
             {
                 Mpi.CommFree(Side);
                 if (_ownsComm) Mpi.CommFree(Comm);

@@ -11,10 +11,11 @@ public sealed partial class ProcessGroup
     private delegate (Action Run, Action? Finish) MpiBlocking(StagedSet buffers, IntPtr comm);
 
     /// <summary>
-    /// From this many bytes a collective runs as a blocking MPI call on the worker thread (Open MPI's tuned algorithms);
-    /// below, as a nonblocking call polled by the caller, where a thread hand-off would cost more than it saves.
+    /// From this many bytes a collective that has a blocking form runs it on the worker thread (Open MPI's tuned
+    /// algorithms); below, as a nonblocking call polled by the caller. Open MPI's nonblocking all-reduce was slower at
+    /// every size measured (docs/benchmarks.md), hand-off included, so every size takes the worker.
     /// </summary>
-    internal const long BlockingThresholdBytes = 64 << 10;
+    internal const long BlockingThresholdBytes = 0;
 
     /// <summary>
     /// Runs one collective: counts it, checks the ranks' signatures in debug mode, then starts it on the backend chosen

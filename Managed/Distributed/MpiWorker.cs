@@ -5,7 +5,7 @@ namespace CudaTensor.Distributed;
 /// <summary>
 /// The thread that runs a communicator's large collectives with MPI's blocking calls, in the order they were issued.
 /// Open MPI's blocking collectives use its tuned algorithms (coll/tuned), which were faster than the nonblocking ones
-/// (coll/libnbc) at every size measured in docs/benchmarks.md (4 KiB: 1.4 us against 77 us; 64 KiB to 16 MiB up to 2x); running them here keeps the caller free (async
+/// (coll/libnbc) at every size measured in docs/benchmarks.md (4 KiB: 3.9 us against 13.6 us; 64 KiB to 16 MiB up to 2x); running them here keeps the caller free (async
 /// work overlaps computation) and lets the caller's wait time out. The worker has its own duplicate communicator, so
 /// its order of collectives is independent of the small ones issued on the calling thread.
 /// </summary>

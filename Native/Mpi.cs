@@ -212,6 +212,15 @@ public static unsafe partial class Mpi
         return (MpiThreadLevel)provided;
     }
 
+    /// <summary>The thread level MPI was initialized with (MPI_Query_thread).</summary>
+    /// <returns>The level.</returns>
+    public static MpiThreadLevel QueryThread()
+    {
+        int provided;
+        Check(MPI_Query_thread(&provided));
+        return (MpiThreadLevel)provided;
+    }
+
     /// <summary>MPI_Finalize.</summary>
     public static void FinalizeMpi() => Check(MPI_Finalize());
 
@@ -623,6 +632,7 @@ public static unsafe partial class Mpi
     [LibraryImport(Lib)] private static partial int MPI_Initialized(int* flag);
     [LibraryImport(Lib)] private static partial int MPI_Finalized(int* flag);
     [LibraryImport(Lib)] private static partial int MPI_Finalize();
+    [LibraryImport(Lib)] private static partial int MPI_Query_thread(int* provided);
     [LibraryImport(Lib)] private static partial int MPI_Abort(IntPtr comm, int errorcode);
     [LibraryImport(Lib)] private static partial int MPI_Error_string(int errorcode, byte* text, int* resultlen);
     [LibraryImport(Lib)] private static partial int MPI_Get_library_version(byte* version, int* resultlen);

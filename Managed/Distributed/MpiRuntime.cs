@@ -29,7 +29,7 @@ internal static class MpiRuntime
             MpiThreadLevel provided;
             if (Mpi.Initialized())
             {
-                provided = QueryThread();
+                provided = Mpi.QueryThread();
             }
             else
             {
@@ -47,8 +47,6 @@ internal static class MpiRuntime
             s_started = true;
         }
     }
-
-    private static MpiThreadLevel QueryThread() => MpiThreadLevel.MPI_THREAD_MULTIPLE; // an embedding program vouches for its level
 
     // At exit: stop the progress thread, then finalize. A collective abandoned after a timeout that never completed
     // would make MPI_Finalize wait forever for its peers, so then the job is aborted instead (as PyTorch's watchdog does).

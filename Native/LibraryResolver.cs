@@ -18,6 +18,12 @@ public enum NativeLibraryKind
 
     /// <summary>cuBLASLt (libcublasLt.so.13/.12/.11).</summary>
     CublasLt,
+
+    /// <summary>MPI with the Open MPI 4/5 ABI (libmpi.so.40), for CPU collectives and process bootstrap.</summary>
+    Mpi,
+
+    /// <summary>NCCL 2 (libnccl.so.2), for collectives on CUDA tensors.</summary>
+    Nccl,
 }
 
 /// <summary>The outcome of looking for one native library.</summary>
@@ -59,6 +65,8 @@ public static partial class LibraryResolver
     internal const string NvrtcImport = "nvrtc";
     internal const string CublasImport = "cublas";
     internal const string CublasLtImport = "cublasLt";
+    internal const string MpiImport = "mpi";
+    internal const string NcclImport = "nccl";
 
     private static readonly ConcurrentDictionary<NativeLibraryKind, Lazy<NativeLibraryProbe>> Probes = new();
     private static int registered;
@@ -85,6 +93,8 @@ public static partial class LibraryResolver
                 NativeLibraryKind.Nvrtc => ["nvrtc64_130_0.dll", "nvrtc64_120_0.dll", "nvrtc64_112_0.dll"],
                 NativeLibraryKind.Cublas => ["cublas64_13.dll", "cublas64_12.dll", "cublas64_11.dll"],
                 NativeLibraryKind.CublasLt => ["cublasLt64_13.dll", "cublasLt64_12.dll", "cublasLt64_11.dll"],
+                // Microsoft MPI has another ABI (integer handles) and NCCL ships for Linux only.
+                NativeLibraryKind.Mpi or NativeLibraryKind.Nccl => [],
                 _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown native library."),
             };
         }
@@ -94,6 +104,9 @@ public static partial class LibraryResolver
             NativeLibraryKind.Nvrtc => ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"],
             NativeLibraryKind.Cublas => ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11"],
             NativeLibraryKind.CublasLt => ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"],
+            // Open MPI 4 and 5 share the soname libmpi.so.40 and the handle ABI (addresses of ompi_mpi_* globals).
+            NativeLibraryKind.Mpi => ["libmpi.so.40"],
+            NativeLibraryKind.Nccl => ["libnccl.so.2"],
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown native library."),
         };
     }
@@ -107,6 +120,8 @@ public static partial class LibraryResolver
         NativeLibraryKind.Nvrtc => "NVRTC",
         NativeLibraryKind.Cublas => "cuBLAS",
         NativeLibraryKind.CublasLt => "cuBLASLt",
+        NativeLibraryKind.Mpi => "MPI (Open MPI)",
+        NativeLibraryKind.Nccl => "NCCL",
         _ => kind.ToString(),
     };
 
@@ -162,8 +177,12 @@ public static partial class LibraryResolver
     /// <returns>The probe result.</returns>
     public static NativeLibraryProbe Probe(NativeLibraryKind kind)
         => Probes.GetOrAdd(kind, k => new Lazy<NativeLibraryProbe>(
-            () => ProbeVirtualDevice(k)
-                ?? (k == NativeLibraryKind.Nvrtc ? ProbeNvrtc() : Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders())))).Value;
+            () => ProbeVirtualDevice(k) ?? k switch
+            {
+                NativeLibraryKind.Nvrtc => ProbeNvrtc(),
+                NativeLibraryKind.Mpi => ProbeMpi(),
+                _ => Probe(k, CandidateNames(k), ExtraFolders(), ToolkitFolders()),
+            })).Value;
 
     /// <summary>
     /// Which NVRTC was loaded and why (see <see cref="Native.NvrtcChoice"/>); null until NVRTC is first probed, or when
@@ -308,6 +327,8 @@ public static partial class LibraryResolver
             NvrtcImport => NativeLibraryKind.Nvrtc,
             CublasImport => NativeLibraryKind.Cublas,
             CublasLtImport => NativeLibraryKind.CublasLt,
+            MpiImport => NativeLibraryKind.Mpi,
+            NcclImport => NativeLibraryKind.Nccl,
             _ => null,
         };
         if (kind is null)

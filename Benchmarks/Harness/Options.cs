@@ -32,6 +32,9 @@ public sealed record Options
     /// <summary>Measure what undisposed tensors cost (unscoped training loop, long graphs) instead of the suite.</summary>
     public bool Lifetime { get; init; }
 
+    /// <summary>All-reduce bus bandwidth through ProcessGroup vs a direct MPI call (run under mpirun -np N).</summary>
+    public bool AllReduce { get; init; }
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Options:
@@ -45,6 +48,8 @@ public sealed record Options
           --fusion             the 6-op chain on 2^24 float32: ElementwiseKernel vs eager vs a copy (with --device)
           --lifetime           what undisposed tensors cost: unscoped vs scoped training step, collections,
                                working set, one-element add, long autograd graphs
+          --allreduce          all-reduce bus bandwidth, 4 KiB .. 256 MiB, ProcessGroup vs MPI_Allreduce
+                               (run as: mpirun -np 2 dotnet CudaTensor.Benchmarks.dll --allreduce)
           --help               this text
         """;
 
@@ -72,6 +77,7 @@ public sealed record Options
                 case "--unary-lanes": o = o with { UnaryLanes = true }; break;
                 case "--lifetime": o = o with { Lifetime = true }; break;
                 case "--fusion": o = o with { Fusion = true }; break;
+                case "--allreduce": o = o with { AllReduce = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

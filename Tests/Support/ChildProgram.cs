@@ -22,6 +22,8 @@ public static class ChildProgram
                     Console.WriteLine(loss.ToString("R", CultureInfo.InvariantCulture));
                 Console.WriteLine($"threads {(global::CudaTensor.Cpu.NumThreads)}");
                 return 0;
+            case "distributed":
+                return Distributed.DistributedScenarios.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
                 return 2;

@@ -7,6 +7,21 @@ namespace CudaTensor.AutogradEngine;
 /// </summary>
 internal static class Engine
 {
+    // The callbacks queued during the backward pass running on this thread (null outside one).
+    [ThreadStatic]
+    private static List<Action>? t_callbacks;
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on this thread once the backward pass that is running ends, after every node
+    /// (PyTorch's <c>queue_callback</c>): data-parallel training waits for its gradient reductions there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No backward pass is running on this thread.</exception>
+    internal static void QueueCallback(Action callback)
+        => (t_callbacks ?? throw new InvalidOperationException("QueueCallback: no backward pass is running on this thread.")).Add(callback);
+
+    /// <summary>True while a backward pass runs on this thread (a hook is being called from one).</summary>
+    internal static bool InBackward => t_callbacks is not null;
+
     /// <summary>
     /// Backpropagates <paramref name="gradOutputs"/> from <paramref name="outputs"/>. With
     /// <paramref name="inputs"/> null, gradients accumulate into leaves' <see cref="Tensor.Grad"/>; otherwise
@@ -60,33 +75,49 @@ internal static class Engine
         }
 
         var results = inputs is null ? null : new Tensor?[inputs.Count];
-        using (GradMode.Set(createGraph))
+        var outerCallbacks = t_callbacks;
+        var callbacks = t_callbacks = [];
+        try
         {
-            while (ready.TryDequeue(out var node, out _))
+            RunNodes();
+            // Callbacks may queue more callbacks; all run, in order.
+            for (int i = 0; i < callbacks.Count; i++) callbacks[i]();
+        }
+        finally
+        {
+            t_callbacks = outerCallbacks;
+        }
+
+        void RunNodes()
+        {
+            using (GradMode.Set(createGraph))
             {
-                if (!buffers.Remove(node, out var incoming))
+                while (ready.TryDequeue(out var node, out _))
                 {
-                    // Every path into this node carried no gradient: it has nothing to do, but its successors
-                    // must still learn that this path is finished.
+                    if (!buffers.Remove(node, out var incoming))
+                    {
+                        // Every path into this node carried no gradient: it has nothing to do, but its successors
+                        // must still learn that this path is finished.
+                        Release(node, retainGraph);
+                        foreach (var next in node.NextNodes) CountDown(next);
+                        continue;
+                    }
+                    var grad = node.RunPreHooks(incoming);
+                    if (capture is not null && capture.TryGetValue(node, out var positions))
+                    {
+                        foreach (var p in positions) results![p] = grad;
+                    }
+                    // Autograd.Grad never writes leaves' .Grad.
+                    if (node is AccumulateGrad && capture is not null) continue;
+                    var inputGrads = node.Apply(grad);
+                    if (GradMode.IsAnomalyDetectionEnabled) CheckFinite(node, inputGrads);
                     Release(node, retainGraph);
-                    foreach (var next in node.NextNodes) CountDown(next);
-                    continue;
-                }
-                var grad = node.RunPreHooks(incoming);
-                if (capture is not null && capture.TryGetValue(node, out var positions))
-                {
-                    foreach (var p in positions) results![p] = grad;
-                }
-                // Autograd.Grad never writes leaves' .Grad.
-                if (node is AccumulateGrad && capture is not null) continue;
-                var inputGrads = node.Apply(grad);
-                if (GradMode.IsAnomalyDetectionEnabled) CheckFinite(node, inputGrads);
-                Release(node, retainGraph);
-                for (int i = 0; i < node.NextNodes.Length; i++)
-                {
-                    var next = node.NextNodes[i];
-                    if (next is not null && needed.Contains(next) && inputGrads[i] is { } g) Accumulate(buffers, next, g);
-                    CountDown(next);
+                    for (int i = 0; i < node.NextNodes.Length; i++)
+                    {
+                        var next = node.NextNodes[i];
+                        if (next is not null && needed.Contains(next) && inputGrads[i] is { } g) Accumulate(buffers, next, g);
+                        CountDown(next);
+                    }
                 }
             }
         }

@@ -44,6 +44,10 @@ public static partial class DistributedScenarios
                 scenario(world);
                 if (world.Rank == 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PASS {name} ({clock.Elapsed.TotalSeconds:0.00} s)"));
             }
+            catch (ScenarioSkippedException skip)
+            {
+                if (world.Rank == 0) Console.WriteLine($"SKIP {name}: {skip.Message.ReplaceLineEndings(" ")}");
+            }
             catch (Exception e)
             {
                 failures++;

@@ -1,0 +1,11 @@
+using CudaTensor.Distributed;
+
+namespace CudaTensor.Tests.Distributed;
+
+public static partial class DistributedScenarios
+{
+    private static void RegisterFunctional()
+    {
+        Scenarios["functional"] = _ => { };
+    }
+}

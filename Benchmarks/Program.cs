@@ -33,6 +33,10 @@ if (options.Fusion)
 {
     return FusionThroughput.Run(options.Quick, options.Device);
 }
+if (options.DataParallel)
+{
+    return DataParallelStep.Run(options.Quick);
+}
 if (options.Lifetime)
 {
     return LifetimeBenchmark.Run(options.Quick, options.Filters);

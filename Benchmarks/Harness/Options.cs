@@ -32,6 +32,9 @@ public sealed record Options
     /// <summary>Measure what undisposed tensors cost (unscoped training loop, long graphs) instead of the suite.</summary>
     public bool Lifetime { get; init; }
 
+    /// <summary>Time a DistributedDataParallel step on 1 and on all ranks, and how much of the all-reduce backward hides (run under mpirun).</summary>
+    public bool DataParallel { get; init; }
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Options:
@@ -45,6 +48,8 @@ public sealed record Options
           --fusion             the 6-op chain on 2^24 float32: ElementwiseKernel vs eager vs a copy (with --device)
           --lifetime           what undisposed tensors cost: unscoped vs scoped training step, collections,
                                working set, one-element add, long autograd graphs
+          --ddp                DistributedDataParallel step of an MLP on 1 rank vs all ranks and the share of
+                               the all-reduce hidden behind backward (mpirun -np 2 dotnet CudaTensor.Benchmarks.dll --ddp)
           --help               this text
         """;
 
@@ -72,6 +77,7 @@ public sealed record Options
                 case "--unary-lanes": o = o with { UnaryLanes = true }; break;
                 case "--lifetime": o = o with { Lifetime = true }; break;
                 case "--fusion": o = o with { Fusion = true }; break;
+                case "--ddp": o = o with { DataParallel = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

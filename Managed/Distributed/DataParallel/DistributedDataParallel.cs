@@ -95,6 +95,8 @@ public sealed class DistributedDataParallel : Module
     /// </summary>
     public IReadOnlyList<IReadOnlyList<string>> Buckets => _reducer.BucketNames;
 
+    internal GradientReducer Reducer => _reducer;
+
     /// <inheritdoc/>
     public override string TypeName => "DistributedDataParallel";
 

@@ -8,7 +8,7 @@ namespace CudaTensor.Distributed;
 /// (buckets start in order, the same on every rank) while backward goes on; a callback at the end of backward waits
 /// for the buckets. After the first synchronized iteration the buckets are rebuilt in the order the gradients arrived.
 /// </summary>
-internal sealed class GradientReducer : IDisposable
+internal sealed class GradientReducer
 {
     private readonly Lock _gate = new();
     private readonly ProcessGroup _group;
@@ -52,6 +52,14 @@ internal sealed class GradientReducer : IDisposable
             lock (_gate) return [.. _buckets.Select(b => (IReadOnlyList<string>)[.. b.Members.Select(i => _names[i])])];
         }
     }
+
+    /// <summary>In the last synchronized backward: from the first bucket's launch to the end of backward (the time communication could hide in).</summary>
+    internal TimeSpan LastLaunchLead { get; private set; }
+
+    /// <summary>In the last synchronized backward: how long its end waited for the all-reduces (the communication not hidden).</summary>
+    internal TimeSpan LastWait { get; private set; }
+
+    private long _firstLaunch;
 
     /// <summary>Called before a forward pass: arms the hooks for a synchronized backward (or disarms them).</summary>
     public void Prepare(bool synchronize)
@@ -98,6 +106,7 @@ internal sealed class GradientReducer : IDisposable
         {
             while (_nextBucket < _buckets.Length && _buckets[_nextBucket].Pending == 0)
             {
+                if (_nextBucket == 0) _firstLaunch = System.Diagnostics.Stopwatch.GetTimestamp();
                 var next = _buckets[_nextBucket++];
                 next.Work = _group.AllReduceAsync(next.Buffer, ReduceOp.Avg);
             }
@@ -146,6 +155,8 @@ internal sealed class GradientReducer : IDisposable
                     "take part in computing the loss, freeze the ones that do not (RequiresGrad = false) before wrapping the module, or construct " +
                     "DistributedDataParallel with findUnusedParameters: true.");
             }
+            long end = System.Diagnostics.Stopwatch.GetTimestamp();
+            LastLaunchLead = _nextBucket > 0 ? System.Diagnostics.Stopwatch.GetElapsedTime(_firstLaunch, end) : TimeSpan.Zero;
             bool[] locallyUsed = [.. _ready];
             foreach (int i in missing) MarkReady(i);
             Tensor? used = null;
@@ -156,6 +167,7 @@ internal sealed class GradientReducer : IDisposable
                 usedWork = _group.AllReduceAsync(used, ReduceOp.Max);
             }
             WaitLaunched();
+            LastWait = System.Diagnostics.Stopwatch.GetElapsedTime(end);
             if (used is not null)
             {
                 usedWork!.Wait();
@@ -220,29 +232,5 @@ internal sealed class GradientReducer : IDisposable
             grad!.Dispose();
         }
         foreach (var b in old) b.Dispose();
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            WaitLaunched();
-            foreach (var h in _hooks) h.Remove();
-            _hooks.Clear();
-            for (int i = 0; i < _params.Length; i++)
-            {
-                // Gradients that live in a bucket get their own memory before the buckets go.
-                var grad = _params[i].Grad;
-                if (grad is not null && _accumulators[i].IsInBuffer(grad))
-                {
-                    _params[i].Grad = grad.DetachedClone();
-                    TensorScope.Unregister(_params[i].Grad!);
-                    grad.Dispose();
-                }
-                _accumulators[i].Buffer = null;
-            }
-            foreach (var b in _buckets) b.Dispose();
-            _buckets = [];
-        }
     }
 }

@@ -22,6 +22,12 @@ internal static class Engine
     /// <summary>True while a backward pass runs on this thread (a hook is being called from one).</summary>
     internal static bool InBackward => t_callbacks is not null;
 
+    // Restores the enclosing pass's callback list (a backward may run inside a node of another) when a pass ends.
+    private sealed class CallbackScope(List<Action>? outer) : IDisposable
+    {
+        public void Dispose() => t_callbacks = outer;
+    }
+
     /// <summary>
     /// Backpropagates <paramref name="gradOutputs"/> from <paramref name="outputs"/>. With
     /// <paramref name="inputs"/> null, gradients accumulate into leaves' <see cref="Tensor.Grad"/>; otherwise
@@ -75,52 +81,41 @@ internal static class Engine
         }
 
         var results = inputs is null ? null : new Tensor?[inputs.Count];
-        var outerCallbacks = t_callbacks;
-        var callbacks = t_callbacks = [];
-        try
+        var callbacks = new List<Action>();
+        using var callbackScope = new CallbackScope(t_callbacks);
+        t_callbacks = callbacks;
+        using (GradMode.Set(createGraph))
         {
-            RunNodes();
-            // Callbacks may queue more callbacks; all run, in order.
-            for (int i = 0; i < callbacks.Count; i++) callbacks[i]();
-        }
-        finally
-        {
-            t_callbacks = outerCallbacks;
-        }
-
-        void RunNodes()
-        {
-            using (GradMode.Set(createGraph))
+            while (ready.TryDequeue(out var node, out _))
             {
-                while (ready.TryDequeue(out var node, out _))
+                if (!buffers.Remove(node, out var incoming))
                 {
-                    if (!buffers.Remove(node, out var incoming))
-                    {
-                        // Every path into this node carried no gradient: it has nothing to do, but its successors
-                        // must still learn that this path is finished.
-                        Release(node, retainGraph);
-                        foreach (var next in node.NextNodes) CountDown(next);
-                        continue;
-                    }
-                    var grad = node.RunPreHooks(incoming);
-                    if (capture is not null && capture.TryGetValue(node, out var positions))
-                    {
-                        foreach (var p in positions) results![p] = grad;
-                    }
-                    // Autograd.Grad never writes leaves' .Grad.
-                    if (node is AccumulateGrad && capture is not null) continue;
-                    var inputGrads = node.Apply(grad);
-                    if (GradMode.IsAnomalyDetectionEnabled) CheckFinite(node, inputGrads);
+                    // Every path into this node carried no gradient: it has nothing to do, but its successors
+                    // must still learn that this path is finished.
                     Release(node, retainGraph);
-                    for (int i = 0; i < node.NextNodes.Length; i++)
-                    {
-                        var next = node.NextNodes[i];
-                        if (next is not null && needed.Contains(next) && inputGrads[i] is { } g) Accumulate(buffers, next, g);
-                        CountDown(next);
-                    }
+                    foreach (var next in node.NextNodes) CountDown(next);
+                    continue;
+                }
+                var grad = node.RunPreHooks(incoming);
+                if (capture is not null && capture.TryGetValue(node, out var positions))
+                {
+                    foreach (var p in positions) results![p] = grad;
+                }
+                // Autograd.Grad never writes leaves' .Grad.
+                if (node is AccumulateGrad && capture is not null) continue;
+                var inputGrads = node.Apply(grad);
+                if (GradMode.IsAnomalyDetectionEnabled) CheckFinite(node, inputGrads);
+                Release(node, retainGraph);
+                for (int i = 0; i < node.NextNodes.Length; i++)
+                {
+                    var next = node.NextNodes[i];
+                    if (next is not null && needed.Contains(next) && inputGrads[i] is { } g) Accumulate(buffers, next, g);
+                    CountDown(next);
                 }
             }
         }
+        // Callbacks may queue more callbacks; all run, in order.
+        for (int i = 0; i < callbacks.Count; i++) callbacks[i]();
 
         void CountDown(Node? next)
         {

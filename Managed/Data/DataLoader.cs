@@ -27,10 +27,10 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, ulong? seed = null, Generator? generator = null,
         bool dropLast = false, Device? device = null, Sampler? sampler = null)
     {
+        ArgumentNullException.ThrowIfNull(dataset);
         if (sampler is not null && shuffle)
             throw new ArgumentException($"{nameof(DataLoader)}: pass either a sampler or shuffle: true, not both (the sampler decides the order; a DistributedSampler shuffles itself).", nameof(sampler));
         Sampler = sampler;
-        ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
                 $"{nameof(DataLoader)}: batchSize should be a positive integer, got {batchSize}. Pass the number of samples per batch (e.g. 32).");

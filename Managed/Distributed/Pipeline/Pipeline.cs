@@ -198,7 +198,9 @@ public sealed class Pipeline : Module
         Group.Recv(header, StageIndex - 1, ActivationTag);
         long[] h = header.ToArray<long>();
         long[] shape = h.AsSpan(2, (int)h[1]).ToArray();
-        var x = Tensor.Empty(shape, (DType)h[0], Group.DefaultDevice);
+        // Received where the stage computes: its parameters' device (the rank's default device for a stage without any).
+        var device = Stage.Parameters().Select(p => (Device?)p.Device).FirstOrDefault() ?? Group.DefaultDevice;
+        var x = Tensor.Empty(shape, (DType)h[0], device);
         Group.Recv(x, StageIndex - 1, ActivationTag);
         return x;
     }

@@ -37,6 +37,10 @@ if (options.AllReduce)
 {
     return AllReduceBandwidth.Run(options.Quick);
 }
+if (options.DataParallel)
+{
+    return DataParallelStep.Run(options.Quick);
+}
 if (options.Lifetime)
 {
     return LifetimeBenchmark.Run(options.Quick, options.Filters);

@@ -34,6 +34,8 @@ public sealed record Options
 
     /// <summary>All-reduce bus bandwidth through ProcessGroup vs a direct MPI call (run under mpirun -np N).</summary>
     public bool AllReduce { get; init; }
+    /// <summary>Time a DistributedDataParallel step on 1 and on all ranks, and how much of the all-reduce backward hides (run under mpirun).</summary>
+    public bool DataParallel { get; init; }
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
@@ -50,6 +52,8 @@ public sealed record Options
                                working set, one-element add, long autograd graphs
           --allreduce          all-reduce bus bandwidth, 4 KiB .. 256 MiB, ProcessGroup vs MPI_Allreduce
                                (run as: mpirun -np 2 dotnet CudaTensor.Benchmarks.dll --allreduce)
+          --ddp                DistributedDataParallel step of an MLP on 1 rank vs all ranks and the share of
+                               the all-reduce hidden behind backward (mpirun -np 2 dotnet CudaTensor.Benchmarks.dll --ddp)
           --help               this text
         """;
 
@@ -78,6 +82,7 @@ public sealed record Options
                 case "--lifetime": o = o with { Lifetime = true }; break;
                 case "--fusion": o = o with { Fusion = true }; break;
                 case "--allreduce": o = o with { AllReduce = true }; break;
+                case "--ddp": o = o with { DataParallel = true }; break;
                 case "--filter": filters.Add(Value()); break;
                 case "--device":
                     string d = Value().ToLowerInvariant();

@@ -40,9 +40,37 @@ internal sealed class AccumulateGrad(Tensor leaf) : Node
         return new RemovableHandle(() => HookList.Remove(ref _postHooks, hook));
     }
 
+    /// <summary>
+    /// A tensor shaped like the leaf that gradients accumulate into in place, when set (data-parallel training sets a
+    /// view of a communication bucket, so gradients are reduced where they are, with no copy). Used while the leaf's
+    /// gradient is null or already lives there and the backward pass records no graph; otherwise ignored.
+    /// </summary>
+    internal Tensor? Buffer { get; set; }
+
+    /// <summary>True when <paramref name="grad"/> is a tensor over <see cref="Buffer"/>'s memory.</summary>
+    internal bool IsInBuffer(Tensor? grad)
+        => Buffer is { } b && grad is not null && ReferenceEquals(grad.Storage, b.Storage) && grad.StorageOffset == b.StorageOffset
+            && grad.Strides.SequenceEqual(b.Strides);
+
     private void Accumulate(Tensor grad)
     {
         var current = Leaf.Grad;
+        if (Buffer is { } buffer && !GradMode.IsEnabled && (current is null || IsInBuffer(current)))
+        {
+            if (current is null)
+            {
+                // A new tensor object over the buffer: the leaf's owner may dispose its gradient (ZeroGrad does).
+                current = buffer.Detach();
+                TensorScope.Unregister(current);
+                current.CopyFrom(grad);
+                Leaf.Grad = current;
+            }
+            else
+            {
+                current.AddInPlace(grad);
+            }
+            return;
+        }
         Tensor next;
         if (current is null)
         {

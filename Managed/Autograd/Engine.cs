@@ -7,6 +7,27 @@ namespace CudaTensor.AutogradEngine;
 /// </summary>
 internal static class Engine
 {
+    // The callbacks queued during the backward pass running on this thread (null outside one).
+    [ThreadStatic]
+    private static List<Action>? t_callbacks;
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on this thread once the backward pass that is running ends, after every node
+    /// (PyTorch's <c>queue_callback</c>): data-parallel training waits for its gradient reductions there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No backward pass is running on this thread.</exception>
+    internal static void QueueCallback(Action callback)
+        => (t_callbacks ?? throw new InvalidOperationException("QueueCallback: no backward pass is running on this thread.")).Add(callback);
+
+    /// <summary>True while a backward pass runs on this thread (a hook is being called from one).</summary>
+    internal static bool InBackward => t_callbacks is not null;
+
+    // Restores the enclosing pass's callback list (a backward may run inside a node of another) when a pass ends.
+    private sealed class CallbackScope(List<Action>? outer) : IDisposable
+    {
+        public void Dispose() => t_callbacks = outer;
+    }
+
     /// <summary>
     /// Backpropagates <paramref name="gradOutputs"/> from <paramref name="outputs"/>. With
     /// <paramref name="inputs"/> null, gradients accumulate into leaves' <see cref="Tensor.Grad"/>; otherwise
@@ -60,6 +81,9 @@ internal static class Engine
         }
 
         var results = inputs is null ? null : new Tensor?[inputs.Count];
+        var callbacks = new List<Action>();
+        using var callbackScope = new CallbackScope(t_callbacks);
+        t_callbacks = callbacks;
         using (GradMode.Set(createGraph))
         {
             while (ready.TryDequeue(out var node, out _))
@@ -90,6 +114,8 @@ internal static class Engine
                 }
             }
         }
+        // Callbacks may queue more callbacks; all run, in order.
+        for (int i = 0; i < callbacks.Count; i++) callbacks[i]();
 
         void CountDown(Node? next)
         {

@@ -21,11 +21,16 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     /// <param name="generator">The generator to draw permutations from; default: a private one seeded with <paramref name="seed"/>, or the global generator when no seed is given.</param>
     /// <param name="dropLast">Skip the last batch when it is smaller than <paramref name="batchSize"/>.</param>
     /// <param name="device">Where batches are delivered (default: where the dataset's tensors are).</param>
+    /// <param name="sampler">The order of the samples (e.g. a <c>DistributedSampler</c>); excludes <paramref name="shuffle"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">Both <paramref name="sampler"/> and <paramref name="shuffle"/> are given.</exception>
     public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, ulong? seed = null, Generator? generator = null,
-        bool dropLast = false, Device? device = null)
+        bool dropLast = false, Device? device = null, Sampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        if (sampler is not null && shuffle)
+            throw new ArgumentException($"{nameof(DataLoader)}: pass either a sampler or shuffle: true, not both (the sampler decides the order; a DistributedSampler shuffles itself).", nameof(sampler));
+        Sampler = sampler;
         if (batchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
                 $"{nameof(DataLoader)}: batchSize should be a positive integer, got {batchSize}. Pass the number of samples per batch (e.g. 32).");
@@ -49,17 +54,22 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     /// <summary>Whether a final, smaller batch is skipped.</summary>
     public bool DropLast { get; }
 
+    /// <summary>The order of the samples, when one was given.</summary>
+    public Sampler? Sampler { get; }
+
     /// <summary>Where batches are delivered; null keeps the dataset's device.</summary>
     public Device? Device { get; }
 
     /// <summary>The number of batches per pass.</summary>
-    public long Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    public long Count => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
+
+    private long Samples => Sampler?.Count ?? Dataset.Count;
 
     /// <summary>Iterates one pass (an epoch) over the dataset.</summary>
     public IEnumerator<Tensor[]> GetEnumerator()
     {
-        long n = Dataset.Count;
-        long[] order = Shuffle ? Sampling.RandomPermutation(n, _generator) : Sampling.Range(n);
+        long[] order = Sampler is not null ? [.. Sampler] : Shuffle ? Sampling.RandomPermutation(Dataset.Count, _generator) : Sampling.Range(Dataset.Count);
+        long n = order.LongLength;
         for (long start = 0; start < n; start += BatchSize)
         {
             int size = (int)Math.Min(BatchSize, n - start);

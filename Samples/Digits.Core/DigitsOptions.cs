@@ -33,6 +33,12 @@ public sealed record DigitsOptions
     /// <summary>Whether <c>--compile</c> was given: the training step runs as one compiled function (<see cref="CudaTensor.Compile"/>).</summary>
     public bool CompileStep { get; init; }
 
+    /// <summary>
+    /// Whether <c>--distributed</c> was given: train data-parallel on the ranks <c>mpirun</c> started (a
+    /// <c>DistributedSampler</c> gives each rank its share of every batch, <c>DistributedDataParallel</c> averages the gradients).
+    /// </summary>
+    public bool Distributed { get; init; }
+
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -57,11 +63,14 @@ public sealed record DigitsOptions
           --data FILE               the digits CSV (default: data/digits.csv next to the program)
           --compile                 run the training step as one compiled function (captured once, then replayed) and
                                     print its speed against the eager step
+          --distributed             train data-parallel on the processes mpirun started (each rank trains on
+                                    batch-size / ranks samples of every batch; rank 0 prints and saves):
+                                    mpirun -np 2 dotnet run --project Samples/Digits -c Release -- --distributed
           --diagnose                print what CUDA libraries and devices were found (or why not) and exit
           -h, --help                show this text
         """;
 
-    private static readonly HashSet<string> Flags = ["--help", "--diagnose", "--compile"];
+    private static readonly HashSet<string> Flags = ["--help", "--diagnose", "--compile", "--distributed"];
 
     /// <summary>Parses <paramref name="args"/> (<c>--name value</c> or <c>--name=value</c>).</summary>
     /// <exception cref="OptionsException">An option is unknown, has no value, or its value is invalid (the message says which and why).</exception>
@@ -75,6 +84,7 @@ public sealed record DigitsOptions
                 "--help" => options with { ShowHelp = true },
                 "--diagnose" => options with { Diagnose = true },
                 "--compile" => options with { CompileStep = true },
+                "--distributed" => options with { Distributed = true },
                 "--device" => options with { Device = CommandLine.Device(name, value) },
                 "--model" => options with { Model = CommandLine.Choice(name, value, "mlp", "cnn") == "cnn" ? DigitsModelKind.Cnn : DigitsModelKind.Mlp },
                 "--epochs" => options with { Epochs = CommandLine.PositiveInt(name, value) },

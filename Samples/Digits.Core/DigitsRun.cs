@@ -1,4 +1,5 @@
 using System.Globalization;
+using CudaTensor.Distributed;
 using CudaTensor.NN;
 using CudaTensor.Serialization;
 
@@ -31,8 +32,14 @@ public static class DigitsRun
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         var inv = CultureInfo.InvariantCulture;
+        if (options.Distributed && options.CompileStep)
+            throw new InvalidOperationException("--distributed and --compile cannot be combined: the compiled step does not run DistributedDataParallel's gradient hooks.");
+        // Data parallel: every rank runs this program; rank 0 prints and writes the files.
+        var world = options.Distributed ? ProcessGroup.Initialize() : null;
+        bool lead = world is null || world.Rank == 0;
+        if (!lead) log = TextWriter.Null;
 
-        var selection = DeviceSelection.Choose(options.Device);
+        var selection = DeviceSelection.Choose(options.Device ?? world?.DefaultDevice);
         var device = selection.Device;
         log.WriteLine(selection.Description);
 
@@ -49,7 +56,10 @@ public static class DigitsRun
             ((IDigitsModel)model).Describe(), options.LearningRate, options.BatchSize, options.Epochs));
 
         var history = new List<EpochStats>(options.Epochs);
-        using var trainer = new Trainer(model, data, device, options);
+        if (world is not null)
+            log.WriteLine(string.Format(inv, "Distributed: {0} ranks ({1}), DistributedDataParallel + DistributedSampler, {2} samples per rank per batch",
+                world.WorldSize, world.Backend, Math.Max(1, options.BatchSize / world.WorldSize)));
+        using var trainer = new Trainer(model, data, device, options, world);
         if (trainer.IsCompiled) log.WriteLine("Training step: compiled (Compile.Function: the first call runs eagerly, the second is captured, later calls replay)");
         int width = options.Epochs.ToString(inv).Length;
         for (int epoch = 0; epoch < options.Epochs; epoch++)
@@ -64,6 +74,7 @@ public static class DigitsRun
         var testAccuracy = Trainer.Evaluate(model, data.TestFeatures, data.TestLabels, device);
         log.WriteLine($"Final test accuracy: {testAccuracy}");
 
+        if (!lead) return new DigitsResult(device, history, testAccuracy, testAccuracy, "", "");
         Directory.CreateDirectory(options.OutputDirectory);
         string weightsFile = WeightsFileName(options.Model);
         string weightsPath = Path.Combine(options.OutputDirectory, weightsFile);

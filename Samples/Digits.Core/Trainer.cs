@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CudaTensor.Data;
+using CudaTensor.Distributed;
 using CudaTensor.NN;
 using CudaTensor.Optim;
 
@@ -31,6 +32,9 @@ public readonly record struct Accuracy(long Correct, long Total)
 public sealed class Trainer : IDisposable
 {
     private readonly Module _model;
+    private readonly Module _trained;
+    private readonly ProcessGroup? _group;
+    private readonly DistributedSampler? _sampler;
     private readonly DataLoader _loader;
     private readonly CrossEntropyLoss _criterion = new();
     private readonly Adam _optimizer;
@@ -43,15 +47,31 @@ public sealed class Trainer : IDisposable
     /// <param name="data">The training samples (CPU tensors; batches are delivered on <paramref name="device"/>).</param>
     /// <param name="device">Where the model lives.</param>
     /// <param name="options">Batch size, learning rate and seed (the seed fixes the shuffling).</param>
-    public Trainer(Module model, DigitsData data, Device device, DigitsOptions options)
+    /// <param name="group">
+    /// Train data-parallel on these ranks: each takes batch size / ranks samples of every batch (a
+    /// <see cref="DistributedSampler"/>) and <see cref="DistributedDataParallel"/> averages the gradients; null trains alone.
+    /// </param>
+    public Trainer(Module model, DigitsData data, Device device, DigitsOptions options, ProcessGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         _model = model;
         _device = device;
+        _group = group;
+        var train = new TensorDataset(data.TrainFeatures, data.TrainLabels);
+        if (group is null)
+        {
+            _trained = model;
+            _loader = new DataLoader(train, batchSize: options.BatchSize, shuffle: true, seed: options.Seed, device: device);
+        }
+        else
+        {
+            // The same global batch as one process: each rank takes its share of it.
+            _sampler = new DistributedSampler(train, group, shuffle: true, seed: options.Seed);
+            _loader = new DataLoader(train, batchSize: Math.Max(1, options.BatchSize / group.WorldSize), sampler: _sampler, device: device);
+            _trained = new DistributedDataParallel(model, group);
+        }
         _optimizer = new Adam(model.Parameters(), lr: options.LearningRate);
-        _loader = new DataLoader(new TensorDataset(data.TrainFeatures, data.TrainLabels),
-            batchSize: options.BatchSize, shuffle: true, seed: options.Seed, device: device);
         if (options.CompileStep) _compiledStep = Compile.Function((Func<Tensor, Tensor, Tensor>)EagerStep);
     }
 
@@ -62,7 +82,7 @@ public sealed class Trainer : IDisposable
     private Tensor EagerStep(Tensor features, Tensor labels)
     {
         _optimizer.ZeroGrad();
-        var logits = _model.Forward(features);
+        var logits = _trained.Forward(features);
         var loss = _criterion.Forward(logits, labels);
         loss.Backward();
         _optimizer.Step();
@@ -75,6 +95,7 @@ public sealed class Trainer : IDisposable
     public double TrainEpoch()
     {
         _model.Train();
+        _sampler?.SetEpoch(_epoch);
         double lossSum = 0;
         long samples = 0;
         foreach (var batch in _loader)
@@ -87,6 +108,14 @@ public sealed class Trainer : IDisposable
             long n = labels.Size(0);
             lossSum += loss.Item<float>() * n;
             samples += n;
+        }
+        if (_group is not null)
+        {
+            // The mean over every rank's samples.
+            using var totals = Tensor.FromArray(new[] { lossSum, samples }, [2]);
+            _group.AllReduce(totals);
+            double[] t = totals.ToArray<double>();
+            return t[0] / t[1];
         }
         return lossSum / samples;
     }

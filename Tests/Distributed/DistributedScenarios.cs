@@ -19,7 +19,11 @@ public static partial class DistributedScenarios
     {
         get
         {
-            if (Scenarios.Count == 0) Register();
+            if (Scenarios.Count == 0)
+            {
+                Register();
+                RegisterTraining();
+            }
             return Scenarios;
         }
     }

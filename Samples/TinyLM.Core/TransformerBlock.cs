@@ -20,7 +20,7 @@ public sealed class TransformerBlock : Module
 
     public override Tensor Forward(Tensor input)
     {
-        var h = input + _attention.Forward(_norm1.Forward(input));
-        return h + _mlp.Forward(_norm2.Forward(h));
+        var h = input + _attention.Call(_norm1.Call(input));
+        return h + _mlp.Call(_norm2.Call(h));
     }
 }

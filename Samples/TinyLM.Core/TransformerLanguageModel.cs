@@ -33,7 +33,7 @@ public sealed class TransformerLanguageModel : Module, ILanguageModel
         if (time > Context)
             throw new ArgumentException($"TransformerLanguageModel: a window of {time} tokens is longer than the model's context of {Context}.", nameof(input));
         var positions = Tensor.Arange(time, DType.Int64, input.Device);
-        var x = _dropout.Forward(_tokens.Forward(input) + _positions.Forward(positions));
-        return _head.Forward(_norm.Forward(_blocks.Forward(x)));
+        var x = _dropout.Call(_tokens.Call(input) + _positions.Call(positions));
+        return _head.Call(_norm.Call(_blocks.Call(x)));
     }
 }

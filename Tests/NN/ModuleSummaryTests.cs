@@ -75,6 +75,22 @@ public sealed class ModuleSummaryTests(Device device)
     }
 
     [Test]
+    public void TheLayersInsideATransformerLayerShowTheirOutputShapes()
+    {
+        // The layer calls its feed-forward block, norms and dropouts through Call, so their hooks fire; the attention
+        // block takes several tensors (no Call form), its output projection inside it still shows.
+        using var layer = new TransformerEncoderLayer(8, 2, dimFeedforward: 16, dropout: 0, batchFirst: true, device: device);
+        string summary = layer.Summary(2, 5, 8);
+        TestContext.Out.WriteLine(summary);
+        var lines = summary.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.That(lines, Has.Some.Match(@"^  linear1 \(Linear\)\s+\[2, 5, 16\]\s+144\s+True$"));
+        Assert.That(lines, Has.Some.Match(@"^  linear2 \(Linear\)\s+\[2, 5, 8\]\s+136\s+True$"));
+        Assert.That(lines, Has.Some.Match(@"^  norm1 \(LayerNorm\)\s+\[2, 5, 8\]\s+16\s+True$"));
+        // Attention works sequence-first inside (as PyTorch's batch_first path does): [L, N, E].
+        Assert.That(lines, Has.Some.Match(@"^    out_proj \(Linear\)\s+\[5, 2, 8\]\s+72\s+True$"));
+    }
+
+    [Test]
     public void SizesCountTheInputEachOutputTensorOnceAndTheParameters()
     {
         // Sizes are the same on every device; float32 [500, 500] is 1 MB, and the Sequential's output is its Linear's tensor.

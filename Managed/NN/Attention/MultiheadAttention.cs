@@ -196,7 +196,7 @@ public sealed class MultiheadAttention : Module
         }
         // [N, H, L, hd] -> [L, N, E]
         var merged = attended.Permute(2, 0, 1, 3).Reshape(l, n, EmbedDim);
-        var output = OutProj.Forward(merged);
+        var output = OutProj.Call(merged);
         if (!batched) output = output.Squeeze(1);
         else if (BatchFirst) output = output.Transpose(0, 1);
         return (scope.MoveToOuter(output), weights is null ? null : scope.MoveToOuter(weights));

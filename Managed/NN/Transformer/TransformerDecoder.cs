@@ -40,7 +40,7 @@ public sealed class TransformerDecoder : Module
         using var scope = Tensor.NewScope();
         Tensor x = tgt;
         foreach (var layer in _layers) x = layer.Forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal);
-        if (Norm is not null) x = Norm.Forward(x);
+        if (Norm is not null) x = Norm.Call(x);
         return ReferenceEquals(x, tgt) ? tgt.Alias() : scope.MoveToOuter(x);
     }
 }

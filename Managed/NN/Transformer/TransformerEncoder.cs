@@ -37,7 +37,7 @@ public sealed class TransformerEncoder : Module
         using var scope = Tensor.NewScope();
         Tensor x = src;
         foreach (var layer in _layers) x = layer.Forward(x, mask, srcKeyPaddingMask, isCausal);
-        if (Norm is not null) x = Norm.Forward(x);
+        if (Norm is not null) x = Norm.Call(x);
         return ReferenceEquals(x, src) ? src.Alias() : scope.MoveToOuter(x);
     }
 }

@@ -116,8 +116,8 @@ public abstract class TransformerLayerBase : Module
     /// <paramref name="block"/> is N - 1. Intermediates are left to the caller's dispose scope.
     /// </summary>
     private protected Tensor Residual(Tensor x, int block, Func<Tensor, Tensor> body)
-        => NormFirst ? x + _dropouts[block].Forward(body(_norms[block].Forward(x)))
-            : _norms[block].Forward(x + _dropouts[block].Forward(body(x)));
+        => NormFirst ? x + _dropouts[block].Call(body(_norms[block].Call(x)))
+            : _norms[block].Call(x + _dropouts[block].Call(body(x)));
 
     /// <summary>Self-attention of <paramref name="x"/> with the given masks (the block's body, before its dropout).</summary>
     private protected Tensor SelfAttentionBody(Tensor x, Tensor? mask, Tensor? keyPaddingMask, bool isCausal)
@@ -125,7 +125,7 @@ public abstract class TransformerLayerBase : Module
 
     /// <summary>linear2(dropout(activation(linear1(x)))) (the feed-forward block's body, before its dropout).</summary>
     private protected Tensor FeedForwardBody(Tensor x)
-        => Linear2.Forward(Dropout.Forward(TransformerActivation.Apply(Activation, Linear1.Forward(x))));
+        => Linear2.Call(Dropout.Call(TransformerActivation.Apply(Activation, Linear1.Call(x))));
 
     /// <summary>Loads this layer's parameters and mode into <paramref name="copy"/> (a new layer of the same configuration).</summary>
     private protected T CopyInto<T>(T copy) where T : TransformerLayerBase

@@ -106,20 +106,22 @@ public sealed class CapabilityTests(Device device)
     {
         yield return Tensor.Randn([3, 4, 5, 6], dtype, generator: new Generator(12)) * 2.0 + 0.5;
         yield return Tensor.Randn([7, 4], dtype, generator: new Generator(13)) * 3.0 - 1.0;
+        // [N, C] with enough channels for the vector lanes across columns and a scalar tail, and enough elements to split.
+        yield return Tensor.Randn([150, 301], dtype, generator: new Generator(15)) * 2.0 + 3.0;
         yield return Tensor.Randn([2, 4, 9], dtype, generator: new Generator(14)) + 4.0;
     }
 
     [TestCaseSource(nameof(DTypes))]
     public void BatchNormFallbackMatchesTheFusedPrimitive(DType dtype)
     {
-        using var w = Tensor.Randn([4], dtype, generator: new Generator(15));
-        using var b = Tensor.Randn([4], dtype, generator: new Generator(16));
         // Fresh running statistics on the run's device for every run (the training runs update them).
-        Tensor Rm(Tensor x) => Tensor.Randn([4], dtype, generator: new Generator(17)).To(x.Device);
-        Tensor Rv(Tensor x) => (Tensor.Rand([4], dtype, generator: new Generator(18)) + 0.5).To(x.Device);
+        Tensor Rm(Tensor x) => Tensor.Randn([x.Shape[1]], dtype, generator: new Generator(17)).To(x.Device);
+        Tensor Rv(Tensor x) => (Tensor.Rand([x.Shape[1]], dtype, generator: new Generator(18)) + 0.5).To(x.Device);
         foreach (var x in BatchNormInputs(dtype))
         {
             using var _ = x;
+            using var w = Tensor.Randn([x.Shape[1]], dtype, generator: new Generator(15));
+            using var b = Tensor.Randn([x.Shape[1]], dtype, generator: new Generator(16));
             string shape = F.Fmt(x.Shape);
             foreach (bool training in new[] { true, false })
             {
@@ -148,8 +150,8 @@ public sealed class CapabilityTests(Device device)
         {
             using var xd = x.To(on);
             using var shifted = xd * 0.5 + 1.0;
-            using var rm = Tensor.Zeros([4], x.DType, on);
-            using var rv = Tensor.Ones([4], x.DType, on);
+            using var rm = Tensor.Zeros([x.Shape[1]], x.DType, on);
+            using var rv = Tensor.Ones([x.Shape[1]], x.DType, on);
             using (F.BatchNorm(xd, rm, rv, training: true, momentum: 0.3)) { }
             using (F.BatchNorm(shifted, rm, rv, training: true, momentum: 0.3)) { }
             return [.. TensorAssert.ToDoubles(rm), .. TensorAssert.ToDoubles(rv)];

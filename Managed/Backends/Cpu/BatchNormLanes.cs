@@ -134,4 +134,119 @@ internal static unsafe class BatchNormLanes<T> where T : unmanaged, IFloatingPoi
         }
         for (; j < len; j++) dx[j] = dy[j] * a + ((x[j] - m) * b + c);
     }
+
+    // The [N, C] layout (one value per channel per row): the loops below run across a block of columns of every row
+    // in memory order, a vector of lanes holding neighbouring channels. Sums are two-level as above: Block rows are
+    // summed in the element type into per-column accumulators, which are then added in float64.
+
+    /// <summary>
+    /// For columns [0, width) of <paramref name="rows"/> rows <paramref name="stride"/> apart: adds Σ(x - k) to s1[j]
+    /// and Σ(x - k)² to s2[j], k = <paramref name="shift"/>[j]; <paramref name="acc"/> is scratch for 2·width values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnShiftedSums(T* x, long rows, long stride, long width, T* shift, T* acc, double* s1, double* s2)
+    {
+        T* a1 = acc, a2 = acc + width;
+        for (long start = 0; start < rows; start += Block)
+        {
+            new Span<T>(acc, (int)(2 * width)).Clear();
+            for (long r = start, end = Math.Min(rows, start + Block); r < end; r++)
+            {
+                T* row = x + r * stride;
+                long j = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; j + Lanes <= width; j += Lanes)
+                    {
+                        var d = Vector512.Load(row + j) - Vector512.Load(shift + j);
+                        (Vector512.Load(a1 + j) + d).Store(a1 + j);
+                        (Vector512.Load(a2 + j) + d * d).Store(a2 + j);
+                    }
+                }
+                for (; j < width; j++)
+                {
+                    T d = row[j] - shift[j];
+                    a1[j] += d;
+                    a2[j] += d * d;
+                }
+            }
+            for (long j = 0; j < width; j++)
+            {
+                s1[j] += D(a1[j]);
+                s2[j] += D(a2[j]);
+            }
+        }
+    }
+
+    /// <summary>Adds Σdy to g1[j] and Σdy·(x - mean[j]) to g2[j] over the rows; <paramref name="acc"/> is scratch for 2·width values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnGradSums(T* dy, T* x, long rows, long stride, long width, T* mean, T* acc, double* g1, double* g2)
+    {
+        T* a1 = acc, a2 = acc + width;
+        for (long start = 0; start < rows; start += Block)
+        {
+            new Span<T>(acc, (int)(2 * width)).Clear();
+            for (long r = start, end = Math.Min(rows, start + Block); r < end; r++)
+            {
+                T* pg = dy + r * stride, px = x + r * stride;
+                long j = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; j + Lanes <= width; j += Lanes)
+                    {
+                        var g = Vector512.Load(pg + j);
+                        (Vector512.Load(a1 + j) + g).Store(a1 + j);
+                        (Vector512.Load(a2 + j) + g * (Vector512.Load(px + j) - Vector512.Load(mean + j))).Store(a2 + j);
+                    }
+                }
+                for (; j < width; j++)
+                {
+                    a1[j] += pg[j];
+                    a2[j] += pg[j] * (px[j] - mean[j]);
+                }
+            }
+            for (long j = 0; j < width; j++)
+            {
+                g1[j] += D(a1[j]);
+                g2[j] += D(a2[j]);
+            }
+        }
+    }
+
+    /// <summary>y = x·a[j] + b[j] for columns [0, width) of every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnAffine(T* x, T* y, long rows, long stride, long width, T* a, T* b)
+    {
+        for (long r = 0; r < rows; r++)
+        {
+            T* xr = x + r * stride, yr = y + r * stride;
+            long j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + Lanes <= width; j += Lanes)
+                    (Vector512.Load(xr + j) * Vector512.Load(a + j) + Vector512.Load(b + j)).Store(yr + j);
+            }
+            for (; j < width; j++) yr[j] = xr[j] * a[j] + b[j];
+        }
+    }
+
+    /// <summary>dx = dy·a[j] + ((x - m[j])·b[j] + c[j]) for columns [0, width) of every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnGradApply(T* dy, T* x, T* dx, long rows, long stride, long width, T* m, T* a, T* b, T* c)
+    {
+        for (long r = 0; r < rows; r++)
+        {
+            T* pg = dy + r * stride, px = x + r * stride, pd = dx + r * stride;
+            long j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + Lanes <= width; j += Lanes)
+                {
+                    var d = Vector512.Load(px + j) - Vector512.Load(m + j);
+                    (Vector512.Load(pg + j) * Vector512.Load(a + j) + (d * Vector512.Load(b + j) + Vector512.Load(c + j))).Store(pd + j);
+                }
+            }
+            for (; j < width; j++) pd[j] = pg[j] * a[j] + ((px[j] - m[j]) * b[j] + c[j]);
+        }
+    }
 }

@@ -37,6 +37,7 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         Strided? runningMean, Strided? runningVar, bool training, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long n = x.Shape[0], c = x.Shape[1], s = x.Shape[2];
+        // Planar: every channel's scale, then every channel's shift, so the [N, C] loops load them as vectors.
         var coefficients = new T[2 * c];
         fixed (T* coef = coefficients)
         {
@@ -51,6 +52,7 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
         Strided? weight, bool training) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long n = x.Shape[0], c = x.Shape[1], s = x.Shape[2];
+        // Planar, as in the forward pass: a, then b, then c of every channel.
         var coefficients = new T[3 * c];
         fixed (T* coef = coefficients)
         {
@@ -106,36 +108,25 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
             mean[c] = FromDouble<T>(mu);
             invstd[c] = FromDouble<T>(rs);
             double alpha = weight == null ? rs : rs * D(weight[c]);
-            coef[2 * c] = FromDouble<T>(alpha);
-            coef[2 * c + 1] = FromDouble<T>((bias == null ? 0 : D(bias[c])) - mu * alpha);
+            coef[c] = FromDouble<T>(alpha);
+            coef[channels + c] = FromDouble<T>((bias == null ? 0 : D(bias[c])) - mu * alpha);
         }
 
+        // For S = 1 the shifts of channels [c0, c1) are the first row's values there.
         public void ColumnSums(long c0, long c1, long n, double* s1, double* s2)
         {
-            for (long r = 0; r < n; r++)
-            {
-                T* row = x + r * channels;
-                for (long c = c0; c < c1; c++)
-                {
-                    double d = D(row[c]) - D(Shift(c));
-                    s1[c - c0] += d;
-                    s2[c - c0] += d * d;
-                }
-            }
+            var scratch = new T[2 * (c1 - c0)];
+            fixed (T* acc = scratch) BatchNormLanes<T>.ColumnShiftedSums(x + c0, n, channels, c1 - c0, x + c0, acc, s1, s2);
         }
 
         public void ColumnApply(long c0, long c1, long n)
         {
-            for (long r = 0; r < n; r++)
-            {
-                T* xr = x + r * channels, yr = y + r * channels;
-                for (long c = c0; c < c1; c++) yr[c] = xr[c] * coef[2 * c] + coef[2 * c + 1];
-            }
+            BatchNormLanes<T>.ColumnAffine(x + c0, y + c0, n, channels, c1 - c0, coef + c0, coef + channels + c0);
         }
 
         public void Apply(long c, long i0, long i1)
         {
-            T alpha = coef[2 * c], beta = coef[2 * c + 1];
+            T alpha = coef[c], beta = coef[channels + c];
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
@@ -175,38 +166,26 @@ internal sealed unsafe partial class CpuBackend : IFusedBatchNorm
                 b = -a * rs * k;
                 shift = -a * s1 / count;
             }
-            coef[3 * c] = FromDouble<T>(a);
-            coef[3 * c + 1] = FromDouble<T>(b);
-            coef[3 * c + 2] = FromDouble<T>(shift);
+            coef[c] = FromDouble<T>(a);
+            coef[channels + c] = FromDouble<T>(b);
+            coef[2 * channels + c] = FromDouble<T>(shift);
         }
 
         public void ColumnSums(long c0, long c1, long n, double* s1, double* s2)
         {
-            for (long r = 0; r < n; r++)
-            {
-                long o = r * channels;
-                for (long c = c0; c < c1; c++)
-                {
-                    double g = D(dy[o + c]);
-                    s1[c - c0] += g;
-                    s2[c - c0] += g * (D(x[o + c]) - D(mean[c]));
-                }
-            }
+            var scratch = new T[2 * (c1 - c0)];
+            fixed (T* acc = scratch) BatchNormLanes<T>.ColumnGradSums(dy + c0, x + c0, n, channels, c1 - c0, mean + c0, acc, s1, s2);
         }
 
         public void ColumnApply(long c0, long c1, long n)
         {
-            for (long r = 0; r < n; r++)
-            {
-                long o = r * channels;
-                for (long c = c0; c < c1; c++)
-                    dx[o + c] = dy[o + c] * coef[3 * c] + ((x[o + c] - mean[c]) * coef[3 * c + 1] + coef[3 * c + 2]);
-            }
+            BatchNormLanes<T>.ColumnGradApply(dy + c0, x + c0, dx + c0, n, channels, c1 - c0, mean + c0, coef + c0, coef + channels + c0,
+                coef + 2 * channels + c0);
         }
 
         public void Apply(long c, long i0, long i1)
         {
-            T mu = mean[c], a = coef[3 * c], b = coef[3 * c + 1], shift = coef[3 * c + 2];
+            T mu = mean[c], a = coef[c], b = coef[channels + c], shift = coef[2 * channels + c];
             for (long i = i0; i < i1;)
             {
                 long len = ChannelPasses.Segment(i, i1, c, channels, s, out long offset);
